@@ -1,0 +1,1 @@
+"""Rastro's Streamlit dashboard: auth, cached data wrappers, components, charts, catalogue."""

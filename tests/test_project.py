@@ -1,0 +1,33 @@
+"""The project's promises about itself: CI runs the README's test command, nothing secret."""
+
+import re
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _readme_commands():
+    return re.findall(r"```bash\n(python3 -m venv[^\n]+)\n```", (ROOT / "README.md").read_text())
+
+
+def test_ci_runs_exactly_the_readme_test_command():
+    start, test = _readme_commands()
+    assert "streamlit run streamlit_app.py" in start
+    assert "pytest" in test
+    ci = (ROOT / ".ci" / "run").read_text().splitlines()
+    assert test in ci
+
+
+def test_requirements_are_pinned():
+    for line in (ROOT / "requirements.txt").read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if line and not line.startswith("-e"):
+            assert "==" in line, line
+
+
+def test_no_secrets_file_is_tracked():
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True)
+    files = tracked.stdout.splitlines()
+    assert ".streamlit/secrets.toml" not in files
+    assert not any(name.endswith((".sqlite3", ".db")) for name in files)
