@@ -1,0 +1,39 @@
+"""Rastro's data layer: schema, engines, the status policy, queries returning polars DataFrames,
+the demo world and the CLI (`python -m data_access --help`). It never imports streamlit, so the
+dashboard and the analysts' notebooks share it.
+"""
+
+from . import policy, schema, vocab
+from .bootstrap import open_database
+from .config import resolve_url
+from .engine import DatabaseUnavailable, make_engine
+from .migrate import upgrade
+from .queries import (
+    CONTACT_SCHEMA,
+    EVENTS_SCHEMA,
+    SEARCH_SCHEMA,
+    STATUS_SCHEMA,
+    contact,
+    contact_events,
+    contact_status,
+    search_contacts,
+)
+
+__all__ = [
+    "CONTACT_SCHEMA",
+    "DatabaseUnavailable",
+    "EVENTS_SCHEMA",
+    "SEARCH_SCHEMA",
+    "STATUS_SCHEMA",
+    "contact",
+    "contact_events",
+    "contact_status",
+    "make_engine",
+    "open_database",
+    "policy",
+    "resolve_url",
+    "schema",
+    "search_contacts",
+    "upgrade",
+    "vocab",
+]

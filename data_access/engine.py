@@ -1,0 +1,58 @@
+"""Engines from URLs, with the settings each engine needs."""
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from .config import normalise_url
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database cannot be reached or opened; the message is meant for people."""
+
+
+def make_engine(url: str, **kwargs) -> sa.Engine:
+    """An Engine for `url` (SQLite or PostgreSQL through psycopg 3).
+
+    SQLite gets foreign keys on, WAL journaling and a busy timeout on every connection; its
+    folder is created when missing.
+    """
+    url = normalise_url(url)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            try:
+                Path(database).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise DatabaseUnavailable(
+                    f"No se puede crear la carpeta de la base de datos {database}: "
+                    f"{error.strerror}"
+                ) from error
+        engine = sa.create_engine(url, **kwargs)
+        sa.event.listen(engine, "connect", _sqlite_on_connect)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    return sa.create_engine(url, **kwargs)
+
+
+def _sqlite_on_connect(dbapi_connection, _record):
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.execute("PRAGMA busy_timeout = 5000")
+    cursor.close()
+
+
+def check_connection(engine: sa.Engine) -> None:
+    """Raise DatabaseUnavailable (with a Spanish message) when the database cannot be reached."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except sa.exc.OperationalError as error:
+        where = engine.url.render_as_string(hide_password=True)
+        raise DatabaseUnavailable(
+            f"No se puede conectar con la base de datos {where}: {error.orig}"
+        ) from error

@@ -1,0 +1,183 @@
+"""The database schema: one SQLAlchemy MetaData for SQLite and PostgreSQL.
+
+Tables
+- `contacts`: one row per address (stored normalised: trimmed, lower-case, unique), with folded
+  search keys for the search box.
+- `campaigns`: the emails' origins: an email campaign (`campaign`) or an automation flow
+  (`automation`); `external_id` is the CRM's id, used by the editor links and provider tags.
+- `email_events`: what happened with each email, in UTC, deduplicated per provider event id.
+- `contact_status`: the status policy's current verdict per contact, materialised so that lists
+  and badges of blocked contacts need not replay 20M events (kept by the demo generator and,
+  later, by ingestion; `data_access.contact_status` always recomputes it live).
+
+The database enforces the vocabulary (CHECK constraints), the links (foreign keys) and the
+uniqueness. Extras that only make sense on one engine (the SQLite FTS5 trigram table, the
+PostgreSQL pg_trgm indexes) are created by the migrations; see `migrations/versions`.
+"""
+
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+
+from . import vocab
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = sa.MetaData(naming_convention=NAMING)
+
+
+class UTCDateTime(TypeDecorator):
+    """An instant in UTC: `timestamptz` on PostgreSQL, ISO text in UTC on SQLite.
+
+    Python values are always timezone-aware UTC datetimes; naive input is refused rather than
+    guessed.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("UTCDateTime needs a timezone-aware datetime")
+        value = value.astimezone(timezone.utc)
+        # SQLite keeps text; store it without an offset so that it sorts and compares as text.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if isinstance(value, str):  # raw text from SQLite through a non-typed path
+            value = datetime.fromisoformat(value)
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+# SQLite makes a column a rowid alias only when it is declared exactly INTEGER.
+BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+# Search keys compare byte-wise on both engines, so a range scan on the index is a prefix search.
+SearchKey = sa.String(320).with_variant(sa.String(320, collation="C"), "postgresql")
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    # Callers add "column IS NOT NULL AND" where NULL must fail: "NULL IN (...)" is NULL, and a
+    # CHECK constraint passes when its expression is NULL.
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+contacts = sa.Table(
+    "contacts",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("email", sa.String(320), nullable=False),
+    sa.Column("name", sa.String(300), nullable=False, server_default=""),
+    sa.Column("email_key", SearchKey, nullable=False),
+    sa.Column("name_key", SearchKey, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("email"),
+    sa.Index("ix_contacts_email_key", "email_key"),
+    sa.Index("ix_contacts_name_key", "name_key"),
+    sa.Index(
+        "ix_contacts_name_key_trgm",
+        "name_key",
+        postgresql_using="gin",
+        postgresql_ops={"name_key": "gin_trgm_ops"},
+    ).ddl_if(dialect="postgresql"),
+    sa.Index(
+        "ix_contacts_email_key_trgm",
+        "email_key",
+        postgresql_using="gin",
+        postgresql_ops={"email_key": "gin_trgm_ops"},
+    ).ddl_if(dialect="postgresql"),
+)
+
+campaigns = sa.Table(
+    "campaigns",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("origin", sa.String(16), nullable=False),
+    sa.Column("external_id", sa.String(100), nullable=False),
+    sa.Column("name", sa.String(300), nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.CheckConstraint(_in("origin", vocab.ORIGINS), name="origin"),
+    sa.UniqueConstraint("origin", "external_id", name="uq_campaigns_origin_external_id"),
+)
+
+email_events = sa.Table(
+    "email_events",
+    metadata,
+    sa.Column("id", BigId, primary_key=True),
+    sa.Column(
+        "contact_id", sa.Integer, sa.ForeignKey("contacts.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("campaign_id", sa.Integer, sa.ForeignKey("campaigns.id"), nullable=True),
+    sa.Column("event", sa.String(16), nullable=False),
+    sa.Column("bounce_type", sa.String(16), nullable=True),
+    sa.Column("reason", sa.String(24), nullable=True),
+    sa.Column("provider_reason", sa.Text, nullable=True),
+    sa.Column("smtp_diagnostic", sa.Text, nullable=True),
+    sa.Column("provider", sa.String(32), nullable=False),
+    sa.Column("provider_event_id", sa.String(255), nullable=True),
+    sa.Column("message_id", sa.String(255), nullable=True),
+    sa.Column("occurred_at", UTCDateTime, nullable=False),
+    sa.CheckConstraint(_in("event", vocab.EVENTS), name="event"),
+    sa.CheckConstraint(
+        f"(event = 'bounced' AND bounce_type IS NOT NULL AND {_in('bounce_type', vocab.BOUNCE_TYPES)})"
+        " OR (event <> 'bounced' AND bounce_type IS NULL)",
+        name="bounce_type",
+    ),
+    sa.CheckConstraint(
+        f"(event = 'not_sent' AND reason IS NOT NULL AND {_in('reason', vocab.REASONS)})"
+        " OR (event <> 'not_sent' AND reason IS NULL)",
+        name="reason",
+    ),
+    sa.CheckConstraint(
+        f"campaign_id IS NOT NULL OR {_in('event', vocab.EVENTS_WITHOUT_CAMPAIGN)}",
+        name="campaign_required",
+    ),
+    sa.Index("ix_email_events_contact_time", "contact_id", "occurred_at"),
+    sa.Index("ix_email_events_event_time", "event", "occurred_at"),
+    sa.Index("ix_email_events_campaign_time", "campaign_id", "occurred_at"),
+    # Every provider event is stored once: its own id is unique per provider. Events made by
+    # Rastro itself (the demo world) have no provider id and are not indexed here.
+    sa.Index(
+        "uq_email_events_provider_event",
+        "provider",
+        "provider_event_id",
+        unique=True,
+        sqlite_where=sa.text("provider_event_id IS NOT NULL"),
+        postgresql_where=sa.text("provider_event_id IS NOT NULL"),
+    ),
+)
+
+contact_status = sa.Table(
+    "contact_status",
+    metadata,
+    sa.Column(
+        "contact_id",
+        sa.Integer,
+        sa.ForeignKey("contacts.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("blocked", sa.Boolean(create_constraint=False), nullable=False),
+    sa.Column("reason", sa.String(24), nullable=True),
+    sa.Column("since", UTCDateTime, nullable=True),
+    sa.Column(
+        "cause_event_id", BigId, sa.ForeignKey("email_events.id", ondelete="SET NULL"), nullable=True
+    ),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.CheckConstraint(
+        f"(blocked AND reason IS NOT NULL AND {_in('reason', vocab.REASONS)}) OR (NOT blocked AND reason IS NULL)",
+        name="reason",
+    ),
+    sa.Index("ix_contact_status_blocked_reason", "blocked", "reason"),
+)

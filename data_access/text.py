@@ -1,0 +1,31 @@
+"""Folding of names and addresses for case- and accent-insensitive search.
+
+The folded form is stored in indexed columns (`contacts.name_key`, `contacts.email_key`) and
+applied to what the user types, so "jose" finds "José" and "nunez" finds "Núñez" through an
+index; folding at query time on the column would defeat the index.
+"""
+
+import unicodedata
+
+_MAX_QUERY_CHARS = 200
+
+
+def fold(value: str) -> str:
+    """Lower-case `value`, drop accents and diacritics (ñ -> n), collapse white space."""
+    decomposed = unicodedata.normalize("NFKD", value.casefold())
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(stripped.split())
+
+
+def fold_query(value: object) -> str:
+    """Fold what a user typed into a search box; anything that is not text counts as empty."""
+    if not isinstance(value, str):
+        return ""
+    # Control characters (NUL included) can never match a stored key and upset some drivers.
+    printable = "".join(ch for ch in value if unicodedata.category(ch)[0] != "C")
+    return fold(printable)[:_MAX_QUERY_CHARS]
+
+
+def normalise_email(value: str) -> str:
+    """The form an address is stored and matched in: trimmed and lower-cased."""
+    return value.strip().lower()

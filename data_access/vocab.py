@@ -1,0 +1,28 @@
+"""The words of Rastro (DESIGN.md, "The words"): the code values stored in the database.
+
+Every enumeration here is also a CHECK constraint in the schema, so the database refuses
+anything else. Spanish labels live in the dashboard's catalogue, not here.
+"""
+
+ORIGINS = ("campaign", "automation")
+
+# What happened with one email (or, for unsubscribe / resubscribe, with the contact's consent).
+SENT = "sent"  # accepted by the provider, outcome not known yet
+DELIVERED = "delivered"
+BOUNCED = "bounced"
+SPAM_COMPLAINT = "spam_complaint"
+NOT_SENT = "not_sent"
+UNSUBSCRIBED = "unsubscribed"
+RESUBSCRIBED = "resubscribed"
+EVENTS = (SENT, DELIVERED, BOUNCED, SPAM_COMPLAINT, NOT_SENT, UNSUBSCRIBED, RESUBSCRIBED)
+# Events about the contact's consent may come from a preference centre, not from one email.
+EVENTS_WITHOUT_CAMPAIGN = (UNSUBSCRIBED, RESUBSCRIBED)
+
+HARD, SOFT, UNDETERMINED = "hard", "soft", "undetermined"
+BOUNCE_TYPES = (HARD, SOFT, UNDETERMINED)
+
+INVALID_ADDRESS = "invalid_address"
+PREVIOUS_SPAM = "previous_spam"
+UNSUBSCRIBED_REASON = "unsubscribed"
+PREVIOUS_BOUNCE = "previous_bounce"
+REASONS = (INVALID_ADDRESS, PREVIOUS_SPAM, UNSUBSCRIBED_REASON, PREVIOUS_BOUNCE)
