@@ -1,0 +1,128 @@
+"""Bulk loading of polars frames, the fast path of each engine under a SQLAlchemy connection.
+
+SQLite: the driver's `executemany` in the caller's transaction. PostgreSQL: `COPY ... FROM
+STDIN` in CSV through psycopg. Both run on the DBAPI connection that SQLAlchemy hands out, so
+they share its transaction. Table and column names come from the MetaData, never from input.
+"""
+
+import io
+import json
+from contextlib import contextmanager
+
+import polars as pl
+import sqlalchemy as sa
+
+CHUNK_ROWS = 500_000
+_SQLITE_TIME = "%Y-%m-%d %H:%M:%S%.6f"  # SQLAlchemy's own SQLite DATETIME text form
+_PG_TIME = "%Y-%m-%d %H:%M:%S%.6f+00"
+
+
+def insert_frame(conn: sa.Connection, table: sa.Table, frame: pl.DataFrame) -> int:
+    """Insert every row of `frame` (columns named as in `table`) and return the row count."""
+    if frame.height == 0:
+        return 0
+    columns = [table.c[name] for name in frame.columns]
+    dialect = conn.dialect.name
+    for start in range(0, frame.height, CHUNK_ROWS):
+        chunk = frame.slice(start, CHUNK_ROWS)
+        if dialect == "postgresql":
+            _copy_postgresql(conn, table, columns, chunk)
+        else:
+            _executemany(conn, table, columns, chunk)
+    return frame.height
+
+
+def _as_text_times(frame: pl.DataFrame, fmt: str) -> pl.DataFrame:
+    return frame.with_columns(
+        pl.col(name).dt.convert_time_zone("UTC").dt.strftime(fmt)
+        for name, dtype in frame.schema.items()
+        if isinstance(dtype, pl.Datetime)
+    )
+
+
+def _executemany(conn, table, columns, chunk: pl.DataFrame) -> None:
+    chunk = _as_text_times(chunk, _SQLITE_TIME).with_columns(
+        pl.col(name).cast(pl.Int8)
+        for name, dtype in chunk.schema.items()
+        if dtype == pl.Boolean
+    )
+    quote = conn.dialect.identifier_preparer.quote
+    names = ", ".join(quote(c.name) for c in columns)
+    marks = ", ".join("?" for _ in columns)
+    statement = f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})"
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        cursor.executemany(statement, chunk.iter_rows())
+    finally:
+        cursor.close()
+
+
+def _copy_postgresql(conn, table, columns, chunk: pl.DataFrame) -> None:
+    buffer = io.BytesIO()
+    _as_text_times(chunk, _PG_TIME).write_csv(buffer, include_header=False, null_value="")
+    quote = conn.dialect.identifier_preparer.quote
+    names = ", ".join(quote(c.name) for c in columns)
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        with cursor.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN (FORMAT csv)") as copy:
+            copy.write(buffer.getvalue())
+    finally:
+        cursor.close()
+
+
+@contextmanager
+def indexes_set_aside(conn: sa.Connection, tables):
+    """Drop the indexes of `tables` (and, on SQLite, their triggers) for a large load, then
+    rebuild exactly those that existed, and the SQLite full-text search table, at the end."""
+    existing = {ix["name"] for t in tables for ix in sa.inspect(conn).get_indexes(t.name)}
+    indexes = [ix for t in tables for ix in t.indexes if ix.name in existing]
+    triggers = []
+    if conn.dialect.name == "sqlite":
+        names = [t.name for t in tables]
+        triggers = conn.execute(
+            sa.text(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                "AND tbl_name IN (SELECT value FROM json_each(:names))"
+            ),
+            {"names": json.dumps(names)},
+        ).all()
+        for name, _sql in triggers:
+            conn.exec_driver_sql(f"DROP TRIGGER {conn.dialect.identifier_preparer.quote(name)}")
+    else:
+        conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '1GB'")
+    for index in indexes:
+        index.drop(conn)
+    yield
+    for index in indexes:
+        index.create(conn)
+    if triggers:
+        if any(t.name == "contacts" for t in tables):
+            conn.exec_driver_sql("INSERT INTO contacts_search(contacts_search) VALUES ('rebuild')")
+        for _name, sql in triggers:
+            conn.exec_driver_sql(sql)
+
+
+def analyze(conn: sa.Connection) -> None:
+    """Refresh the planner's statistics after a large load (and fold SQLite's WAL back)."""
+    conn.exec_driver_sql("ANALYZE")
+    conn.commit()
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.commit()
+
+
+def reset_sequences(conn: sa.Connection, tables) -> None:
+    """After rows were inserted with explicit ids, let PostgreSQL's id sequences follow them."""
+    if conn.dialect.name != "postgresql":
+        return
+    for table in tables:
+        pk = list(table.primary_key.columns)
+        if len(pk) != 1 or not pk[0].autoincrement:
+            continue
+        conn.execute(
+            sa.text(
+                "SELECT setval(pg_get_serial_sequence(:table, :column), "
+                f"COALESCE((SELECT MAX({pk[0].name}) FROM {table.name}), 0) + 1, false)"
+            ),
+            {"table": table.name, "column": pk[0].name},
+        )
