@@ -1,0 +1,226 @@
+"""Queries for one contact and for the search box. Each returns a polars DataFrame whose schema
+is documented beside it (and is the same when there are no rows). SQL does the filtering.
+
+Every function takes a SQLAlchemy Connection first; filters are keyword-only.
+"""
+
+import polars as pl
+import sqlalchemy as sa
+
+from . import policy, schema
+from .text import fold_query
+
+TIME = pl.Datetime("us", "UTC")
+
+CONTACT_SCHEMA = {
+    "id": pl.Int64,
+    "name": pl.Utf8,
+    "email": pl.Utf8,
+    "created_at": TIME,
+    "email_valid": pl.Boolean,  # the address passes the policy's syntax check
+}
+
+SEARCH_SCHEMA = {
+    "id": pl.Int64,
+    "name": pl.Utf8,
+    "email": pl.Utf8,
+    "match": pl.Utf8,  # email_exact | email_prefix | name_prefix | name_word | substring
+    "blocked": pl.Boolean,  # from the materialised status; null when not computed yet
+    "reason": pl.Utf8,  # the primary reason when blocked
+}
+
+EVENTS_SCHEMA = {
+    "event_id": pl.Int64,
+    "occurred_at": TIME,
+    "event": pl.Utf8,
+    "bounce_type": pl.Utf8,
+    "reason": pl.Utf8,
+    "provider_reason": pl.Utf8,
+    "smtp_diagnostic": pl.Utf8,
+    "provider": pl.Utf8,
+    "campaign_id": pl.Int64,
+    "campaign_name": pl.Utf8,
+    "origin": pl.Utf8,  # campaign | automation; null for consent events without an email
+    "campaign_external_id": pl.Utf8,  # the CRM's id, for the editor link
+}
+
+STATUS_SCHEMA = {
+    "contact_id": pl.Int64,
+    "can_send": pl.Boolean,
+    "rank": pl.Int64,  # 1 = the reason shown first (policy.REASON_PRIORITY); null if can send
+    "reason": pl.Utf8,
+    "since": TIME,
+    "cause_event_id": pl.Int64,
+    "cause_event": pl.Utf8,
+    "campaign_id": pl.Int64,
+    "campaign_name": pl.Utf8,
+    "origin": pl.Utf8,
+    "provider_reason": pl.Utf8,
+    "smtp_diagnostic": pl.Utf8,
+}
+
+MATCH_RANK = {"email_exact": 0, "email_prefix": 1, "name_prefix": 2, "name_word": 3, "substring": 4}
+MAX_LIMIT = 100
+_TOP = "\U0010ffff"  # sorts after every character, byte-wise, on both engines
+
+
+def _frame(rows, frame_schema: dict) -> pl.DataFrame:
+    return pl.DataFrame([tuple(r) for r in rows], schema=frame_schema, orient="row")
+
+
+def contact(conn: sa.Connection, contact_id: int) -> pl.DataFrame:
+    """The contact with this id (one row, or none); schema CONTACT_SCHEMA."""
+    c = schema.contacts
+    row = conn.execute(
+        sa.select(c.c.id, c.c.name, c.c.email, c.c.created_at).where(c.c.id == contact_id)
+    ).first()
+    rows = [] if row is None else [(*row, policy.is_valid_address(row.email))]
+    return _frame(rows, CONTACT_SCHEMA)
+
+
+def _events_statement(contact_id: int):
+    e, k = schema.email_events, schema.campaigns
+    return (
+        sa.select(
+            e.c.id,
+            e.c.occurred_at,
+            e.c.event,
+            e.c.bounce_type,
+            e.c.reason,
+            e.c.provider_reason,
+            e.c.smtp_diagnostic,
+            e.c.provider,
+            e.c.campaign_id,
+            k.c.name,
+            k.c.origin,
+            k.c.external_id,
+        )
+        .select_from(e.outerjoin(k, e.c.campaign_id == k.c.id))
+        .where(e.c.contact_id == contact_id)
+        .order_by(e.c.occurred_at.desc(), e.c.id.desc())
+    )
+
+
+def contact_events(conn: sa.Connection, contact_id: int) -> pl.DataFrame:
+    """Every event of the contact, newest first, with its campaign; schema EVENTS_SCHEMA."""
+    return _frame(conn.execute(_events_statement(contact_id)), EVENTS_SCHEMA)
+
+
+def contact_status(
+    conn: sa.Connection, contact_id: int, *, config: policy.PolicyConfig = policy.DEFAULT_CONFIG
+) -> pl.DataFrame:
+    """The policy's verdict for the contact, recomputed from its events; schema STATUS_SCHEMA.
+
+    One row with `can_send` true when nothing blocks it; otherwise one row per reason that
+    holds, `rank` 1 first, each with the event that caused it. No rows for an unknown contact.
+    """
+    person = contact(conn, contact_id)
+    if person.is_empty():
+        return pl.DataFrame(schema=STATUS_SCHEMA)
+    events = contact_events(conn, contact_id).reverse().to_dicts()
+    verdict = policy.evaluate(
+        person["email"][0], events, created_at=person["created_at"][0], config=config
+    )
+    if verdict.can_send:
+        return _frame([(contact_id, True) + (None,) * 10], STATUS_SCHEMA)
+    rows = []
+    for rank, block in enumerate(verdict.blocks, start=1):
+        cause = block.cause or {}
+        rows.append(
+            (
+                contact_id,
+                False,
+                rank,
+                block.reason,
+                block.since,
+                cause.get("event_id"),
+                cause.get("event"),
+                cause.get("campaign_id"),
+                cause.get("campaign_name"),
+                cause.get("origin"),
+                cause.get("provider_reason"),
+                cause.get("smtp_diagnostic"),
+            )
+        )
+    return _frame(rows, STATUS_SCHEMA)
+
+
+# --- search ---------------------------------------------------------------------------------
+
+
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _substring_ids(conn: sa.Connection, key: str, limit: int) -> list[int]:
+    """Ids of contacts whose folded name or email contains `key` (3+ characters), by index."""
+    if conn.dialect.name == "sqlite":
+        phrase = '"' + key.replace('"', '""') + '"'  # one FTS5 phrase: no query syntax leaks
+        statement = sa.text(
+            "SELECT rowid FROM contacts_search WHERE contacts_search MATCH :phrase LIMIT :limit"
+        )
+        return list(conn.execute(statement, {"phrase": phrase, "limit": limit}).scalars())
+    c = schema.contacts.c
+    pattern = f"%{_escape_like(key)}%"
+    statement = (
+        sa.select(c.id)
+        .where(sa.or_(c.name_key.like(pattern, escape="\\"), c.email_key.like(pattern, escape="\\")))
+        .limit(limit)
+    )
+    return list(conn.execute(statement).scalars())
+
+
+def search_contacts(conn: sa.Connection, text: object, *, limit: int = 20) -> pl.DataFrame:
+    """Contacts whose name or email matches what the user typed; schema SEARCH_SCHEMA.
+
+    Case- and accent-insensitive ("jose" finds "José", "nunez" finds "Núñez"). Best matches
+    first: the exact address, then addresses and names that start with the text, then names
+    with a word that starts with it, then any name or address that contains it (3+
+    characters). Any input is safe: it is folded, bounded and passed as a parameter.
+    """
+    key = fold_query(text)
+    limit = max(1, min(int(limit), MAX_LIMIT))
+    if not key:
+        return pl.DataFrame(schema=SEARCH_SCHEMA)
+    c = schema.contacts.c
+    upper = key + _TOP
+    found: dict[int, str] = {}
+
+    def take(ids, match):
+        for contact_id in ids:
+            found.setdefault(contact_id, match)
+
+    take(conn.execute(sa.select(c.id).where(c.email_key == key)).scalars(), "email_exact")
+    for column, match in ((c.email_key, "email_prefix"), (c.name_key, "name_prefix")):
+        prefix = (
+            sa.select(c.id)
+            .where(column >= key, column < upper)
+            .order_by(column)
+            .limit(limit)
+        )
+        take(conn.execute(prefix).scalars(), match)
+    if len(found) < limit and len(key) >= 3:
+        take(_substring_ids(conn, key, limit), "substring")
+    if not found:
+        return pl.DataFrame(schema=SEARCH_SCHEMA)
+
+    s = schema.contact_status.c
+    rows = conn.execute(
+        sa.select(c.id, c.name, c.email, c.name_key, s.blocked, s.reason)
+        .select_from(schema.contacts.outerjoin(schema.contact_status, s.contact_id == c.id))
+        .where(c.id.in_(list(found)))
+    ).all()
+    word = " " + key
+    ranked = []
+    for row in rows:
+        match = found[row.id]
+        if match == "substring" and word in " " + row.name_key:
+            match = "name_word"
+        ranked.append((MATCH_RANK[match], row.name_key, row.id, row, match))
+    ranked.sort(key=lambda item: item[:3])
+    result = [
+        (row.id, row.name, row.email, match, None if row.blocked is None else bool(row.blocked),
+         row.reason)
+        for *_, row, match in ranked[:limit]
+    ]
+    return _frame(result, SEARCH_SCHEMA)

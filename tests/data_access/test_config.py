@@ -1,0 +1,71 @@
+"""Where the database is, and how the app opens it."""
+
+import subprocess
+import sys
+
+import sqlalchemy as sa
+
+import data_access as da
+from data_access import bootstrap, config, demo, migrate, schema
+
+
+def test_explicit_url_wins_then_environment_then_embedded(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u@h/db")
+    assert config.resolve_url("sqlite:///x.db") == "sqlite:///x.db"
+    assert config.resolve_url() == "postgresql+psycopg://u@h/db"
+    monkeypatch.delenv("DATABASE_URL")
+    assert config.resolve_url() == config.embedded_url()
+    assert config.EMBEDDED_PATH.is_relative_to(config.PROJECT_DIR)
+
+
+def test_postgres_urls_get_the_psycopg_driver():
+    assert config.normalise_url("postgres://a@b/c") == "postgresql+psycopg://a@b/c"
+    assert config.normalise_url("postgresql+psycopg://a@b/c") == "postgresql+psycopg://a@b/c"
+
+
+def test_embedded_database_is_git_ignored():
+    ignored = subprocess.run(
+        ["git", "check-ignore", "-q", str(config.EMBEDDED_PATH)], cwd=config.PROJECT_DIR
+    )
+    assert ignored.returncode == 0
+
+
+def test_open_database_creates_and_fills_the_embedded_default(tmp_path, monkeypatch):
+    path = tmp_path / "var" / "rastro.sqlite3"
+    monkeypatch.setattr(config, "EMBEDDED_PATH", path)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    engine = bootstrap.open_database(demo_contacts=50)
+    assert path.exists()
+    with engine.connect() as conn:
+        count = conn.execute(sa.select(sa.func.count()).select_from(schema.contacts)).scalar_one()
+    assert count == 50
+    # a second start keeps what is there
+    bootstrap.open_database(demo_contacts=80)
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(schema.contacts)).scalar_one() == 50
+
+
+def test_open_database_only_migrates_a_configured_database(databases):
+    url = databases.url("postgresql")
+    engine = bootstrap.open_database(url)
+    assert migrate.is_up_to_date(engine)
+    with engine.connect() as conn:
+        assert demo.is_empty(conn)
+    engine.dispose()
+
+
+def test_open_database_reports_an_unreachable_server_in_spanish():
+    try:
+        bootstrap.open_database("postgresql://nadie@127.0.0.1:1/nada")
+    except da.DatabaseUnavailable as error:
+        assert "No se puede conectar con la base de datos" in str(error)
+    else:
+        raise AssertionError("an unreachable server must raise DatabaseUnavailable")
+
+
+def test_packages_import_from_any_folder(tmp_path):
+    code = "import data_access, dashboard; print(data_access.search_contacts.__name__)"
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
+                          text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "search_contacts"

@@ -1,0 +1,173 @@
+"""The contact queries and the search box, on SQLite and PostgreSQL."""
+
+import polars as pl
+import pytest
+
+import data_access as da
+from data_access import vocab
+from tests.story import T0, load_story
+
+
+@pytest.fixture(scope="module", params=("sqlite", "postgresql"))
+def story(request, databases):
+    engine = databases.engine(request.param)
+    ids = load_story(engine)
+    with engine.connect() as conn:
+        yield conn, ids
+
+
+def names(frame):
+    return frame["name"].to_list()
+
+
+# --- search ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "typed, expected",
+    [
+        ("jose", "José Núñez Peña"),
+        ("JOSÉ", "José Núñez Peña"),
+        ("nunez", "José Núñez Peña"),
+        ("Núñez", "José Núñez Peña"),
+        ("peña", "José Núñez Peña"),
+        ("maria jose", "María José García-Pelayo"),
+        ("garcia-pel", "María José García-Pelayo"),
+        ("mj.garcia@", "María José García-Pelayo"),
+        ("LUCIA@EXAMPLE.COM", "Lucía Fernández"),
+        ("fernan", "Lucía Fernández"),
+        ("@example.org", "José García"),
+    ],
+)
+def test_search_is_case_and_accent_insensitive_prefix_and_substring(story, typed, expected):
+    conn, _ = story
+    assert expected in names(da.search_contacts(conn, typed))
+
+
+def test_search_ranks_the_exact_address_first_then_prefixes_then_substrings(story):
+    conn, ids = story
+    found = da.search_contacts(conn, "jose.garcia@example.org")
+    assert found["id"][0] == ids["garcia2"]
+    assert found["match"][0] == "email_exact"
+    jose = da.search_contacts(conn, "jose")
+    assert jose["match"].to_list() == ["email_prefix", "email_prefix", "name_word"]
+    assert jose["name"][-1] == "María José García-Pelayo"
+    garcia = da.search_contacts(conn, "garcia")
+    # "José García" has a word that starts with it; "mj.garcia" only contains it
+    order = garcia["match"].to_list()
+    assert order == sorted(order, key=lambda m: da.queries.MATCH_RANK[m])
+    assert garcia.filter(pl.col("id") == ids["garcia2"])["match"][0] == "name_word"
+
+
+def test_search_returns_the_documented_schema_and_respects_the_limit(story):
+    conn, _ = story
+    found = da.search_contacts(conn, "jose", limit=2)
+    assert found.schema == pl.Schema(da.SEARCH_SCHEMA)
+    assert found.height == 2
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    ["", "   ", "a", "x" * 300, '"', "'", "%", "_", "\\", "%_%", "jose%", "' OR 1=1 --",
+     "'; DROP TABLE contacts; --", "<script>alert(1)</script>", "😀", "jo😀se", "NEAR(a b)",
+     "a* OR b", "\x00", "\u202e", None, 12],
+)
+def test_search_never_fails_and_never_matches_everything(story, hostile):
+    conn, _ = story
+    found = da.search_contacts(conn, hostile)
+    assert found.schema == pl.Schema(da.SEARCH_SCHEMA)
+    assert found.height < 6  # the story has six contacts: nothing matches all of them
+
+
+def test_search_treats_like_wildcards_literally(story):
+    conn, _ = story
+    assert da.search_contacts(conn, "j%e").is_empty()
+    assert da.search_contacts(conn, "jos_").is_empty()
+
+
+def test_search_badge_comes_from_the_status_table(world_engine, world):
+    blocked = world.statuses.filter(pl.col("blocked")).row(0, named=True)
+    person = world.contacts.filter(pl.col("id") == blocked["contact_id"]).row(0, named=True)
+    with world_engine.connect() as conn:
+        found = da.search_contacts(conn, person["email"])
+    assert found["id"][0] == person["id"]
+    assert found["blocked"][0] is True
+    assert found["reason"][0] == blocked["reason"]
+
+
+# --- one contact ----------------------------------------------------------------------------
+
+
+def test_contact_returns_one_row_with_address_validity(story):
+    conn, ids = story
+    jose = da.contact(conn, ids["jose"])
+    assert jose.schema == pl.Schema(da.CONTACT_SCHEMA)
+    assert jose.row(0, named=True) | {"created_at": None} == {
+        "id": ids["jose"], "name": "José Núñez Peña", "email": "jose.nunez@example.com",
+        "created_at": None, "email_valid": True,
+    }
+    assert da.contact(conn, ids["ana"])["email_valid"][0] is False
+
+
+@pytest.mark.parametrize("missing", [0, -1, 10**9])
+def test_unknown_contact_gives_empty_frames(story, missing):
+    conn, _ = story
+    assert da.contact(conn, missing).is_empty()
+    assert da.contact_events(conn, missing).is_empty()
+    assert da.contact_status(conn, missing).is_empty()
+    assert da.contact_status(conn, missing).schema == pl.Schema(da.STATUS_SCHEMA)
+
+
+def test_contact_events_newest_first_with_campaign_and_origin(story):
+    conn, ids = story
+    events = da.contact_events(conn, ids["jose"])
+    assert events.schema == pl.Schema(da.EVENTS_SCHEMA)
+    assert events["event"].to_list() == [
+        "not_sent", "spam_complaint", "delivered", "bounced", "delivered"
+    ]
+    assert events["occurred_at"].is_sorted(descending=True)
+    assert events["occurred_at"][0] == T0.replace(day=12)
+    assert events["campaign_name"].to_list() == [
+        "Black Friday", "Black Friday", "Black Friday", "Bienvenida", "Bienvenida"
+    ]
+    assert events["origin"].to_list()[-1] == "automation"
+    assert events["campaign_external_id"][0] == "cmp-77"
+    bounce = events.filter(pl.col("event") == "bounced").row(0, named=True)
+    assert bounce["bounce_type"] == "soft"
+    assert bounce["smtp_diagnostic"] == "452 4.2.2 over quota"
+
+
+def test_contact_with_no_emails_has_no_events_and_can_send(story):
+    conn, ids = story
+    assert da.contact_events(conn, ids["lucia"]).is_empty()
+    status = da.contact_status(conn, ids["lucia"])
+    assert status.height == 1 and status["can_send"][0] is True and status["reason"][0] is None
+
+
+@pytest.mark.parametrize(
+    "key, reason, cause_event, campaign, origin",
+    [
+        ("jose", vocab.PREVIOUS_SPAM, "spam_complaint", "Black Friday", "campaign"),
+        ("mariajo", vocab.UNSUBSCRIBED_REASON, "unsubscribed", "Black Friday", "campaign"),
+        ("ana", vocab.INVALID_ADDRESS, None, None, None),
+        ("pedro", vocab.PREVIOUS_BOUNCE, "bounced", "Bienvenida", "automation"),
+    ],
+)
+def test_contact_status_gives_reason_since_and_evidence(story, key, reason, cause_event,
+                                                        campaign, origin):
+    conn, ids = story
+    status = da.contact_status(conn, ids[key])
+    first = status.row(0, named=True)
+    assert first["can_send"] is False and first["rank"] == 1
+    assert first["reason"] == reason
+    assert first["cause_event"] == cause_event
+    assert first["campaign_name"] == campaign
+    assert first["origin"] == origin
+    assert first["since"] is not None
+
+
+def test_contact_status_of_a_hard_bounce_keeps_the_provider_text(story):
+    conn, ids = story
+    first = da.contact_status(conn, ids["pedro"]).row(0, named=True)
+    assert first["smtp_diagnostic"] == "550 5.1.1 User unknown"
+    assert first["provider_reason"] == "User unknown"

@@ -1,0 +1,172 @@
+"""Migrations build exactly the MetaData, and the database itself enforces the rules."""
+
+from datetime import datetime, timezone
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from data_access import migrate, schema
+
+NOW = datetime(2026, 5, 1, tzinfo=timezone.utc)
+
+
+def _sqlite_only_extras(obj, name, type_, reflected, compare_to):
+    """The FTS5 search table (and its shadow tables) exist only in SQLite by design; the
+    pg_trgm indexes only in PostgreSQL (declared with ddl_if in the MetaData)."""
+    if type_ == "table" and name.startswith("contacts_search"):
+        return False
+    if type_ == "index" and name.endswith("_trgm"):
+        return False
+    return True
+
+
+def test_migrated_database_matches_the_metadata(empty_engine):
+    with empty_engine.connect() as conn:
+        context = MigrationContext.configure(
+            conn,
+            opts={"compare_type": True, "include_object": _sqlite_only_extras},
+        )
+        assert compare_metadata(context, schema.metadata) == []
+    assert migrate.is_up_to_date(empty_engine)
+
+
+def test_engine_specific_search_structures_exist(empty_engine):
+    inspector = sa.inspect(empty_engine)
+    if empty_engine.dialect.name == "sqlite":
+        assert "contacts_search" in inspector.get_table_names()
+    else:
+        indexes = {ix["name"] for ix in inspector.get_indexes("contacts")}
+        assert {"ix_contacts_name_key_trgm", "ix_contacts_email_key_trgm"} <= indexes
+
+
+def test_upgrade_is_idempotent_and_downgrade_works(empty_engine):
+    migrate.upgrade(empty_engine)  # a second upgrade changes nothing
+    assert migrate.is_up_to_date(empty_engine)
+    migrate.downgrade(empty_engine, "base")
+    assert migrate.current_revision(empty_engine) is None
+    assert "contacts" not in sa.inspect(empty_engine).get_table_names()
+    migrate.upgrade(empty_engine)
+    assert migrate.is_up_to_date(empty_engine)
+
+
+@pytest.fixture
+def seeded(empty_engine):
+    with empty_engine.begin() as conn:
+        conn.execute(schema.contacts.insert(), {
+            "id": 1, "email": "a@example.com", "name": "A", "email_key": "a@example.com",
+            "name_key": "a", "created_at": NOW})
+        conn.execute(schema.campaigns.insert(), {
+            "id": 1, "origin": "campaign", "external_id": "c1", "name": "C", "created_at": NOW})
+    return empty_engine
+
+
+def _event(**overrides):
+    row = {"contact_id": 1, "campaign_id": 1, "event": "delivered", "provider": "test",
+           "occurred_at": NOW}
+    row.update(overrides)
+    return row
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"event": "opened"},
+        {"event": "bounced"},  # a bounce needs its type
+        {"event": "bounced", "bounce_type": "medium"},
+        {"event": "delivered", "bounce_type": "hard"},
+        {"event": "not_sent"},  # needs one of the four reasons
+        {"event": "not_sent", "reason": "because"},
+        {"event": "delivered", "reason": "previous_spam"},
+        {"event": "delivered", "campaign_id": None},  # an email always has an origin
+        {"contact_id": 999},  # foreign key
+        {"campaign_id": 999},
+        {"occurred_at": None},
+    ],
+)
+def test_the_database_refuses_events_that_break_the_rules(seeded, bad):
+    with pytest.raises(sa.exc.IntegrityError):
+        with seeded.begin() as conn:
+            conn.execute(schema.email_events.insert(), _event(**bad))
+
+
+@pytest.mark.parametrize(
+    "good",
+    [
+        {"event": "bounced", "bounce_type": "undetermined"},
+        {"event": "not_sent", "reason": "previous_bounce"},
+        {"event": "unsubscribed", "campaign_id": None},
+        {"event": "resubscribed", "campaign_id": None},
+    ],
+)
+def test_the_database_accepts_valid_events(seeded, good):
+    with seeded.begin() as conn:
+        conn.execute(schema.email_events.insert(), _event(**good))
+
+
+def test_provider_event_ids_are_unique_per_provider(seeded):
+    with seeded.begin() as conn:
+        conn.execute(schema.email_events.insert(), _event(provider="sendgrid", provider_event_id="x1"))
+        conn.execute(schema.email_events.insert(), _event(provider="mailgun", provider_event_id="x1"))
+        conn.execute(schema.email_events.insert(), _event(provider_event_id=None))
+        conn.execute(schema.email_events.insert(), _event(provider_event_id=None))
+    with pytest.raises(sa.exc.IntegrityError):
+        with seeded.begin() as conn:
+            conn.execute(schema.email_events.insert(),
+                         _event(provider="sendgrid", provider_event_id="x1"))
+
+
+def test_campaign_origin_and_contact_email_are_checked(seeded):
+    with pytest.raises(sa.exc.IntegrityError):
+        with seeded.begin() as conn:
+            conn.execute(schema.campaigns.insert(), {
+                "origin": "newsletter", "external_id": "c2", "name": "X", "created_at": NOW})
+    with pytest.raises(sa.exc.IntegrityError):
+        with seeded.begin() as conn:
+            conn.execute(schema.contacts.insert(), {
+                "email": "a@example.com", "name": "Otra", "email_key": "a@example.com",
+                "name_key": "otra", "created_at": NOW})
+
+
+def test_status_rows_need_a_reason_exactly_when_blocked(seeded):
+    for blocked, reason in ((True, None), (False, "previous_spam"), (True, "tired")):
+        with pytest.raises(sa.exc.IntegrityError):
+            with seeded.begin() as conn:
+                conn.execute(schema.contact_status.insert(), {
+                    "contact_id": 1, "blocked": blocked, "reason": reason, "updated_at": NOW})
+
+
+def test_times_come_back_as_utc(seeded):
+    from datetime import timedelta
+
+    local = datetime(2026, 5, 1, 9, 30, tzinfo=timezone(timedelta(hours=-5)))
+    with seeded.begin() as conn:
+        conn.execute(schema.email_events.insert(), _event(occurred_at=local))
+    with seeded.connect() as conn:
+        stored = conn.execute(sa.select(schema.email_events.c.occurred_at)).scalar_one()
+    assert stored == local and stored.tzinfo == timezone.utc and stored.hour == 14
+
+
+def test_naive_times_are_refused(seeded):
+    with pytest.raises(sa.exc.StatementError):
+        with seeded.begin() as conn:
+            conn.execute(schema.email_events.insert(), _event(occurred_at=datetime(2026, 1, 1)))
+
+
+def test_deleting_a_contact_deletes_its_events_and_status(seeded):
+    with seeded.begin() as conn:
+        conn.execute(schema.email_events.insert(), _event())
+        conn.execute(schema.contact_status.insert(), {
+            "contact_id": 1, "blocked": False, "reason": None, "updated_at": NOW})
+        conn.execute(schema.contacts.delete())
+    with seeded.connect() as conn:
+        for table in (schema.email_events, schema.contact_status):
+            assert conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one() == 0
+
+
+def test_sqlite_connections_have_foreign_keys_and_wal(databases):
+    engine = databases.engine("sqlite")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"

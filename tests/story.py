@@ -1,0 +1,84 @@
+"""A handful of hand-made contacts whose history is known exactly, for query and card tests."""
+
+from datetime import datetime, timedelta, timezone
+
+import sqlalchemy as sa
+
+from data_access import schema
+from data_access.text import fold, normalise_email
+
+T0 = datetime(2026, 3, 3, 15, 0, tzinfo=timezone.utc)
+
+CAMPAIGNS = [
+    {"id": 1, "origin": "campaign", "external_id": "cmp-77", "name": "Black Friday"},
+    {"id": 2, "origin": "automation", "external_id": "flujo-9", "name": "Bienvenida"},
+]
+
+# name, email, [(day, event, campaign, extra)]
+CONTACTS = {
+    "jose": (
+        "José Núñez Peña",
+        "Jose.Nunez@Example.com",
+        [
+            (0, "delivered", 2, {}),
+            (1, "bounced", 2, {"bounce_type": "soft", "provider_reason": "Mailbox full",
+                               "smtp_diagnostic": "452 4.2.2 over quota"}),
+            (2, "delivered", 1, {}),
+            (3, "spam_complaint", 1, {}),
+            (9, "not_sent", 1, {"reason": "previous_spam"}),
+        ],
+    ),
+    "mariajo": (
+        "María José García-Pelayo",
+        "mj.garcia@example.com",
+        [(0, "delivered", 1, {}), (1, "unsubscribed", 1, {})],
+    ),
+    "ana": (
+        "Ana López",
+        "ana lopez@example.com",
+        [(2, "not_sent", 1, {"reason": "invalid_address"})],
+    ),
+    "pedro": (
+        "Pedro Gómez",
+        "pedro.gomez@example.com",
+        [(4, "bounced", 2, {"bounce_type": "hard", "provider_reason": "User unknown",
+                            "smtp_diagnostic": "550 5.1.1 User unknown"})],
+    ),
+    "lucia": ("Lucía Fernández", "lucia@example.com", []),
+    "garcia2": ("José García", "jose.garcia@example.org", [(5, "delivered", 2, {})]),
+}
+
+
+def load_story(engine: sa.Engine) -> dict[str, int]:
+    """Insert the story into an empty, migrated database; return contact ids by key."""
+    ids = {}
+    with engine.begin() as conn:
+        conn.execute(
+            schema.campaigns.insert(),
+            [{**c, "created_at": T0 - timedelta(days=30)} for c in CAMPAIGNS],
+        )
+        for key, (name, email, events) in CONTACTS.items():
+            contact_id = conn.execute(
+                schema.contacts.insert().returning(schema.contacts.c.id),
+                {
+                    "name": name,
+                    "email": normalise_email(email),
+                    "name_key": fold(name),
+                    "email_key": fold(normalise_email(email)),
+                    "created_at": T0 - timedelta(days=10),
+                },
+            ).scalar_one()
+            ids[key] = contact_id
+            for day, event, campaign, extra in events:
+                conn.execute(
+                    schema.email_events.insert(),
+                    {
+                        "contact_id": contact_id,
+                        "campaign_id": campaign,
+                        "event": event,
+                        "provider": "test",
+                        "occurred_at": T0 + timedelta(days=day),
+                        **extra,
+                    },
+                )
+    return ids
