@@ -215,7 +215,7 @@ def _make_campaigns(rng, start: int, end: int) -> dict:
     send_at = [
         int(start + (i + 0.5) * step + rng.integers(-2 * DAY, 2 * DAY)) for i in range(n_campaigns)
     ]
-    reach = rng.uniform(0.55, 0.9, size=n_campaigns)
+    reach = rng.uniform(0.7, 0.95, size=n_campaigns)
     names = _campaign_names(send_at)
     rows = [
         {

@@ -79,7 +79,7 @@ FLOWS = (
     ("Encuesta de satisfacción", 0.35, (0,)),
     ("Recordatorio de renovación", 0.20, (0, 7)),
     ("Seguimiento posterior a la compra", 0.45, (0, 2, 15)),
-    ("Recomendaciones personalizadas", 0.60, (0, 30, 60, 90, 120, 150)),
+    ("Recomendaciones personalizadas", 0.85, (0, 30, 60, 90, 120, 150)),
 )
 
 HARD_BOUNCES = (

@@ -4,6 +4,8 @@ is documented beside it (and is the same when there are no rows). SQL does the f
 Every function takes a SQLAlchemy Connection first; filters are keyword-only.
 """
 
+from dataclasses import dataclass
+
 import polars as pl
 import sqlalchemy as sa
 
@@ -106,6 +108,31 @@ def contact_events(conn: sa.Connection, contact_id: int) -> pl.DataFrame:
     return _frame(conn.execute(_events_statement(contact_id)), EVENTS_SCHEMA)
 
 
+@dataclass(frozen=True)
+class ContactCard:
+    """Everything the contact card shows, read once: the contact, its events, its status."""
+
+    contact: pl.DataFrame  # CONTACT_SCHEMA, one row (none for an unknown id)
+    events: pl.DataFrame  # EVENTS_SCHEMA, newest first
+    status: pl.DataFrame  # STATUS_SCHEMA
+
+    @property
+    def found(self) -> bool:
+        return not self.contact.is_empty()
+
+
+def contact_card(
+    conn: sa.Connection, contact_id: int, *, config: policy.PolicyConfig = policy.DEFAULT_CONFIG
+) -> ContactCard:
+    """The contact, its events and its verdict with two queries (the card's data)."""
+    person = contact(conn, contact_id)
+    if person.is_empty():
+        return ContactCard(person, pl.DataFrame(schema=EVENTS_SCHEMA),
+                           pl.DataFrame(schema=STATUS_SCHEMA))
+    events = contact_events(conn, contact_id)
+    return ContactCard(person, events, _status_frame(contact_id, person, events, config))
+
+
 def contact_status(
     conn: sa.Connection, contact_id: int, *, config: policy.PolicyConfig = policy.DEFAULT_CONFIG
 ) -> pl.DataFrame:
@@ -114,12 +141,15 @@ def contact_status(
     One row with `can_send` true when nothing blocks it; otherwise one row per reason that
     holds, `rank` 1 first, each with the event that caused it. No rows for an unknown contact.
     """
-    person = contact(conn, contact_id)
-    if person.is_empty():
-        return pl.DataFrame(schema=STATUS_SCHEMA)
-    events = contact_events(conn, contact_id).reverse().to_dicts()
+    return contact_card(conn, contact_id, config=config).status
+
+
+def _status_frame(contact_id, person, events, config) -> pl.DataFrame:
     verdict = policy.evaluate(
-        person["email"][0], events, created_at=person["created_at"][0], config=config
+        person["email"][0],
+        events.reverse().to_dicts(),
+        created_at=person["created_at"][0],
+        config=config,
     )
     if verdict.can_send:
         return _frame([(contact_id, True) + (None,) * 10], STATUS_SCHEMA)

@@ -171,3 +171,15 @@ def test_contact_status_of_a_hard_bounce_keeps_the_provider_text(story):
     first = da.contact_status(conn, ids["pedro"]).row(0, named=True)
     assert first["smtp_diagnostic"] == "550 5.1.1 User unknown"
     assert first["provider_reason"] == "User unknown"
+
+
+def test_contact_card_reads_contact_events_and_status_together(story):
+    conn, ids = story
+    card = da.contact_card(conn, ids["jose"])
+    assert card.found
+    assert card.contact["name"][0] == "José Núñez Peña"
+    assert card.events.equals(da.contact_events(conn, ids["jose"]))
+    assert card.status.equals(da.contact_status(conn, ids["jose"]))
+    assert card.status["reason"][0] == vocab.PREVIOUS_SPAM
+    missing = da.contact_card(conn, 10**9)
+    assert not missing.found and missing.events.is_empty() and missing.status.is_empty()

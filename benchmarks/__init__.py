@@ -1,0 +1,1 @@
+"""Rastro's performance harness (not part of the test run): `python -m benchmarks --help`."""

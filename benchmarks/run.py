@@ -1,0 +1,243 @@
+"""Rastro's performance harness: `python -m benchmarks [--engines sqlite,postgresql] ...`.
+
+Builds (or reuses) the demo world at benchmark scale on each engine, then measures, on one
+kept-open connection, the data of the contact card and the search box (median and p95 over
+many random contacts and terms), beside the naive way (pandas `read_sql` of the whole table,
+then filtering in Python), as ratios from the same run. Prints a table and writes JSON to
+`benchmarks/results/`. Later issues add their own measures to MEASURES.
+"""
+
+import argparse
+import json
+import os
+import random
+import statistics
+import time
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+
+import data_access as da
+from data_access import demo, migrate
+from data_access.cli import database_size
+from data_access.engine import make_engine
+from data_access.text import fold
+
+HERE = Path(__file__).resolve().parent
+DATA_DIR = HERE / "data"
+RESULTS_DIR = HERE / "results"
+UNTIL = date(2026, 11, 26)  # fixed, so that a built world can be reused across days
+BUDGETS_MS = {"card": 20.0, "search_prefix": 10.0, "search_substring": 10.0}
+POSTGRES_ADMIN_URL = os.environ.get(
+    "RASTRO_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+# --- the world ------------------------------------------------------------------------------
+
+
+def _world_url(kind: str, contacts: int, seed: int) -> str:
+    name = f"rastro_bench_{contacts}_{seed}"
+    if kind == "sqlite":
+        return f"sqlite:///{DATA_DIR / (name + '.sqlite3')}"
+    admin = make_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.execute(
+            sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+        ).first()
+        if not exists:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return sa.make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def _build_info_path(kind: str, contacts: int, seed: int) -> Path:
+    return DATA_DIR / f"build-{kind}-{contacts}-{seed}.json"
+
+
+def prepare_world(kind: str, contacts: int, seed: int, cache: dict) -> tuple[sa.Engine, dict]:
+    """An engine on the benchmark world for `kind`, building it when it is missing."""
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(_world_url(kind, contacts, seed))
+    migrate.upgrade(engine)
+    info_path = _build_info_path(kind, contacts, seed)
+    with engine.connect() as conn:
+        have = conn.execute(sa.text("SELECT COUNT(*) FROM contacts")).scalar_one()
+    if have == contacts and info_path.exists():
+        info = json.loads(info_path.read_text())
+        info["reused"] = True
+        return engine, info
+    if "world" not in cache:
+        started = time.perf_counter()
+        cache["world"] = demo.generate(contacts, seed=seed, until=UNTIL)
+        cache["generate_s"] = time.perf_counter() - started
+    world = cache["world"]
+    print(f"[{kind}] cargando {world.events.height:,} eventos…", flush=True)
+    started = time.perf_counter()
+    demo.load(engine, world, replace=True)
+    info = {
+        "engine": kind,
+        "contacts": world.contacts.height,
+        "events": world.events.height,
+        "generate_s": round(cache["generate_s"], 1),
+        "load_s": round(time.perf_counter() - started, 1),
+        "size_mib": round(database_size(engine) / 1024**2, 1),
+        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    info_path.write_text(json.dumps(info, indent=2))
+    info["reused"] = False
+    return engine, info
+
+
+# --- timing ---------------------------------------------------------------------------------
+
+
+def timed(fn, *args, **kwargs) -> float:
+    started = time.perf_counter()
+    fn(*args, **kwargs)
+    return (time.perf_counter() - started) * 1000
+
+
+def summary(samples_ms: list[float]) -> dict:
+    ordered = sorted(samples_ms)
+    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    return {
+        "n": len(ordered),
+        "median_ms": round(statistics.median(ordered), 3),
+        "p95_ms": round(p95, 3),
+        "max_ms": round(ordered[-1], 3),
+    }
+
+
+def pick_contacts(conn, contacts: int, samples: int, rng: random.Random) -> list[int]:
+    ids = [rng.randint(1, contacts) for _ in range(samples)]
+    heaviest = conn.execute(
+        sa.text(
+            "SELECT contact_id FROM email_events GROUP BY contact_id ORDER BY COUNT(*) DESC LIMIT 3"
+        )
+    ).scalars().all()
+    return ids + list(heaviest)
+
+
+def pick_terms(conn, contacts: int, count: int, rng: random.Random) -> dict[str, list[str]]:
+    """Realistic terms: starts of names and addresses; pieces from inside them (3-6 chars)."""
+    ids = [rng.randint(1, contacts) for _ in range(count)]
+    rows = conn.execute(
+        sa.text("SELECT name, email FROM contacts WHERE id IN (SELECT value FROM json_each(:ids))")
+        if conn.dialect.name == "sqlite"
+        else sa.text("SELECT name, email FROM contacts WHERE id = ANY(:ids)"),
+        {"ids": json.dumps(ids) if conn.dialect.name == "sqlite" else ids},
+    ).all()
+    prefix, substring = [], []
+    for name, email in rows:
+        text = rng.choice([name, email])
+        prefix.append(text[: rng.randint(1, 8)])
+        source = fold(rng.choice([name.split()[-1], email.split("@")[0], email.split("@")[-1]]))
+        size = min(len(source), rng.randint(3, 6))
+        start = rng.randint(0, len(source) - size)
+        substring.append(source[start : start + size])
+    return {"search_prefix": prefix, "search_substring": substring}
+
+
+def measure_engine(kind: str, engine: sa.Engine, contacts: int, args, rng) -> dict:
+    results = {}
+    with engine.connect() as conn:
+        ids = pick_contacts(conn, contacts, args.samples, rng)
+        for contact_id in ids[:20]:  # warm the caches the way a running app has them
+            da.contact_card(conn, contact_id)
+        card = [timed(da.contact_card, conn, contact_id) for contact_id in ids]
+        results["card"] = summary(card)
+        results["card"]["heaviest_contact_ms"] = round(max(card[-3:]), 3)
+        terms = pick_terms(conn, contacts, args.terms, rng)
+        for name, words in terms.items():
+            results[name] = summary([timed(da.search_contacts, conn, w) for w in words])
+        if args.naive:
+            results["naive"] = measure_naive(conn, ids[0], terms)
+    for name, budget in BUDGETS_MS.items():
+        entry = results[name]
+        entry["budget_ms"] = budget
+        entry["within_budget"] = entry["p95_ms"] <= budget
+    if args.naive:
+        naive = results["naive"]
+        results["card"]["naive_ms"] = naive["card_ms"]
+        results["card"]["naive_ratio"] = round(naive["card_ms"] / results["card"]["median_ms"])
+        for name in ("search_prefix", "search_substring"):
+            results[name]["naive_ms"] = naive["search_ms"]
+            results[name]["naive_ratio"] = round(naive["search_ms"] / results[name]["median_ms"])
+    return results
+
+
+def measure_naive(conn, contact_id: int, terms: dict) -> dict:
+    """The naive way: read the whole table with pandas, then filter in Python."""
+
+    def card():
+        frames = pd.read_sql("SELECT * FROM email_events", conn, chunksize=500_000)
+        mine = pd.concat(f[f["contact_id"] == contact_id] for f in frames)
+        return mine.sort_values("occurred_at", ascending=False)
+
+    def search(term):
+        people = pd.read_sql("SELECT id, name, email FROM contacts", conn)
+        term = term.lower()
+        hit = people["name"].str.lower().str.contains(term, regex=False) | people[
+            "email"
+        ].str.contains(term, regex=False)
+        return people[hit].head(20)
+
+    print("  forma ingenua: leyendo email_events completa…", flush=True)
+    card_ms = timed(card)
+    search_ms = statistics.median(timed(search, t) for t in terms["search_substring"][:3])
+    return {"card_ms": round(card_ms, 1), "search_ms": round(search_ms, 1)}
+
+
+# --- report ---------------------------------------------------------------------------------
+
+
+def print_table(report: dict) -> None:
+    print()
+    print(f"{'engine':<11}{'measure':<18}{'median ms':>10}{'p95 ms':>9}{'budget':>8}"
+          f"{'naive ms':>11}{'ratio':>8}")
+    for kind, data in report["engines"].items():
+        for name in BUDGETS_MS:
+            m = data["results"][name]
+            naive = f"{m['naive_ms']:,.0f}" if "naive_ms" in m else "-"
+            ratio = f"{m['naive_ratio']:,}x" if "naive_ratio" in m else "-"
+            flag = "" if m["within_budget"] else "  FUERA"
+            print(f"{kind:<11}{name:<18}{m['median_ms']:>10.2f}{m['p95_ms']:>9.2f}"
+                  f"{m['budget_ms']:>8.0f}{naive:>11}{ratio:>8}{flag}")
+        build = data["build"]
+        print(f"{kind:<11}world: {build['contacts']:,} contacts, {build['events']:,} events, "
+              f"generate {build['generate_s']} s, load {build['load_s']} s, "
+              f"{build['size_mib']:,} MiB{' (reused)' if build.get('reused') else ''}")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--contacts", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=demo.DEFAULT_SEED)
+    parser.add_argument("--engines", default="sqlite,postgresql")
+    parser.add_argument("--samples", type=int, default=500, help="random contacts for the card")
+    parser.add_argument("--terms", type=int, default=300, help="search terms of each kind")
+    parser.add_argument("--no-naive", dest="naive", action="store_false",
+                        help="skip the naive pandas way (it reads whole tables)")
+    args = parser.parse_args(argv)
+    rng = random.Random(args.seed)
+    cache: dict = {}
+    report = {
+        "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "contacts": args.contacts,
+        "engines": {},
+    }
+    for kind in args.engines.split(","):
+        engine, build = prepare_world(kind, args.contacts, args.seed, cache)
+        print(f"[{kind}] midiendo…", flush=True)
+        results = measure_engine(kind, engine, args.contacts, args, rng)
+        report["engines"][kind] = {"build": build, "results": results}
+        engine.dispose()
+    print_table(report)
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    out = RESULTS_DIR / "latest.json"
+    out.write_text(json.dumps(report, indent=2))
+    print(f"\nJSON: {out}")
+    return 0
