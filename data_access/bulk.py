@@ -104,6 +104,8 @@ def indexes_set_aside(conn: sa.Connection, tables):
 
 def analyze(conn: sa.Connection) -> None:
     """Refresh the planner's statistics after a large load (and fold SQLite's WAL back)."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("PRAGMA analysis_limit = 2000")  # sampled: seconds, not minutes
     conn.exec_driver_sql("ANALYZE")
     conn.commit()
     if conn.dialect.name == "sqlite":

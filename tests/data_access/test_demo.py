@@ -181,3 +181,8 @@ def test_search_works_after_a_bulk_load_and_for_contacts_added_later(empty_engin
         assert loaded in da.search_contacts(conn, word, limit=100)["name"].to_list()
         indexes = {ix["name"] for ix in sa.inspect(conn).get_indexes("email_events")}
         assert {"ix_email_events_contact_time", "ix_email_events_event_time"} <= indexes
+
+
+def test_the_world_has_a_long_history_for_the_card(world):
+    per_contact = world.events.group_by("contact_id").len()
+    assert per_contact["len"].max() >= 1500
