@@ -356,7 +356,7 @@ def _simulate(rng, people, c, t, k, end, config) -> dict:
         if people["valid"][ci] and b > a:
             # Before the first incident every send was delivered: the policy cannot block yet.
             first = a + int(np.argmax(proposal[a:b] != _DELIVERED))
-        pending = None  # (time of a re-subscription, campaign)
+        pending = None  # when a scheduled re-subscription happens
         for i in range(first, b):
             ti = int(t[i])
             if pending is not None and pending <= ti:
