@@ -8,6 +8,7 @@ from .bootstrap import open_database
 from .config import resolve_url
 from .engine import DatabaseUnavailable, make_engine
 from .migrate import upgrade
+from .status import refresh_contact_status
 from .queries import (
     CONTACT_SCHEMA,
     EVENTS_SCHEMA,
@@ -35,6 +36,7 @@ __all__ = [
     "make_engine",
     "open_database",
     "policy",
+    "refresh_contact_status",
     "resolve_url",
     "schema",
     "search_contacts",

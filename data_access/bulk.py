@@ -90,11 +90,20 @@ def indexes_set_aside(conn: sa.Connection, tables):
             conn.exec_driver_sql(f"DROP TRIGGER {conn.dialect.identifier_preparer.quote(name)}")
     else:
         conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '1GB'")
+    # PostgreSQL checks foreign keys with a trigger per row; adding them back checks every row
+    # in one join instead. (SQLite cannot drop a constraint; its per-row check is cheap.)
+    foreign_keys = [
+        fk for t in tables for fk in t.foreign_key_constraints
+    ] if conn.dialect.name == "postgresql" else []
+    for fk in foreign_keys:
+        conn.execute(sa.schema.DropConstraint(fk))
     for index in indexes:
         index.drop(conn)
     yield
     for index in indexes:
         index.create(conn)
+    for fk in foreign_keys:
+        conn.execute(sa.schema.AddConstraint(fk))
     if triggers:
         if any(t.name == "contacts" for t in tables):
             conn.exec_driver_sql("INSERT INTO contacts_search(contacts_search) VALUES ('rebuild')")

@@ -34,7 +34,18 @@ def make_engine(url: str, **kwargs) -> sa.Engine:
         sa.event.listen(engine, "connect", _sqlite_on_connect)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
-    return sa.create_engine(url, **kwargs)
+    engine = sa.create_engine(url, **kwargs)
+    sa.event.listen(engine, "connect", _postgresql_on_connect)
+    return engine
+
+
+def _postgresql_on_connect(dbapi_connection, _record):
+    # psycopg prepares a statement after a few runs, and PostgreSQL may then switch to a
+    # generic plan, which cannot use the trigram index for `LIKE :pattern` (a sequential scan
+    # of every contact). Plan every statement for its own values; planning costs < 1 ms here.
+    with dbapi_connection.cursor() as cursor:
+        cursor.execute("SET plan_cache_mode = force_custom_plan")
+    dbapi_connection.commit()
 
 
 def _sqlite_on_connect(dbapi_connection, _record):

@@ -10,7 +10,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from . import policy, schema
-from .text import fold_query
+from .text import fold_query, pack
 
 TIME = pl.Datetime("us", "UTC")
 
@@ -57,6 +57,7 @@ STATUS_SCHEMA = {
     "campaign_id": pl.Int64,
     "campaign_name": pl.Utf8,
     "origin": pl.Utf8,
+    "campaign_external_id": pl.Utf8,
     "provider_reason": pl.Utf8,
     "smtp_diagnostic": pl.Utf8,
 }
@@ -152,7 +153,7 @@ def _status_frame(contact_id, person, events, config) -> pl.DataFrame:
         config=config,
     )
     if verdict.can_send:
-        return _frame([(contact_id, True) + (None,) * 10], STATUS_SCHEMA)
+        return _frame([(contact_id, True) + (None,) * (len(STATUS_SCHEMA) - 2)], STATUS_SCHEMA)
     rows = []
     for rank, block in enumerate(verdict.blocks, start=1):
         cause = block.cause or {}
@@ -168,6 +169,7 @@ def _status_frame(contact_id, person, events, config) -> pl.DataFrame:
                 cause.get("campaign_id"),
                 cause.get("campaign_name"),
                 cause.get("origin"),
+                cause.get("campaign_external_id"),
                 cause.get("provider_reason"),
                 cause.get("smtp_diagnostic"),
             )
@@ -190,11 +192,19 @@ def _substring_ids(conn: sa.Connection, key: str, limit: int) -> list[int]:
             "SELECT rowid FROM contacts_search WHERE contacts_search MATCH :phrase LIMIT :limit"
         )
         return list(conn.execute(statement, {"phrase": phrase, "limit": limit}).scalars())
+    packed = pack(key)
+    if len(packed) < 3:  # no selective trigram to look up: prefixes only
+        return []
     c = schema.contacts.c
     pattern = f"%{_escape_like(key)}%"
     statement = (
         sa.select(c.id)
-        .where(sa.or_(c.name_key.like(pattern, escape="\\"), c.email_key.like(pattern, escape="\\")))
+        .where(
+            sa.text(f"({schema.SEARCH_PACKED_SQL}) LIKE :packed").bindparams(
+                packed=f"%{packed}%"
+            ),
+            sa.or_(c.name_key.like(pattern, escape="\\"), c.email_key.like(pattern, escape="\\")),
+        )
         .limit(limit)
     )
     return list(conn.execute(statement).scalars())

@@ -5,6 +5,7 @@ applied to what the user types, so "jose" finds "José" and "nunez" finds "Núñ
 index; folding at query time on the column would defeat the index.
 """
 
+import re
 import unicodedata
 
 _MAX_QUERY_CHARS = 200
@@ -29,3 +30,18 @@ def fold_query(value: object) -> str:
 def normalise_email(value: str) -> str:
     """The form an address is stored and matched in: trimmed and lower-cased."""
     return value.strip().lower()
+
+
+_NOT_PACKED = re.compile(r"[^a-z0-9]")
+# The same rule in SQL, for PostgreSQL's trigram index (see schema.SEARCH_PACKED_SQL).
+PACKED_SQL_PATTERN = "[^a-z0-9]"
+
+
+def pack(key: str) -> str:
+    """A folded key with everything but a-z and 0-9 removed ("as.mar" -> "asmar").
+
+    PostgreSQL's pg_trgm splits text into words at punctuation, so a search such as "as.mar"
+    would look up very common padded trigrams; the packed form keeps the trigrams selective.
+    Removing the same characters from both sides keeps every real match a packed match.
+    """
+    return _NOT_PACKED.sub("", key)

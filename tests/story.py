@@ -5,6 +5,7 @@ from datetime import datetime, timedelta, timezone
 import sqlalchemy as sa
 
 from data_access import schema
+from data_access.status import refresh_contact_status
 from data_access.text import fold, normalise_email
 
 T0 = datetime(2026, 3, 3, 15, 0, tzinfo=timezone.utc)
@@ -31,7 +32,8 @@ CONTACTS = {
     "mariajo": (
         "María José García-Pelayo",
         "mj.garcia@example.com",
-        [(0, "delivered", 1, {}), (1, "unsubscribed", 1, {})],
+        [(0, "delivered", 1, {}), (1, "unsubscribed", 1, {}),
+         (5, "not_sent", 1, {"reason": "unsubscribed"})],
     ),
     "ana": (
         "Ana López",
@@ -42,22 +44,48 @@ CONTACTS = {
         "Pedro Gómez",
         "pedro.gomez@example.com",
         [(4, "bounced", 2, {"bounce_type": "hard", "provider_reason": "User unknown",
-                            "smtp_diagnostic": "550 5.1.1 User unknown"})],
+                            "smtp_diagnostic": "550 5.1.1 User unknown"}),
+         (6, "not_sent", 2, {"reason": "previous_bounce"})],
     ),
     "lucia": ("Lucía Fernández", "lucia@example.com", []),
     "garcia2": ("José García", "jose.garcia@example.org", [(5, "delivered", 2, {})]),
 }
 
 
-def load_story(engine: sa.Engine) -> dict[str, int]:
-    """Insert the story into an empty, migrated database; return contact ids by key."""
+HEAVY = ("Buzón de Pruebas del Equipo de Marketing Digital de la Región Andina",
+         "pruebas.marketing@example.com")
+HEAVY_EVENTS = 1500
+
+
+def _heavy_events(contact_id: int) -> list[dict]:
+    """1,500 emails over a year: mostly delivered, every 10th a soft bounce."""
+    rows = []
+    for i in range(HEAVY_EVENTS):
+        bounce = i % 10 == 9
+        rows.append({
+            "contact_id": contact_id, "campaign_id": 1 + i % 2,
+            "event": "bounced" if bounce else "delivered",
+            "bounce_type": "soft" if bounce else None,
+            "smtp_diagnostic": "452 4.2.2 Mailbox full" if bounce else None,
+            "provider": "test", "occurred_at": T0 - timedelta(hours=6 * i),
+        })
+    return rows
+
+
+def load_story(engine: sa.Engine, *, heavy: bool = False) -> dict[str, int]:
+    """Insert the story into an empty, migrated database; return contact ids by key.
+
+    With `heavy`, also a contact with 1,500 emails (key "heavy")."""
     ids = {}
+    contacts = dict(CONTACTS)
+    if heavy:
+        contacts["heavy"] = (*HEAVY, [])
     with engine.begin() as conn:
         conn.execute(
             schema.campaigns.insert(),
             [{**c, "created_at": T0 - timedelta(days=30)} for c in CAMPAIGNS],
         )
-        for key, (name, email, events) in CONTACTS.items():
+        for key, (name, email, events) in contacts.items():
             contact_id = conn.execute(
                 schema.contacts.insert().returning(schema.contacts.c.id),
                 {
@@ -81,4 +109,7 @@ def load_story(engine: sa.Engine) -> dict[str, int]:
                         **extra,
                     },
                 )
+        if heavy:
+            conn.execute(schema.email_events.insert(), _heavy_events(ids["heavy"]))
+        refresh_contact_status(conn, ids.values())
     return ids

@@ -37,6 +37,9 @@ def names(frame):
         ("LUCIA@EXAMPLE.COM", "Lucía Fernández"),
         ("fernan", "Lucía Fernández"),
         ("@example.org", "José García"),
+        ("e.nun", "José Núñez Peña"),
+        ("nunez@exa", "José Núñez Peña"),
+        ("z pe", "José Núñez Peña"),
     ],
 )
 def test_search_is_case_and_accent_insensitive_prefix_and_substring(story, typed, expected):
@@ -183,3 +186,34 @@ def test_contact_card_reads_contact_events_and_status_together(story):
     assert card.status["reason"][0] == vocab.PREVIOUS_SPAM
     missing = da.contact_card(conn, 10**9)
     assert not missing.found and missing.events.is_empty() and missing.status.is_empty()
+
+
+def test_refreshed_status_matches_the_live_verdict_and_feeds_the_badge(story):
+    conn, ids = story
+    found = da.search_contacts(conn, "pedro.gomez@example.com")
+    assert found["blocked"][0] is True and found["reason"][0] == vocab.PREVIOUS_BOUNCE
+    found = da.search_contacts(conn, "lucia@example.com")
+    assert found["blocked"][0] is False and found["reason"][0] is None
+
+
+def test_refresh_contact_status_rewrites_only_the_given_contacts(databases):
+    import sqlalchemy as sa
+
+    from data_access import schema
+    from tests.story import load_story
+
+    engine = databases.engine("sqlite")
+    ids = load_story(engine)
+    with engine.begin() as conn:
+        conn.execute(schema.contact_status.update().values(blocked=False, reason=None))
+        assert da.refresh_contact_status(conn, [ids["jose"]]) == 1
+        rows = dict(conn.execute(sa.select(schema.contact_status.c.contact_id,
+                                           schema.contact_status.c.reason)).all())
+    assert rows[ids["jose"]] == vocab.PREVIOUS_SPAM
+    assert rows[ids["pedro"]] is None  # not refreshed
+    with engine.connect() as conn:
+        live = da.contact_status(conn, ids["jose"]).row(0, named=True)
+    stored = engine.connect().execute(
+        sa.select(schema.contact_status).where(schema.contact_status.c.contact_id == ids["jose"])
+    ).one()
+    assert stored.cause_event_id == live["cause_event_id"] and stored.since == live["since"]

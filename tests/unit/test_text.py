@@ -17,3 +17,11 @@ def test_fold_query_bounds_and_cleans_input():
 
 def test_normalise_email():
     assert normalise_email("  Ana.Garcia@Example.COM ") == "ana.garcia@example.com"
+
+
+def test_pack_keeps_only_letters_and_digits():
+    from data_access.text import pack
+
+    assert pack("as.mar@gmail.com") == "asmargmailcom"
+    assert pack("maria jose garcia-pelayo") == "mariajosegarciapelayo"
+    assert pack("o.r") == "or"

@@ -155,19 +155,12 @@ def upgrade() -> None:
         for statement in SQLITE_SEARCH:
             op.execute(statement)
     elif dialect == "postgresql":
-        op.create_index(
-            "ix_contacts_name_key_trgm",
-            "contacts",
-            ["name_key"],
-            postgresql_using="gin",
-            postgresql_ops={"name_key": "gin_trgm_ops"},
-        )
-        op.create_index(
-            "ix_contacts_email_key_trgm",
-            "contacts",
-            ["email_key"],
-            postgresql_using="gin",
-            postgresql_ops={"email_key": "gin_trgm_ops"},
+        # Substring search: trigrams of the keys with everything but a-z0-9 removed, so that
+        # punctuation in what the user types does not turn into very common padded trigrams.
+        op.execute(
+            "CREATE INDEX ix_contacts_search_packed_trgm ON contacts USING gin ("
+            "(regexp_replace(name_key, '[^a-z0-9]', '', 'g') || ' ' || "
+            "regexp_replace(email_key, '[^a-z0-9]', '', 'g')) gin_trgm_ops)"
         )
 
 

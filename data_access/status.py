@@ -1,0 +1,61 @@
+"""The materialised status (`contact_status`): the policy's verdict per contact, kept so that
+badges and lists of blocked contacts need not replay every event.
+
+`refresh_contact_status` recomputes it from the events with the policy for the contacts given
+(ingestion calls it for the contacts an import touched; the demo generator writes it directly).
+"""
+
+from datetime import datetime, timezone
+from itertools import groupby
+
+import sqlalchemy as sa
+
+from . import policy, schema
+
+BATCH = 500
+
+
+def refresh_contact_status(
+    conn: sa.Connection,
+    contact_ids,
+    *,
+    config: policy.PolicyConfig = policy.DEFAULT_CONFIG,
+) -> int:
+    """Recompute and store the status of `contact_ids`; returns how many rows were written."""
+    ids = sorted({int(i) for i in contact_ids})
+    written = 0
+    for start in range(0, len(ids), BATCH):
+        written += _refresh_batch(conn, ids[start : start + BATCH], config)
+    return written
+
+
+def _refresh_batch(conn, ids, config) -> int:
+    c, e, s = schema.contacts.c, schema.email_events.c, schema.contact_status
+    people = conn.execute(sa.select(c.id, c.email, c.created_at).where(c.id.in_(ids))).all()
+    events = conn.execute(
+        sa.select(e.id, e.contact_id, e.event, e.bounce_type, e.reason, e.occurred_at)
+        .where(e.contact_id.in_(ids))
+        .order_by(e.contact_id, e.occurred_at, e.id)
+    ).all()
+    by_contact = {key: list(rows) for key, rows in groupby(events, key=lambda r: r.contact_id)}
+    now = datetime.now(timezone.utc)
+    rows = []
+    for person in people:
+        verdict = policy.evaluate(
+            person.email, by_contact.get(person.id, []), created_at=person.created_at, config=config
+        )
+        block = verdict.primary
+        rows.append(
+            {
+                "contact_id": person.id,
+                "blocked": block is not None,
+                "reason": block.reason if block else None,
+                "since": block.since if block else None,
+                "cause_event_id": block.cause.id if block and block.cause is not None else None,
+                "updated_at": now,
+            }
+        )
+    conn.execute(s.delete().where(s.c.contact_id.in_(ids)))
+    if rows:
+        conn.execute(s.insert(), rows)
+    return len(rows)
