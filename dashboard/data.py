@@ -1,12 +1,28 @@
-"""Cached access to the data layer for the pages (the only place the app opens the database)."""
+"""Cached access to the data layer for the pages (the only place the app opens the database).
+
+The engine is a cached resource (one per URL and process); query results are cached data with
+a TTL (RASTRO_CACHE_TTL_SECONDS), keyed by the database URL so that two databases never share
+results.
+"""
 
 import os
 
+import polars as pl
 import sqlalchemy as sa
 import streamlit as st
 
+import data_access as da
 from data_access import open_database
 from data_access.config import ENV_VAR
+
+from .settings import load_settings
+
+TTL = load_settings().cache_ttl_seconds  # fixed when the module is imported
+
+
+def settings():
+    """The current settings (read from the environment on every run: cheap)."""
+    return load_settings()
 
 
 def database_url() -> str | None:
@@ -28,3 +44,29 @@ def engine() -> sa.Engine:
 def _engine_for(url: str | None) -> sa.Engine:
     # Opening migrates, and fills the embedded default with demo data on first start.
     return open_database(url)
+
+
+def _url_key() -> str:
+    return str(engine().url)
+
+
+def search(text: str, limit: int = 20) -> pl.DataFrame:
+    """`data_access.search_contacts`, cached."""
+    return _search(_url_key(), text, limit)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=2000)
+def _search(url: str, text: str, limit: int) -> pl.DataFrame:
+    with engine().connect() as conn:
+        return da.search_contacts(conn, text, limit=limit)
+
+
+def contact_card(contact_id: int) -> da.ContactCard:
+    """`data_access.contact_card`, cached."""
+    return _contact_card(_url_key(), contact_id)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=500)
+def _contact_card(url: str, contact_id: int) -> da.ContactCard:
+    with engine().connect() as conn:
+        return da.contact_card(conn, contact_id)

@@ -11,21 +11,154 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "What happened with the emails sent to each contact: bounces, spam and unsent "
         "emails, by campaign and by automation.",
     },
-    "home.page": {"es": "Inicio", "en": "Home"},
-    "home.ready": {
-        "es": "La base de datos está lista ({engine}).",
-        "en": "The database is ready ({engine}).",
-    },
-    "home.coming": {
-        "es": "Las páginas de contactos, informes e importación llegan en las próximas versiones.",
-        "en": "The contact, report and import pages arrive in the next versions.",
-    },
     "error.database": {
         "es": "No se puede abrir la base de datos. Revisa DATABASE_URL o el secreto "
         "connections.sql.url. Detalle: {detail}",
         "en": "The database cannot be opened. Check DATABASE_URL or the connections.sql.url "
         "secret. Detail: {detail}",
     },
+    "error.query": {
+        "es": "La base de datos no respondió a la consulta. Inténtalo de nuevo en unos "
+        "segundos. Detalle: {detail}",
+        "en": "The database did not answer the query. Try again in a few seconds. "
+        "Detail: {detail}",
+    },
+    "settings.bad_timezone": {
+        "es": "La zona horaria de RASTRO_TIMEZONE no existe; se usa America/Mexico_City.",
+        "en": "The RASTRO_TIMEZONE time zone does not exist; using America/Mexico_City.",
+    },
+    "settings.bad_editor_url": {
+        "es": "Una URL de editor (RASTRO_*_EDITOR_URL) no es válida (debe empezar por http(s) "
+        "y contener {id}); se usa la predeterminada.",
+        "en": "An editor URL (RASTRO_*_EDITOR_URL) is invalid (it must start with http(s) and "
+        "contain {id}); using the default.",
+    },
+    "settings.bad_ttl": {
+        "es": "RASTRO_CACHE_TTL_SECONDS no es un número; se usan 60 segundos.",
+        "en": "RASTRO_CACHE_TTL_SECONDS is not a number; using 60 seconds.",
+    },
+    "language.switch": {"es": "English", "en": "English"},
+    # --- the words (DESIGN.md) ---
+    "origin.campaign": {"es": "Correo de campaña", "en": "Campaign email"},
+    "origin.automation": {"es": "Correo de automatización", "en": "Automation email"},
+    "origin.none": {"es": "Sin correo asociado", "en": "No email attached"},
+    "event.sent": {"es": "Enviado", "en": "Sent"},
+    "event.delivered": {"es": "Enviado correctamente", "en": "Delivered"},
+    "event.bounced": {"es": "Rebotó", "en": "Bounced"},
+    "event.spam_complaint": {"es": "Marcado como spam", "en": "Marked as spam"},
+    "event.not_sent": {"es": "No enviado", "en": "Not sent"},
+    "event.unsubscribed": {"es": "Canceló la suscripción", "en": "Unsubscribed"},
+    "event.resubscribed": {"es": "Volvió a suscribirse", "en": "Re-subscribed"},
+    "bounce.hard": {"es": "rebote duro", "en": "hard bounce"},
+    "bounce.soft": {"es": "rebote suave", "en": "soft bounce"},
+    "bounce.undetermined": {"es": "rebote sin clasificar", "en": "unclassified bounce"},
+    "reason.invalid_address": {
+        "es": "La dirección de correo es inválida",
+        "en": "The email address is invalid",
+    },
+    "reason.previous_spam": {
+        "es": "El contacto marcó como spam un envío anterior",
+        "en": "The contact marked an earlier email as spam",
+    },
+    "reason.unsubscribed": {
+        "es": "El contacto canceló la suscripción",
+        "en": "The contact unsubscribed",
+    },
+    "reason.previous_bounce": {
+        "es": "Envíos anteriores rebotaron",
+        "en": "Earlier emails bounced",
+    },
+    # --- contact page ---
+    "contacts.page": {"es": "Contactos", "en": "Contacts"},
+    "contacts.title": {"es": "Qué pasó con los correos de un contacto",
+                       "en": "What happened with a contact's emails"},
+    "search.label": {"es": "Buscar contacto por nombre o correo",
+                     "en": "Search a contact by name or email"},
+    "search.placeholder": {"es": "p. ej. José Núñez o jose@…", "en": "e.g. José Núñez or jose@…"},
+    "search.hint": {
+        "es": "Escribe parte del nombre o del correo: verás sugerencias mientras escribes.",
+        "en": "Type part of the name or the email: suggestions appear as you type.",
+    },
+    "search.none": {"es": "Ningún contacto coincide con «{text}».",
+                    "en": "No contact matches “{text}”."},
+    "search.short": {
+        "es": "Con una o dos letras solo se buscan nombres y correos que empiecen así; "
+        "escribe tres o más para buscar dentro de ellos.",
+        "en": "With one or two letters only names and emails that start with them are "
+        "searched; type three or more to search inside them.",
+    },
+    "search.count_one": {"es": "1 coincidencia", "en": "1 match"},
+    "search.count": {"es": "{count} coincidencias (las mejores primero)",
+                     "en": "{count} matches (best first)"},
+    "badge.ok": {"es": "Se puede enviar", "en": "Can be sent to"},
+    "badge.blocked": {"es": "Bloqueado", "en": "Blocked"},
+    "link.bad": {
+        "es": "El enlace no es válido: «{value}» no es un identificador de contacto. Busca el "
+        "contacto aquí abajo.",
+        "en": "The link is not valid: “{value}” is not a contact id. Search the contact below.",
+    },
+    "link.unknown": {
+        "es": "No existe ningún contacto con el identificador {value} (puede que se haya "
+        "eliminado). Busca el contacto aquí abajo.",
+        "en": "There is no contact with id {value} (it may have been deleted). Search the "
+        "contact below.",
+    },
+    "card.close": {"es": "Buscar otro contacto", "en": "Search another contact"},
+    "card.created": {"es": "Contacto creado el {date}", "en": "Contact created on {date}"},
+    "card.id": {"es": "Identificador: {id}", "en": "Id: {id}"},
+    "card.invalid_email": {
+        "es": "La dirección de correo es inválida: no se le puede enviar ningún correo.",
+        "en": "The email address is invalid: no email can be sent to it.",
+    },
+    "status.ok": {"es": "Se puede enviar", "en": "Emails can be sent"},
+    "status.ok_detail": {
+        "es": "Nada impide los próximos envíos a este contacto.",
+        "en": "Nothing prevents the next emails to this contact.",
+    },
+    "status.blocked": {
+        "es": "Los próximos envíos no se realizarán: {reason}",
+        "en": "The next emails will not be sent: {reason}",
+    },
+    "status.since": {"es": "desde el {date}", "en": "since {date}"},
+    "status.cause": {"es": "{origin} «{campaign}»", "en": "{origin} “{campaign}”"},
+    "status.also": {"es": "Además: {reasons}", "en": "Also: {reasons}"},
+    "notices.title": {"es": "Avisos", "en": "Notices"},
+    "notices.filter": {"es": "Mostrar avisos de", "en": "Show notices from"},
+    "notices.all": {"es": "Todos ({count})", "en": "All ({count})"},
+    "notices.origin_count": {"es": "{origin} ({count})", "en": "{origin} ({count})"},
+    "notices.none_at_all": {
+        "es": "Todavía no se ha enviado ningún correo a este contacto.",
+        "en": "No email has been sent to this contact yet.",
+    },
+    "notices.only_deliveries": {
+        "es": "Sin avisos: los {count} correos enviados llegaron correctamente.",
+        "en": "No notices: the {count} emails sent were all delivered.",
+    },
+    "notices.only_delivery": {
+        "es": "Sin avisos: el único correo enviado llegó correctamente.",
+        "en": "No notices: the only email sent was delivered.",
+    },
+    "notices.none_for_origin": {
+        "es": "No hay avisos de {origin} para este contacto.",
+        "en": "There are no {origin} notices for this contact.",
+    },
+    "notices.page": {"es": "Avisos {first}–{last} de {total}",
+                     "en": "Notices {first}–{last} of {total}"},
+    "notice.provider": {"es": "Respuesta del servidor: {text}", "en": "Server response: {text}"},
+    "notice.provider_reason": {"es": "Motivo indicado por el proveedor: {text}",
+                               "en": "Reason given by the provider: {text}"},
+    "notice.sent_ok": {"es": "El correo se envió correctamente.",
+                       "en": "The email was delivered."},
+    "notice.spam": {"es": "Después, el contacto lo marcó como spam.",
+                    "en": "Then the contact marked it as spam."},
+    "notice.no_campaign": {"es": "(campaña desconocida)", "en": "(unknown campaign)"},
+    "history.title": {"es": "Historial completo de envíos ({count})",
+                      "en": "Complete sending history ({count})"},
+    "history.when": {"es": "Fecha", "en": "Date"},
+    "history.what": {"es": "Qué pasó", "en": "What happened"},
+    "history.origin": {"es": "Origen", "en": "Origin"},
+    "history.campaign": {"es": "Campaña o flujo", "en": "Campaign or flow"},
+    "history.detail": {"es": "Detalle", "en": "Detail"},
 }
 
 LANGUAGES = ("es", "en")

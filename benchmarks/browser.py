@@ -1,0 +1,50 @@
+"""The card page measured in a real browser: from the click on a suggestion to the card shown.
+
+Debian's Chromium driven by Playwright against `streamlit run` on the benchmark world.
+"""
+
+import random
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from dashboard.serve import CHROMIUM, CHROMIUM_FLAGS, start_streamlit, stop
+
+SEARCH_LABEL = "Buscar contacto por nombre o correo"
+
+
+def measure_card_page(engine: sa.Engine, contacts: int, samples: int, rng: random.Random,
+                      log_dir: Path) -> list[float]:
+    """Milliseconds from the pick to the card, for `samples` random contacts (and a warm-up)."""
+    from playwright.sync_api import sync_playwright
+
+    ids = [rng.randint(1, contacts) for _ in range(samples + 2)]
+    with engine.connect() as conn:
+        emails = dict(conn.execute(
+            sa.select(sa.column("id"), sa.column("email"))
+            .select_from(sa.table("contacts"))
+            .where(sa.column("id").in_(ids))
+        ).all())
+    url = engine.url.render_as_string(hide_password=False)
+    process, base = start_streamlit(url, log_dir / f"streamlit-{engine.dialect.name}.log")
+    timings = []
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(30_000)
+            page.goto(base)
+            box = page.get_by_label(SEARCH_LABEL)
+            for contact_id in ids:
+                box.fill(emails[contact_id])
+                pick = page.get_by_role("button").filter(has_text=emails[contact_id]).first
+                pick.wait_for()
+                started = time.perf_counter()
+                pick.click()
+                page.get_by_text(f"Identificador: {contact_id}", exact=True).wait_for()
+                timings.append((time.perf_counter() - started) * 1000)
+            browser.close()
+    finally:
+        stop(process)
+    return timings[2:]  # the first two warm the server's caches and the browser

@@ -1,0 +1,233 @@
+"""The contact card: details on the left; status summary, notices and history on the right.
+
+`card_*` functions are pure (frames in, texts out) so they are unit-tested without Streamlit;
+`render_*(container, ...)` draw them.
+"""
+
+import string
+from dataclasses import dataclass
+
+import polars as pl
+import streamlit as st
+
+import data_access as da
+from data_access import vocab
+
+from .colors import BADGE_COLOR, ORIGIN_BADGE_COLOR
+from .formatting import format_count, format_date, format_datetime
+from .i18n import t
+from .settings import Settings
+from .ui import language, text
+
+NOTICE_EVENTS = (vocab.BOUNCED, vocab.SPAM_COMPLAINT, vocab.NOT_SENT)
+HISTORY_EVENTS = vocab.EVENTS  # opens and clicks are not delivery events and never stored
+PAGE_SIZE = 20
+ALL = "all"
+_MARKDOWN_SPECIAL = set(string.punctuation)
+
+
+def md_escape(value: str) -> str:
+    """Escape every Markdown (and Streamlit directive) character in text from the data."""
+    return "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in value)
+
+
+def md_link(label: str, url: str | None) -> str:
+    return f"[{md_escape(label)}]({url})" if url else md_escape(label)
+
+
+# --- pure parts -----------------------------------------------------------------------------
+
+
+def notices(events: pl.DataFrame, origin: str = ALL) -> pl.DataFrame:
+    """The notices (bounces, spam complaints, not sent), newest first, of one origin or all."""
+    found = events.filter(pl.col("event").is_in(NOTICE_EVENTS))
+    return found if origin == ALL else found.filter(pl.col("origin") == origin)
+
+
+def origin_counts(events: pl.DataFrame) -> dict[str, int]:
+    found = notices(events)
+    counts = {o: found.filter(pl.col("origin") == o).height for o in vocab.ORIGINS}
+    return {ALL: found.height, **counts}
+
+
+def event_label(row: dict, lang: str, *, with_reason: bool = True) -> str:
+    """"Rebotó (rebote suave)", "No enviado: <reason in words>", "Marcado como spam"…"""
+    label = t(f"event.{row['event']}", lang)
+    if row["event"] == vocab.BOUNCED and row.get("bounce_type"):
+        label = f"{label} ({t('bounce.' + row['bounce_type'], lang)})"
+    if with_reason and row["event"] == vocab.NOT_SENT and row.get("reason"):
+        label = f"{label}: {t('reason.' + row['reason'], lang)}"
+    return label
+
+
+def notice_badges(row: dict, lang: str) -> list[tuple[str, str]]:
+    """(label, colour) of a notice's badges; a spam notice is a delivery followed by spam."""
+    if row["event"] == vocab.SPAM_COMPLAINT:
+        first = [(t("event.delivered", lang), BADGE_COLOR[vocab.DELIVERED])]
+    else:
+        first = []
+    return first + [
+        (event_label(row, lang, with_reason=False), BADGE_COLOR[row["event"]]),
+        (origin_label(row["origin"], lang), ORIGIN_BADGE_COLOR.get(row["origin"], "gray")),
+    ]
+
+
+def origin_label(origin: str | None, lang: str) -> str:
+    return t(f"origin.{origin}", lang) if origin in vocab.ORIGINS else t("origin.none", lang)
+
+
+@dataclass(frozen=True)
+class StatusSummary:
+    can_send: bool
+    headline: str
+    detail: str  # Markdown: since when and which event (campaign link)
+    also: str | None
+
+
+def card_status(status: pl.DataFrame, settings: Settings, lang: str) -> StatusSummary:
+    """The status summary: "Se puede enviar" or why the next emails will not be sent."""
+    if status.is_empty() or status["can_send"][0]:
+        return StatusSummary(True, t("status.ok", lang), t("status.ok_detail", lang), None)
+    first = status.row(0, named=True)
+    headline = t("status.blocked", lang, reason=t(f"reason.{first['reason']}", lang).lower())
+    parts = [t("status.since", lang, date=format_date(first["since"], settings.timezone, lang))]
+    if first["campaign_name"]:
+        url = settings.editor_url(first["origin"], _external_id(first))
+        parts.append(
+            t("status.cause", lang, origin=origin_label(first["origin"], lang),
+              campaign=md_link(first["campaign_name"], url))
+        )
+    detail = " — ".join([md_escape(parts[0])] + parts[1:])
+    others = [t(f"reason.{r}", lang).lower() for r in status["reason"][1:].to_list()]
+    also = t("status.also", lang, reasons="; ".join(others)) if others else None
+    return StatusSummary(False, headline, detail, also)
+
+
+def _external_id(row: dict) -> str | None:
+    return row.get("campaign_external_id")
+
+
+def notice_lines(row: dict, lang: str) -> list[str]:
+    """What a notice says under its title (plain text, escaped when drawn)."""
+    lines = []
+    if row["event"] == vocab.SPAM_COMPLAINT:
+        lines = [t("notice.sent_ok", lang), t("notice.spam", lang)]
+    if row["event"] == vocab.NOT_SENT and row.get("reason"):
+        lines.append(t(f"reason.{row['reason']}", lang) + ".")
+    if row.get("provider_reason"):
+        lines.append(t("notice.provider_reason", lang, text=row["provider_reason"]))
+    if row.get("smtp_diagnostic"):
+        lines.append(t("notice.provider", lang, text=row["smtp_diagnostic"]))
+    return lines
+
+
+# --- drawing --------------------------------------------------------------------------------
+
+
+def render_card(container, card: da.ContactCard, settings: Settings) -> None:
+    left, right = container.columns([1, 2], gap="large")
+    render_contact_details(left, card.contact, settings)
+    render_status(right, card.status, settings)
+    render_notices(right, card.events, settings)
+    render_history(right, card.events, settings)
+
+
+def render_contact_details(container, contact: pl.DataFrame, settings: Settings) -> None:
+    person = contact.row(0, named=True)
+    box = container.container(border=True)
+    box.subheader(md_escape(person["name"] or person["email"]))
+    box.markdown(f":material/alternate_email: {md_escape(person['email'])}")
+    if not person["email_valid"]:
+        box.warning(text("card.invalid_email"), icon=":material/warning:")
+    when = format_date(person["created_at"], settings.timezone, language())
+    box.caption(text("card.created", date=when))
+    box.caption(text("card.id", id=person["id"]))
+
+
+def render_status(container, status: pl.DataFrame, settings: Settings) -> None:
+    summary = card_status(status, settings, language())
+    show = container.success if summary.can_send else container.error
+    body = f"**{md_escape(summary.headline)}**  \n{summary.detail}"
+    if summary.also:
+        body += f"  \n{md_escape(summary.also)}"
+    show(body, icon=":material/check_circle:" if summary.can_send else ":material/block:")
+
+
+def render_notices(container, events: pl.DataFrame, settings: Settings) -> None:
+    lang = language()
+    container.subheader(text("notices.title"))
+    if events.is_empty():
+        container.info(text("notices.none_at_all"))
+        return
+    counts = origin_counts(events)
+    if counts[ALL] == 0:
+        if events.height == 1:
+            container.success(text("notices.only_delivery"))
+        else:
+            container.success(text("notices.only_deliveries",
+                                   count=format_count(events.height, lang)))
+        return
+    labels = {
+        ALL: text("notices.all", count=counts[ALL]),
+        **{o: text("notices.origin_count", origin=origin_label(o, lang), count=counts[o])
+           for o in vocab.ORIGINS},
+    }
+    choice = container.segmented_control(
+        text("notices.filter"), list(labels), format_func=labels.get, default=ALL,
+        key="notice_origin", required=True,
+    ) or ALL
+    shown = notices(events, choice)
+    if shown.is_empty():
+        container.info(text("notices.none_for_origin", origin=origin_label(choice, lang).lower()))
+        return
+    pages = max(1, -(-shown.height // PAGE_SIZE))
+    page = 1
+    if pages > 1:
+        page = container.pagination(pages, key=f"notice_page_{choice}")
+    first = (page - 1) * PAGE_SIZE
+    part = shown.slice(first, PAGE_SIZE)
+    if pages > 1:
+        container.caption(text("notices.page", first=first + 1, last=first + part.height,
+                               total=shown.height))
+    for row in part.iter_rows(named=True):
+        render_notice(container, row, settings, lang)
+
+
+def render_notice(container, row: dict, settings: Settings, lang: str) -> None:
+    box = container.container(border=True)
+    top = box.columns([3, 1])
+    # Badge labels come from the catalogue only, never from the data.
+    top[0].markdown(" ".join(f":{color}-badge[{label}]" for label, color in
+                             notice_badges(row, lang)))
+    top[1].caption(format_datetime(row["occurred_at"], settings.timezone, lang))
+    url = settings.editor_url(row["origin"], row["campaign_external_id"])
+    name = row["campaign_name"] or t("notice.no_campaign", lang)
+    box.markdown(f":material/mail: {md_link(name, url)}")
+    for line in notice_lines(row, lang):
+        box.caption(md_escape(line))
+
+
+def history_frame(events: pl.DataFrame, settings: Settings, lang: str) -> pl.DataFrame:
+    """Every event in words, newest first (for the collapsed history)."""
+    rows = [
+        {
+            t("history.when", lang): format_datetime(r["occurred_at"], settings.timezone, lang),
+            t("history.what", lang): event_label(r, lang),
+            t("history.origin", lang): origin_label(r["origin"], lang),
+            t("history.campaign", lang): r["campaign_name"] or "",
+            t("history.detail", lang): r["smtp_diagnostic"] or r["provider_reason"] or "",
+        }
+        for r in events.filter(pl.col("event").is_in(HISTORY_EVENTS)).iter_rows(named=True)
+    ]
+    columns = [t(k, lang) for k in ("history.when", "history.what", "history.origin",
+                                    "history.campaign", "history.detail")]
+    return pl.DataFrame(rows, schema={c: pl.Utf8 for c in columns})
+
+
+def render_history(container, events: pl.DataFrame, settings: Settings) -> None:
+    if events.is_empty():
+        return
+    lang = language()
+    with container.expander(text("history.title", count=format_count(events.height, lang)),
+                            expanded=False):
+        st.dataframe(history_frame(events, settings, lang), hide_index=True, width="stretch")

@@ -1,0 +1,34 @@
+"""Spanish formatting of dates and numbers, independent of the machine's locale."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+MONTHS_SHORT = {
+    "es": ("ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sept", "oct", "nov", "dic"),
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+}
+
+
+def format_date(moment: datetime | None, zone: ZoneInfo, language: str = "es") -> str:
+    """`3 mar 2026` (Spanish) / `Mar 3, 2026` (English), in the administrator's time zone."""
+    if moment is None:
+        return "—"
+    local = moment.astimezone(zone)
+    month = MONTHS_SHORT[language][local.month - 1]
+    if language == "en":
+        return f"{month} {local.day}, {local.year}"
+    return f"{local.day} {month} {local.year}"
+
+
+def format_datetime(moment: datetime | None, zone: ZoneInfo, language: str = "es") -> str:
+    """`3 mar 2026, 10:05` in the administrator's time zone (24-hour clock)."""
+    if moment is None:
+        return "—"
+    local = moment.astimezone(zone)
+    return f"{format_date(moment, zone, language)}, {local:%H:%M}"
+
+
+def format_count(value: int, language: str = "es") -> str:
+    """Thousands with a dot in Spanish (1.234.567) and a comma in English."""
+    text = f"{value:,}"
+    return text.replace(",", ".") if language == "es" else text

@@ -1,0 +1,76 @@
+"""The search box with live suggestions, and the `?contacto=<id>` deep link."""
+
+import streamlit as st
+
+from data_access.text import fold_query
+
+from . import data
+from .i18n import t
+from .ui import database_errors_shown, language, text
+
+PARAM = "contacto"
+SEARCH_KEY = "busqueda"
+MAX_ID = 2**31 - 1
+
+
+def parse_contact_id(raw: object) -> int | None:
+    """A contact id from a URL parameter: a positive whole number, nothing else."""
+    if not isinstance(raw, str):
+        return None
+    raw = raw.strip()
+    if not raw.isascii() or not raw.isdigit():
+        return None
+    value = int(raw)
+    return value if 1 <= value <= MAX_ID else None
+
+
+def contact_from_url() -> tuple[int | None, str | None]:
+    """(contact id, None) from `?contacto=`, or (None, message) when the parameter is bad."""
+    raw = st.query_params.get(PARAM)
+    if raw is None or raw == "":
+        return None, None
+    contact_id = parse_contact_id(raw)
+    if contact_id is None:
+        shown = raw if len(raw) <= 40 else raw[:40] + "…"
+        return None, text("link.bad", value=shown)
+    return contact_id, None
+
+
+def result_label(row: dict, lang: str) -> str:
+    """One suggestion: name, email and a small status badge (Markdown-safe)."""
+    from .card import md_escape
+
+    if row["blocked"] is None:
+        badge = ""
+    elif row["blocked"]:
+        badge = (f" · :red[:material/block: {t('badge.blocked', lang)}: "
+                 f"{t('reason.' + row['reason'], lang)}]")
+    else:
+        badge = f" · :green[:material/check_circle: {t('badge.ok', lang)}]"
+    return f"**{md_escape(row['name'] or '—')}** · {md_escape(row['email'])}{badge}"
+
+
+@st.fragment
+def render_search() -> None:
+    """The search box; picking a suggestion puts its id in the URL and reruns the page."""
+    typed = st.text_input(
+        text("search.label"), key=SEARCH_KEY, type="search", live=True,
+        placeholder=text("search.placeholder"), max_chars=300,
+    )
+    if not typed or not fold_query(typed):
+        st.caption(text("search.hint"))
+        return
+    with database_errors_shown():
+        results = data.search(typed)
+    if results.is_empty():
+        st.info(text("search.none", text=typed[:80]))
+        if len(fold_query(typed)) < 3:
+            st.caption(text("search.short"))
+        return
+    st.caption(text("search.count_one" if results.height == 1 else "search.count",
+                    count=results.height))
+    lang = language()
+    for row in results.iter_rows(named=True):
+        if st.button(result_label(row, lang), key=f"pick_{row['id']}", width="stretch"):
+            st.query_params[PARAM] = str(row["id"])
+            st.rerun()

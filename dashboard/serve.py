@@ -1,0 +1,61 @@
+"""Starting the dashboard in a child process and a headless Chromium to drive it, for the
+end-to-end tests and the browser benchmark (the same code, so both measure the real app)."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("RASTRO_CHROMIUM", "/usr/bin/chromium")
+# Debian's Chromium as root, headless, with no calls home (this machine has no network).
+CHROMIUM_FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+    "--no-first-run", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_streamlit(database_url: str, log_path: Path, env: dict | None = None,
+                    timeout: float = 120):
+    """`streamlit run streamlit_app.py` on a free local port; returns (process, base URL) once
+    its health check answers."""
+    port = free_port()
+    child_env = {**os.environ, "DATABASE_URL": database_url, **(env or {})}
+    log = open(log_path, "w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
+         "--server.port", str(port), "--server.address", "127.0.0.1",
+         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=child_env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"streamlit run ended early; see {log_path}")
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as answer:
+                if answer.status == 200:
+                    return process, base
+        except OSError:
+            time.sleep(0.3)
+    process.kill()
+    raise RuntimeError(f"streamlit run did not answer within {timeout:.0f} s; see {log_path}")
+
+
+def stop(process) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()

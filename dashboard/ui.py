@@ -1,0 +1,51 @@
+"""Small Streamlit helpers shared by the pages: language, translated text, database errors."""
+
+from contextlib import contextmanager
+
+import sqlalchemy as sa
+import streamlit as st
+
+from data_access import DatabaseUnavailable
+
+from . import data
+from .i18n import DEFAULT_LANGUAGE, t
+
+ENGLISH_KEY = "lang_en"
+
+
+def language() -> str:
+    """Spanish unless the session switched to English."""
+    return "en" if st.session_state.get(ENGLISH_KEY) else DEFAULT_LANGUAGE
+
+
+def text(key: str, **values) -> str:
+    """The catalogue text for `key` in the session's language."""
+    return t(key, language(), **values)
+
+
+def render_language_switch(container) -> None:
+    container.toggle(t("language.switch"), key=ENGLISH_KEY, persist_state="session")
+
+
+def render_settings_problems(container) -> None:
+    for key in data.settings().problems:
+        container.warning(text(key))
+
+
+def engine_or_stop():
+    """The engine, or a Spanish message and the end of the page when the database is down."""
+    try:
+        return data.engine()
+    except DatabaseUnavailable as error:
+        st.error(text("error.database", detail=str(error)))
+        st.stop()
+
+
+@contextmanager
+def database_errors_shown():
+    """Show a failed query as a clear message instead of a traceback, and end the page."""
+    try:
+        yield
+    except (sa.exc.OperationalError, sa.exc.InterfaceError) as error:
+        st.error(text("error.query", detail=str(getattr(error, "orig", error)).strip()))
+        st.stop()

@@ -1,0 +1,61 @@
+"""The contact card in a real browser: search, pick, read, follow the editor links."""
+
+import re
+
+from playwright.sync_api import expect
+
+TIMEOUT = 20_000
+
+
+def new_page(browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="es-ES")
+    page.set_default_timeout(TIMEOUT)
+    return page
+
+
+def settle(page):
+    """Wait until Streamlit has finished the current run (no stale, faded elements)."""
+    page.wait_for_timeout(300)
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0)
+
+
+def test_search_pick_and_read_the_card(browser, story_server, artifacts):
+    base, ids = story_server
+    page = new_page(browser)
+    page.goto(base)
+    box = page.get_by_label("Buscar contacto por nombre o correo")
+    box.press_sequentially("nunez", delay=40)
+    suggestion = page.get_by_role("button", name=re.compile("José Núñez Peña"))
+    expect(suggestion).to_be_visible()
+    expect(suggestion).to_contain_text("Bloqueado")
+    suggestion.click()
+
+    expect(page.get_by_text("Los próximos envíos no se realizarán")).to_be_visible()
+    expect(page).to_have_url(re.compile(rf"[?&]contacto={ids['jose']}\b"))
+    expect(page.get_by_text("el contacto marcó como spam un envío anterior").first).to_be_visible()
+    expect(page.get_by_text("Marcado como spam").first).to_be_visible()
+    expect(page.get_by_text("Rebotó (rebote suave)").first).to_be_visible()
+    expect(page.get_by_text("452 4.2.2 over quota")).to_be_visible()
+    campaign = page.get_by_role("link", name="Black Friday").first
+    expect(campaign).to_have_attribute("href", "https://crm.test/emails/cmp-77/editor")
+    flow = page.get_by_role("link", name="Bienvenida").first
+    expect(flow).to_have_attribute("href", "https://crm.test/flujos/flujo-9/editor")
+    expect(page.get_by_text("Correo de automatización").first).to_be_visible()
+    settle(page)
+    page.screenshot(path=str(artifacts / "card.png"), full_page=True)
+    page.close()
+
+
+def test_a_shared_link_opens_the_card_and_a_bad_one_explains(browser, story_server, artifacts):
+    base, ids = story_server
+    page = new_page(browser)
+    page.goto(f"{base}/?contacto={ids['heavy']}")
+    expect(page.get_by_text("Buzón de Pruebas del Equipo de Marketing Digital")).to_be_visible()
+    expect(page.get_by_text("Avisos 1–20 de 150")).to_be_visible()
+    expect(page.get_by_text("Page not found")).to_have_count(0)
+    settle(page)
+    page.screenshot(path=str(artifacts / "card-long-history.png"), full_page=True)
+    page.goto(f"{base}/?contacto=%3Cscript%3E")
+    expect(page.get_by_text("El enlace no es válido")).to_be_visible()
+    expect(page.get_by_label("Buscar contacto por nombre o correo")).to_be_visible()
+    page.close()
