@@ -33,10 +33,69 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "An editor URL (RASTRO_*_EDITOR_URL) is invalid (it must start with http(s) and "
         "contain {id}); using the default.",
     },
-    "settings.bad_ttl": {
-        "es": "RASTRO_CACHE_TTL_SECONDS no es un número; se usan 60 segundos.",
-        "en": "RASTRO_CACHE_TTL_SECONDS is not a number; using 60 seconds.",
+    "settings.bad_number": {
+        "es": "Un ajuste numérico (RASTRO_CACHE_TTL_SECONDS, RASTRO_IDLE_MINUTES, "
+        "RASTRO_LOGIN_*) no es un número entero; se usa su valor predeterminado.",
+        "en": "A numeric setting (RASTRO_CACHE_TTL_SECONDS, RASTRO_IDLE_MINUTES, "
+        "RASTRO_LOGIN_*) is not a whole number; using its default.",
     },
+    # --- access ---
+    "auth.page": {"es": "Entrar", "en": "Sign in"},
+    "auth.refusal_page": {"es": "No autorizado", "en": "Not authorised"},
+    "auth.who": {"es": "Usuarios autorizados: Administradores.",
+                 "en": "Authorised users: Administrators."},
+    "auth.username": {"es": "Usuario", "en": "Username"},
+    "auth.password": {"es": "Contraseña", "en": "Password"},
+    "auth.submit": {"es": "Entrar", "en": "Sign in"},
+    "auth.sso": {"es": "Entrar con el proveedor de identidad de la empresa",
+                 "en": "Sign in with the company's identity provider"},
+    "auth.bad_credentials": {"es": "Usuario o contraseña incorrectos.",
+                             "en": "Wrong username or password."},
+    "auth.throttled": {
+        "es": "Demasiados intentos fallidos con este usuario. Espera {minutes} minutos y "
+        "vuelve a intentarlo.",
+        "en": "Too many failed attempts for this username. Wait {minutes} minutes and try "
+        "again.",
+    },
+    "auth.disabled": {
+        "es": "Tu cuenta está desactivada. Pide a un administrador que la vuelva a activar.",
+        "en": "Your account is disabled. Ask an administrator to enable it again.",
+    },
+    "auth.disabled_now": {
+        "es": "Tu sesión se ha cerrado: la cuenta ya no está activa.",
+        "en": "Your session was closed: the account is no longer active.",
+    },
+    "auth.expired": {
+        "es": "Tu sesión ha caducado por inactividad. Vuelve a entrar.",
+        "en": "Your session expired after a period of inactivity. Sign in again.",
+    },
+    "auth.signed_out": {"es": "Has cerrado la sesión.", "en": "You have signed out."},
+    "auth.sso_unknown": {
+        "es": "Tu cuenta del proveedor de identidad no está autorizada en Rastro. Pide a un "
+        "administrador que te dé de alta con ese correo.",
+        "en": "Your identity-provider account is not authorised in Rastro. Ask an "
+        "administrator to add you with that email.",
+    },
+    "auth.no_users": {
+        "es": "Todavía no hay usuarios. Crea un administrador desde la terminal: "
+        "python -m data_access users add NOMBRE --name \"Nombre\" --role admin",
+        "en": "There are no users yet. Create an administrator from the terminal: "
+        "python -m data_access users add NAME --name \"Name\" --role admin",
+    },
+    "auth.sign_in_first": {
+        "es": "Inicia sesión para ver esta página.",
+        "en": "Sign in to see this page.",
+    },
+    "auth.not_authorised": {
+        "es": "No autorizado: Rastro solo está disponible para administradores "
+        "(Usuarios autorizados: Administradores).",
+        "en": "Not authorised: Rastro is only available to administrators "
+        "(Authorised users: Administrators).",
+    },
+    "auth.signed_in_as": {"es": "Sesión de {name} ({role})", "en": "Signed in as {name} ({role})"},
+    "auth.sign_out": {"es": "Cerrar sesión", "en": "Sign out"},
+    "role.admin": {"es": "administrador", "en": "administrator"},
+    "role.seller": {"es": "vendedor", "en": "seller"},
     "language.switch": {"es": "English", "en": "English"},
     # --- the words (DESIGN.md) ---
     "origin.campaign": {"es": "Correo de campaña", "en": "Campaign email"},

@@ -59,3 +59,12 @@ def stop(process) -> None:
         process.wait(timeout=15)
     except subprocess.TimeoutExpired:
         process.kill()
+
+
+def sign_in(page, base: str, username: str, password: str) -> None:
+    """Sign in through the real sign-in page (a Playwright page) and wait for the search box."""
+    page.goto(base)
+    page.get_by_label("Usuario").fill(username)
+    page.get_by_label("Contraseña").fill(password)
+    page.get_by_role("button", name="Entrar").click()
+    page.get_by_label("Buscar contacto por nombre o correo").wait_for()

@@ -6,10 +6,14 @@
 | RASTRO_CAMPAIGN_EDITOR_URL | email-campaign editor; `{id}` is the campaign's CRM id | see below |
 | RASTRO_FLOW_EDITOR_URL | automation-flow editor; `{id}` is the flow's CRM id | see below |
 | RASTRO_CACHE_TTL_SECONDS | how long query results are reused | 60 |
+| RASTRO_IDLE_MINUTES | a session ends after this long without activity | 30 |
+| RASTRO_LOGIN_MAX_FAILURES | failed sign-ins for one username before it is locked | 5 |
+| RASTRO_LOGIN_LOCK_MINUTES | how long such a username stays locked | 15 |
 """
 
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -24,6 +28,9 @@ class Settings:
     campaign_editor_url: str
     flow_editor_url: str
     cache_ttl_seconds: int
+    idle_minutes: int = 30
+    login_max_failures: int = 5
+    login_lockout: timedelta = timedelta(minutes=15)
     problems: tuple[str, ...] = ()  # catalogue keys of settings that were invalid and ignored
 
     def editor_url(self, origin: str | None, external_id: str | None) -> str | None:
@@ -52,9 +59,25 @@ def load_settings(environ=None) -> Settings:
             problems.append("settings.bad_editor_url")
             value = default
         templates.append(value)
-    try:
-        ttl = max(0, int(environ.get("RASTRO_CACHE_TTL_SECONDS") or 60))
-    except ValueError:
-        problems.append("settings.bad_ttl")
-        ttl = 60
-    return Settings(zone, templates[0], templates[1], ttl, tuple(problems))
+    numbers = {}
+    for name, default, low in (
+        ("RASTRO_CACHE_TTL_SECONDS", 60, 0),
+        ("RASTRO_IDLE_MINUTES", 30, 1),
+        ("RASTRO_LOGIN_MAX_FAILURES", 5, 1),
+        ("RASTRO_LOGIN_LOCK_MINUTES", 15, 1),
+    ):
+        try:
+            numbers[name] = max(low, int(environ.get(name) or default))
+        except ValueError:
+            problems.append("settings.bad_number")
+            numbers[name] = default
+    return Settings(
+        zone,
+        templates[0],
+        templates[1],
+        numbers["RASTRO_CACHE_TTL_SECONDS"],
+        idle_minutes=numbers["RASTRO_IDLE_MINUTES"],
+        login_max_failures=numbers["RASTRO_LOGIN_MAX_FAILURES"],
+        login_lockout=timedelta(minutes=numbers["RASTRO_LOGIN_LOCK_MINUTES"]),
+        problems=tuple(dict.fromkeys(problems)),
+    )

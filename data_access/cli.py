@@ -4,6 +4,7 @@ Every command takes `--database URL`; without it, `DATABASE_URL`, then the embed
 """
 
 import functools
+import sys
 import time
 from datetime import date
 from pathlib import Path
@@ -13,7 +14,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from . import demo as demo_world
-from . import migrate
+from . import migrate, vocab
+from . import users as users_module
 from .config import resolve_url
 from .engine import DatabaseUnavailable, check_connection, make_engine
 
@@ -125,3 +127,125 @@ def demo(contacts, seed, until, replace, database):
         f"Cargado en {loaded - generated:.1f} s ({engine.dialect.name}); "
         f"total {loaded - started:.1f} s; tamaño de la base de datos {size:,.1f} MiB."
     )
+
+
+# --- users and audit ------------------------------------------------------------------------
+
+
+def _password(from_stdin: bool, confirm: bool = True) -> str:
+    """The password typed at a prompt (twice) or one line from standard input; never an
+    argument, so it stays out of shell history and process lists."""
+    if from_stdin:
+        line = sys.stdin.readline()
+        return line.rstrip("\r\n")
+    return click.prompt("Contraseña", hide_input=True, confirmation_prompt=confirm
+                        and "Repite la contraseña")
+
+
+def _user_errors(command):
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except users_module.UserError as error:
+            raise click.ClickException(str(error)) from error
+
+    return wrapper
+
+
+@main.group(help="Usuarios del panel (solo el rol admin ve los datos).")
+def users():
+    pass
+
+
+@users.command("add", help="Crea un usuario; la contraseña se pide (o se lee de stdin).")
+@click.argument("username")
+@click.option("--name", "display_name", required=True, help="Nombre para mostrar.")
+@click.option("--role", type=click.Choice(["admin", "seller"]), required=True,
+              help="admin (administrador) o seller (vendedor).")
+@click.option("--email", default=None, help="Correo con el que entra por inicio de sesión único.")
+@click.option("--password-stdin", is_flag=True, help="Lee la contraseña de la entrada estándar.")
+@click.option("--sso-only", is_flag=True, help="Sin contraseña: solo inicio de sesión único.")
+@database_option
+@_friendly_errors
+@_user_errors
+def users_add(username, display_name, role, email, password_stdin, sso_only, database):
+    engine = _engine(database)
+    migrate.upgrade(engine)
+    if sso_only and not email:
+        raise click.ClickException("Un usuario sin contraseña necesita --email.")
+    password = None if sso_only else _password(password_stdin)
+    with engine.begin() as conn:
+        user = users_module.add_user(conn, username, display_name=display_name, role=role,
+                                     password=password, email=email)
+    click.echo(f"Usuario {user.username} creado ({user.role}).")
+
+
+@users.command("set-password", help="Cambia la contraseña (se pide o se lee de stdin).")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="Lee la contraseña de la entrada estándar.")
+@database_option
+@_friendly_errors
+@_user_errors
+def users_set_password(username, password_stdin, database):
+    engine = _engine(database)
+    password = _password(password_stdin)
+    with engine.begin() as conn:
+        users_module.set_password(conn, username, password)
+    click.echo(f"Contraseña de {users_module.normalise_username(username)} cambiada.")
+
+
+@users.command("disable", help="Desactiva un usuario (no podrá entrar; su historial se queda).")
+@click.argument("username")
+@database_option
+@_friendly_errors
+@_user_errors
+def users_disable(username, database):
+    with _engine(database).begin() as conn:
+        users_module.set_active(conn, username, False)
+    click.echo(f"Usuario {users_module.normalise_username(username)} desactivado.")
+
+
+@users.command("enable", help="Vuelve a activar un usuario.")
+@click.argument("username")
+@database_option
+@_friendly_errors
+@_user_errors
+def users_enable(username, database):
+    with _engine(database).begin() as conn:
+        users_module.set_active(conn, username, True)
+    click.echo(f"Usuario {users_module.normalise_username(username)} activado.")
+
+
+@users.command("list", help="Lista los usuarios.")
+@database_option
+@_friendly_errors
+def users_list(database):
+    with _engine(database).connect() as conn:
+        frame = users_module.list_users(conn)
+    if frame.is_empty():
+        click.echo("No hay usuarios. Crea uno con: python -m data_access users add ...")
+        return
+    click.echo(f"{'usuario':<24}{'rol':<8}{'activo':<8}{'correo':<32}nombre")
+    for row in frame.iter_rows(named=True):
+        click.echo(f"{row['username']:<24}{row['role']:<8}{'sí' if row['active'] else 'no':<8}"
+                   f"{row['email'] or '-':<32}{row['display_name']}")
+
+
+@main.command(help="Muestra el registro de auditoría (entradas, salidas, fichas abiertas).")
+@click.option("--limit", type=click.IntRange(1, 100_000), default=50, show_default=True)
+@click.option("--user", "username", default=None, help="Solo este usuario.")
+@click.option("--action", type=click.Choice(list(vocab.AUDIT_ACTIONS)), default=None)
+@database_option
+@_friendly_errors
+def audit(limit, username, action, database):
+    with _engine(database).connect() as conn:
+        frame = users_module.audit_log(conn, limit=limit, username=username, action=action)
+    if frame.is_empty():
+        click.echo("El registro de auditoría está vacío.")
+        return
+    for row in frame.iter_rows(named=True):
+        when = row["occurred_at"].strftime("%Y-%m-%d %H:%M:%S UTC")
+        contact = f" contacto={row['contact_id']}" if row["contact_id"] is not None else ""
+        detail = f" ({row['detail']})" if row["detail"] else ""
+        click.echo(f"{when}  {row['action']:<16} {row['username']}{contact}{detail}")

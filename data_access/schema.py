@@ -182,3 +182,37 @@ contact_status = sa.Table(
     ),
     sa.Index("ix_contact_status_blocked_reason", "blocked", "reason"),
 )
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("username", sa.String(150), nullable=False),
+    sa.Column("display_name", sa.String(300), nullable=False),
+    sa.Column("email", sa.String(320), nullable=True),  # matched by single sign-on
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("active", sa.Boolean(create_constraint=False), nullable=False,
+              server_default=sa.true()),
+    sa.Column("password_hash", sa.String(255), nullable=True),  # argon2id; none: SSO only
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.CheckConstraint(_in("role", vocab.ROLES), name="role"),
+    sa.UniqueConstraint("username"),
+    sa.UniqueConstraint("email"),
+)
+
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("id", BigId, primary_key=True),
+    sa.Column("occurred_at", UTCDateTime, nullable=False),
+    sa.Column("action", sa.String(32), nullable=False),
+    # Who acted, or the username someone tried (which may not exist): no foreign key, so the
+    # trail outlives users and contacts.
+    sa.Column("username", sa.String(150), nullable=False),
+    sa.Column("contact_id", sa.Integer, nullable=True),
+    sa.Column("detail", sa.Text, nullable=True),
+    sa.CheckConstraint(_in("action", vocab.AUDIT_ACTIONS), name="action"),
+    sa.Index("ix_audit_log_username_action_time", "username", "action", "occurred_at"),
+    sa.Index("ix_audit_log_time", "occurred_at"),
+)

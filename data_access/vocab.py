@@ -26,3 +26,18 @@ PREVIOUS_SPAM = "previous_spam"
 UNSUBSCRIBED_REASON = "unsubscribed"
 PREVIOUS_BOUNCE = "previous_bounce"
 REASONS = (INVALID_ADDRESS, PREVIOUS_SPAM, UNSUBSCRIBED_REASON, PREVIOUS_BOUNCE)
+
+# Users of the dashboard (the CRM's roles): only administrators see Rastro.
+ADMIN, SELLER = "admin", "seller"
+ROLES = (ADMIN, SELLER)
+
+# The audit trail.
+AUDIT_ACTIONS = (
+    "login_ok",  # a user signed in (password or single sign-on)
+    "login_failed",  # wrong password, unknown user or disabled account
+    "login_throttled",  # refused without checking: too many recent failures for that username
+    "logout",
+    "session_expired",  # idle for too long
+    "access_denied",  # signed in, but not an administrator (or unknown to Rastro via SSO)
+    "card_opened",  # an administrator opened a contact's card
+)

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 
-from data_access import schema
+from data_access import schema, users
 from data_access.status import refresh_contact_status
 from data_access.text import fold, normalise_email
 
@@ -51,6 +51,14 @@ CONTACTS = {
     "garcia2": ("José García", "jose.garcia@example.org", [(5, "delivered", 2, {})]),
 }
 
+
+PASSWORD = "contraseña-de-prueba-1"  # test fixture only
+# username, display name, role, active
+USERS = [
+    ("ana.admin", "Ana Administradora", "admin", True),
+    ("victor.ventas", "Víctor Vendedor", "seller", True),
+    ("dora.baja", "Dora de Baja", "admin", False),
+]
 
 HEAVY = ("Buzón de Pruebas del Equipo de Marketing Digital de la Región Andina",
          "pruebas.marketing@example.com")
@@ -112,4 +120,9 @@ def load_story(engine: sa.Engine, *, heavy: bool = False) -> dict[str, int]:
         if heavy:
             conn.execute(schema.email_events.insert(), _heavy_events(ids["heavy"]))
         refresh_contact_status(conn, ids.values())
+        for username, name, role, active in USERS:
+            users.add_user(conn, username, display_name=name, role=role, password=PASSWORD,
+                           email=f"{username}@crm.test")
+            if not active:
+                users.set_active(conn, username, False)
     return ids

@@ -1,6 +1,7 @@
 """The Contactos page through AppTest: search, pick, deep links, and the card's contents."""
 
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -35,7 +36,15 @@ def app(story_db, monkeypatch):
     for name, value in EDITORS.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("RASTRO_TIMEZONE", "America/Bogota")
-    return AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)
+    sign_in_as(at, "ana.admin")
+    return at
+
+
+def sign_in_as(at, username):
+    """A session that signed in a moment ago (the sign-in form itself is tested elsewhere)."""
+    at.session_state["auth_user"] = {"username": username}
+    at.session_state["auth_seen"] = time.time()
 
 
 @pytest.fixture

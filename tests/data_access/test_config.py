@@ -6,7 +6,7 @@ import sys
 import sqlalchemy as sa
 
 import data_access as da
-from data_access import bootstrap, config, demo, migrate, schema
+from data_access import bootstrap, config, demo, migrate, schema, users
 
 
 def test_explicit_url_wins_then_environment_then_embedded(monkeypatch):
@@ -30,12 +30,20 @@ def test_embedded_database_is_git_ignored():
     assert ignored.returncode == 0
 
 
-def test_open_database_creates_and_fills_the_embedded_default(tmp_path, monkeypatch):
+def test_open_database_creates_and_fills_the_embedded_default(tmp_path, monkeypatch, capsys):
     path = tmp_path / "var" / "rastro.sqlite3"
     monkeypatch.setattr(config, "EMBEDDED_PATH", path)
     monkeypatch.delenv("DATABASE_URL", raising=False)
     engine = bootstrap.open_database(demo_contacts=50)
     assert path.exists()
+    # no default password: a random one for "admin", printed once
+    printed = capsys.readouterr().err
+    password = printed.split("contraseña: ")[1].split()[0]
+    assert len(password) >= 16
+    with engine.begin() as conn:
+        assert users.authenticate(conn, "admin", password).outcome == users.OK
+    bootstrap.open_database(demo_contacts=50)
+    assert "contraseña" not in capsys.readouterr().err
     with engine.connect() as conn:
         count = conn.execute(sa.select(sa.func.count()).select_from(schema.contacts)).scalar_one()
     assert count == 50
@@ -51,6 +59,7 @@ def test_open_database_only_migrates_a_configured_database(databases):
     assert migrate.is_up_to_date(engine)
     with engine.connect() as conn:
         assert demo.is_empty(conn)
+        assert users.count_users(conn) == 0  # production databases get no automatic account
     engine.dispose()
 
 

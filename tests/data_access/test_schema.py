@@ -192,3 +192,18 @@ def test_a_bulk_load_leaves_the_schema_exactly_as_migrated(world_engine):
             fks = {fk["name"] for fk in sa.inspect(conn).get_foreign_keys("email_events")}
             assert fks == {"fk_email_events_contact_id_contacts",
                            "fk_email_events_campaign_id_campaigns"}
+
+
+def test_upgrading_an_older_database_keeps_its_data(databases):
+    from data_access import demo
+
+    for kind in ("sqlite", "postgresql"):
+        engine = databases.engine(kind, migrated=False)
+        migrate.upgrade(engine, "0001")
+        demo.load(engine, demo.generate(30, seed=4))
+        migrate.upgrade(engine)
+        assert migrate.is_up_to_date(engine)
+        with engine.connect() as conn:
+            assert conn.execute(sa.select(sa.func.count()).select_from(schema.contacts)).scalar() \
+                == 30
+            assert conn.execute(sa.select(sa.func.count()).select_from(schema.users)).scalar() == 0

@@ -4,6 +4,9 @@ import re
 
 from playwright.sync_api import expect
 
+from dashboard.serve import sign_in
+from tests.story import PASSWORD
+
 TIMEOUT = 20_000
 
 
@@ -22,7 +25,7 @@ def settle(page):
 def test_search_pick_and_read_the_card(browser, story_server, artifacts):
     base, ids = story_server
     page = new_page(browser)
-    page.goto(base)
+    sign_in(page, base, "ana.admin", PASSWORD)
     box = page.get_by_label("Buscar contacto por nombre o correo")
     box.press_sequentially("nunez", delay=40)
     suggestion = page.get_by_role("button", name=re.compile("José Núñez Peña"))
@@ -49,13 +52,14 @@ def test_search_pick_and_read_the_card(browser, story_server, artifacts):
 def test_a_shared_link_opens_the_card_and_a_bad_one_explains(browser, story_server, artifacts):
     base, ids = story_server
     page = new_page(browser)
-    page.goto(f"{base}/?contacto={ids['heavy']}")
+    # a new tab is a new session: the shared link waits behind the sign-in page
+    sign_in(page, f"{base}/?contacto={ids['heavy']}", "ana.admin", PASSWORD)
     expect(page.get_by_text("Buzón de Pruebas del Equipo de Marketing Digital")).to_be_visible()
     expect(page.get_by_text("Avisos 1–20 de 150")).to_be_visible()
     expect(page.get_by_text("Page not found")).to_have_count(0)
     settle(page)
     page.screenshot(path=str(artifacts / "card-long-history.png"), full_page=True)
-    page.goto(f"{base}/?contacto=%3Cscript%3E")
+    sign_in(page, f"{base}/?contacto=%3Cscript%3E", "ana.admin", PASSWORD)
     expect(page.get_by_text("El enlace no es válido")).to_be_visible()
     expect(page.get_by_label("Buscar contacto por nombre o correo")).to_be_visible()
     page.close()

@@ -34,7 +34,8 @@ def test_settings_defaults_and_overrides():
         ({"RASTRO_TIMEZONE": "Marte/Olympus"}, "settings.bad_timezone"),
         ({"RASTRO_CAMPAIGN_EDITOR_URL": "javascript:alert(1)//{id}"}, "settings.bad_editor_url"),
         ({"RASTRO_FLOW_EDITOR_URL": "https://crm/sin-id"}, "settings.bad_editor_url"),
-        ({"RASTRO_CACHE_TTL_SECONDS": "mucho"}, "settings.bad_ttl"),
+        ({"RASTRO_CACHE_TTL_SECONDS": "mucho"}, "settings.bad_number"),
+        ({"RASTRO_IDLE_MINUTES": "1.5"}, "settings.bad_number"),
     ],
 )
 def test_bad_settings_fall_back_and_are_reported(env, problem):

@@ -2,12 +2,11 @@
 
 import streamlit as st
 
-from dashboard import card, data, frame, search, ui
+from dashboard import auth, card, data, search, ui
 
-frame.require_entrypoint()
+user = auth.require_admin()
 st.title(ui.text("contacts.title"))
 ui.render_settings_problems(st)
-ui.engine_or_stop()
 
 contact_id, problem = search.contact_from_url()
 if problem:
@@ -21,5 +20,6 @@ with ui.database_errors_shown():
 if not found.found:
     st.warning(ui.text("link.unknown", value=contact_id))
     st.stop()
+auth.record_card_opened(user, contact_id)
 st.divider()
 card.render_card(st.container(), found, data.settings())
