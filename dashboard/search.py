@@ -50,9 +50,15 @@ def result_label(row: dict, lang: str) -> str:
     return f"**{md_escape(row['name'] or '—')}** · {md_escape(row['email'])}{badge}"
 
 
+_CLEAR = "_busqueda_clear"
+
+
 @st.fragment
 def render_search() -> None:
-    """The search box; picking a suggestion puts its id in the URL and reruns the page."""
+    """The search box; picking a suggestion puts its id in the URL, empties the box (so the
+    card is not pushed down by the list) and reruns the page."""
+    if st.session_state.pop(_CLEAR, False):
+        st.session_state[SEARCH_KEY] = ""  # allowed: the widget is not drawn yet in this run
     typed = st.text_input(
         text("search.label"), key=SEARCH_KEY, type="search", live=True,
         placeholder=text("search.placeholder"), max_chars=300,
@@ -73,4 +79,5 @@ def render_search() -> None:
     for row in results.iter_rows(named=True):
         if st.button(result_label(row, lang), key=f"pick_{row['id']}", width="stretch"):
             st.query_params[PARAM] = str(row["id"])
+            st.session_state[_CLEAR] = True
             st.rerun()

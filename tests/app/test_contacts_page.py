@@ -101,6 +101,8 @@ def test_typing_suggests_contacts_with_a_status_badge_and_picking_opens_the_card
     assert app.query_params["contacto"] == [str(ids["jose"])] or app.query_params[
         "contacto"] == str(ids["jose"])
     assert "Los próximos envíos no se realizarán" in texts(app)
+    assert app.text_input(key="busqueda").value == ""  # the list folds away above the card
+    assert not any(b.key.startswith("pick_") for b in app.button)
 
 
 @pytest.mark.parametrize(
