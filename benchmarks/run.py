@@ -41,12 +41,19 @@ POSTGRES_ADMIN_URL = os.environ.get(
 # --- the world ------------------------------------------------------------------------------
 
 
-def _world_url(kind: str, contacts: int, seed: int) -> str:
+def _world_url(kind: str, contacts: int, seed: int, fresh: bool) -> str:
+    """The world's database; `fresh` drops it first (far faster than deleting 20M rows)."""
     name = f"rastro_bench_{contacts}_{seed}"
     if kind == "sqlite":
-        return f"sqlite:///{DATA_DIR / (name + '.sqlite3')}"
+        path = DATA_DIR / (name + ".sqlite3")
+        if fresh:
+            for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+                leftover.unlink(missing_ok=True)
+        return f"sqlite:///{path}"
     admin = make_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
+        if fresh:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         exists = conn.execute(
             sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
         ).first()
@@ -64,7 +71,7 @@ def prepare_world(kind: str, contacts: int, seed: int, cache: dict,
                   rebuild: bool = False) -> tuple[sa.Engine, dict]:
     """An engine on the benchmark world for `kind`, building it when it is missing."""
     DATA_DIR.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(_world_url(kind, contacts, seed))
+    engine = make_engine(_world_url(kind, contacts, seed, fresh=rebuild))
     migrate.upgrade(engine)
     info_path = _build_info_path(kind, contacts, seed)
     with engine.connect() as conn:
@@ -80,7 +87,7 @@ def prepare_world(kind: str, contacts: int, seed: int, cache: dict,
     world = cache["world"]
     print(f"[{kind}] cargando {world.events.height:,} eventos…", flush=True)
     started = time.perf_counter()
-    demo.load(engine, world, replace=True)
+    demo.load(engine, world)
     info = {
         "engine": kind,
         "contacts": world.contacts.height,

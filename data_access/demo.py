@@ -540,8 +540,12 @@ def load(engine: sa.Engine, world: DemoWorld, *, replace: bool = False) -> None:
                         "La base de datos ya tiene contactos; usa --replace para sustituirlos "
                         "por el mundo de demostración."
                     )
-                for table in DATA_TABLES:
-                    conn.execute(table.delete())
+                if conn.dialect.name == "postgresql":
+                    names = ", ".join(t.name for t in DATA_TABLES)
+                    conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY")
+                else:
+                    for table in DATA_TABLES:
+                        conn.execute(table.delete())
             with bulk.indexes_set_aside(conn, (schema.contacts, schema.email_events)):
                 bulk.insert_frame(conn, schema.contacts, world.contacts)
                 bulk.insert_frame(conn, schema.campaigns, world.campaigns)
