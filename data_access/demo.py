@@ -16,8 +16,9 @@ import numpy as np
 import polars as pl
 import sqlalchemy as sa
 
-from . import bulk, demo_names as words, policy, schema, vocab
-from .text import fold, normalise_email
+from . import bulk, diagnostics, policy, rollups, schema, vocab
+from . import demo_names as words
+from .text import email_domain, fold, normalise_email
 
 DEFAULT_CONTACTS = 3_000
 DEFAULT_SEED = 20_261_126
@@ -428,6 +429,7 @@ def _assemble(people, camp, sim, end) -> DemoWorld:
             "email_key": [fold(e) for e in people["email"]],
             "name_key": [fold(x) for x in people["name"]],
             "created_at": _to_time(people["created"]),
+            "email_domain": [email_domain(e) for e in people["email"]],
         }
     )
     campaigns = pl.DataFrame(camp["rows"]).select(
@@ -483,6 +485,11 @@ def _assemble(people, camp, sim, end) -> DemoWorld:
         ).alias("smtp_diagnostic"),
         pl.lit(PROVIDER).alias("provider"),
         (pl.col("seconds") * 1_000_000).cast(TIME).alias("occurred_at"),
+        pl.col("diag").replace_strict(
+            {-1: None, **{i: diagnostics.bounce_category(b[1], b[0])
+                          for i, b in enumerate(bounces)}},
+            return_dtype=pl.Utf8,
+        ).alias("bounce_category"),
     )
 
     blocked = np.zeros(n, dtype=bool)
@@ -515,7 +522,8 @@ def _assemble(people, camp, sim, end) -> DemoWorld:
 
 # --- loading --------------------------------------------------------------------------------
 
-DATA_TABLES = (schema.contact_status, schema.email_events, schema.campaigns, schema.contacts)
+DATA_TABLES = (schema.daily_rollup, schema.domain_monthly_rollup, schema.contact_status,
+               schema.email_events, schema.campaigns, schema.contacts)
 
 
 def is_empty(conn: sa.Connection) -> bool:
@@ -552,4 +560,5 @@ def load(engine: sa.Engine, world: DemoWorld, *, replace: bool = False) -> None:
                 bulk.insert_frame(conn, schema.email_events, world.events)
             bulk.insert_frame(conn, schema.contact_status, world.statuses)
             bulk.reset_sequences(conn, (schema.contacts, schema.campaigns, schema.email_events))
+            rollups.rebuild(conn)
         bulk.analyze(conn)

@@ -19,10 +19,23 @@ def _config(connection: sa.Connection | None = None) -> Config:
     return config
 
 
+# Revisions after which existing rows need data filled in by application code (the same code
+# that fills new rows), run once when a database crosses them.
+_BACKFILLS = {"0003": "rollups"}
+
+
 def upgrade(engine: sa.Engine, revision: str = "head") -> None:
     """Create or update the database behind `engine` to `revision` (default: the newest)."""
+    before = current_revision(engine)
     with engine.begin() as connection:
         command.upgrade(_config(connection), revision)
+        after = MigrationContext.configure(connection).get_current_revision()
+        if before is not None and after is not None:
+            for mark, what in _BACKFILLS.items():
+                if before < mark <= after and what == "rollups":
+                    from . import rollups
+
+                    rollups.backfill(connection)
 
 
 def downgrade(engine: sa.Engine, revision: str) -> None:

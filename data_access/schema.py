@@ -21,7 +21,8 @@ import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 
 from . import vocab
-from .text import PACKED_SQL_PATTERN
+from . import diagnostics
+from .text import PACKED_SQL_PATTERN, email_domain
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -81,6 +82,17 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
+def _domain_default(context) -> str:
+    return email_domain(context.get_current_parameters().get("email") or "")
+
+
+def _category_default(context) -> str | None:
+    row = context.get_current_parameters()
+    if row.get("event") != vocab.BOUNCED:
+        return None
+    return diagnostics.bounce_category(row.get("smtp_diagnostic"), row.get("provider_reason"))
+
+
 contacts = sa.Table(
     "contacts",
     metadata,
@@ -90,9 +102,13 @@ contacts = sa.Table(
     sa.Column("email_key", SearchKey, nullable=False),
     sa.Column("name_key", SearchKey, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
+    # The recipient domain, for the domain report (filled from `email` when not given).
+    sa.Column("email_domain", sa.String(255), nullable=False, server_default="",
+              default=_domain_default),
     sa.UniqueConstraint("email"),
     sa.Index("ix_contacts_email_key", "email_key"),
     sa.Index("ix_contacts_name_key", "name_key"),
+    sa.Index("ix_contacts_email_domain", "email_domain"),
     # PostgreSQL substring search: one trigram index over the packed keys (text.pack).
     sa.Index(
         "ix_contacts_search_packed_trgm",
@@ -130,7 +146,13 @@ email_events = sa.Table(
     sa.Column("provider_event_id", sa.String(255), nullable=True),
     sa.Column("message_id", sa.String(255), nullable=True),
     sa.Column("occurred_at", UTCDateTime, nullable=False),
+    # diagnostics.bounce_category of a bounce's text (filled when not given)
+    sa.Column("bounce_category", sa.String(24), nullable=True, default=_category_default),
     sa.CheckConstraint(_in("event", vocab.EVENTS), name="event"),
+    sa.CheckConstraint(
+        f"bounce_category IS NULL OR {_in('bounce_category', diagnostics.CATEGORIES)}",
+        name="bounce_category",
+    ),
     sa.CheckConstraint(
         f"(event = 'bounced' AND bounce_type IS NOT NULL AND {_in('bounce_type', vocab.BOUNCE_TYPES)})"
         " OR (event <> 'bounced' AND bounce_type IS NULL)",
@@ -215,4 +237,31 @@ audit_log = sa.Table(
     sa.CheckConstraint(_in("action", vocab.AUDIT_ACTIONS), name="action"),
     sa.Index("ix_audit_log_username_action_time", "username", "action", "occurred_at"),
     sa.Index("ix_audit_log_time", "occurred_at"),
+)
+
+# --- report rollups (kept exact as events arrive: see data_access.rollups) -----------------
+
+daily_rollup = sa.Table(
+    "daily_rollup",
+    metadata,
+    sa.Column("day", sa.Date, nullable=False),  # UTC day
+    sa.Column("campaign_id", sa.Integer, sa.ForeignKey("campaigns.id"), nullable=False),
+    sa.Column("event", sa.String(16), nullable=False),
+    sa.Column("bounce_type", sa.String(16), nullable=False, server_default=""),
+    sa.Column("reason", sa.String(24), nullable=False, server_default=""),
+    sa.Column("category", sa.String(24), nullable=False, server_default=""),
+    sa.Column("events", sa.Integer, nullable=False),
+    sa.PrimaryKeyConstraint("day", "campaign_id", "event", "bounce_type", "reason", "category"),
+)
+
+domain_monthly_rollup = sa.Table(
+    "domain_monthly_rollup",
+    metadata,
+    sa.Column("month", sa.Date, nullable=False),  # first day of the UTC month
+    sa.Column("origin", sa.String(16), nullable=False),
+    sa.Column("domain", sa.String(255), nullable=False),
+    sa.Column("sends", sa.Integer, nullable=False),  # delivered + bounced
+    sa.Column("bounced", sa.Integer, nullable=False),
+    sa.Column("hard_bounced", sa.Integer, nullable=False),
+    sa.PrimaryKeyConstraint("month", "origin", "domain"),
 )

@@ -45,3 +45,9 @@ def pack(key: str) -> str:
     Removing the same characters from both sides keeps every real match a packed match.
     """
     return _NOT_PACKED.sub("", key)
+
+
+def email_domain(email: str) -> str:
+    """The recipient domain of an address ("" when it has no @)."""
+    local, at, domain = (email or "").rpartition("@")
+    return domain.strip().lower() if at and local else ""

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 
-from data_access import schema, users
+from data_access import rollups, schema, users
 from data_access.status import refresh_contact_status
 from data_access.text import fold, normalise_email
 
@@ -120,6 +120,7 @@ def load_story(engine: sa.Engine, *, heavy: bool = False) -> dict[str, int]:
         if heavy:
             conn.execute(schema.email_events.insert(), _heavy_events(ids["heavy"]))
         refresh_contact_status(conn, ids.values())
+        rollups.rebuild(conn)
         for username, name, role, active in USERS:
             users.add_user(conn, username, display_name=name, role=role, password=PASSWORD,
                            email=f"{username}@crm.test")

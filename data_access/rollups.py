@@ -1,0 +1,150 @@
+"""Report rollups, kept exact as events arrive.
+
+- `daily_rollup`: events per UTC day × campaign × event × bounce type × reason × bounce
+  category. A year is tens of thousands of rows, whatever the number of events.
+- `domain_monthly_rollup`: sends and bounces per UTC month × origin × recipient domain (the
+  domain report needs no campaign dimension; by day it would be millions of rows).
+
+Both are computed by the same SQL: `rebuild` over every event, `add_events` over the events
+with an id above a mark (events are never updated, only added), upserting the counts. Whoever
+adds events (demo generator, imports) calls one of them in the same transaction.
+"""
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from . import diagnostics, schema, vocab
+from .text import email_domain
+
+e, c, k = schema.email_events.c, schema.contacts.c, schema.campaigns.c
+
+
+def _utc(column, dialect: str):
+    return column if dialect == "sqlite" else sa.func.timezone("UTC", column)
+
+
+def utc_day(column, dialect: str):
+    """The UTC calendar day of a UTCDateTime column, as a date (SQLite: ISO text)."""
+    if dialect == "sqlite":
+        return sa.func.date(column)
+    return sa.cast(_utc(column, dialect), sa.Date)
+
+
+def utc_month(column, dialect: str):
+    if dialect == "sqlite":
+        return sa.func.strftime("%Y-%m-01", column)
+    return sa.cast(sa.func.date_trunc("month", _utc(column, dialect)), sa.Date)
+
+
+def _daily_select(dialect: str, after_id: int | None):
+    day = utc_day(e.occurred_at, dialect).label("day")
+    query = sa.select(
+        day,
+        e.campaign_id,
+        e.event,
+        sa.func.coalesce(e.bounce_type, "").label("bounce_type"),
+        sa.func.coalesce(e.reason, "").label("reason"),
+        sa.func.coalesce(e.bounce_category, "").label("category"),
+        sa.func.count().label("events"),
+    ).where(e.campaign_id.is_not(None))
+    if after_id is not None:
+        query = query.where(e.id > after_id)
+    return query.group_by(day, e.campaign_id, e.event, e.bounce_type, e.reason,
+                          e.bounce_category)
+
+
+def _domain_select(dialect: str, after_id: int | None):
+    month = utc_month(e.occurred_at, dialect).label("month")
+    bounced = e.event == vocab.BOUNCED
+    query = (
+        sa.select(
+            month,
+            k.origin,
+            c.email_domain.label("domain"),
+            sa.func.count().label("sends"),
+            sa.func.sum(sa.case((bounced, 1), else_=0)).label("bounced"),
+            sa.func.sum(sa.case((bounced & (e.bounce_type == vocab.HARD), 1), else_=0)).label(
+                "hard_bounced"
+            ),
+        )
+        .select_from(
+            schema.email_events.join(schema.contacts, c.id == e.contact_id).join(
+                schema.campaigns, k.id == e.campaign_id
+            )
+        )
+        .where(e.event.in_((vocab.DELIVERED, vocab.BOUNCED)))
+    )
+    if after_id is not None:
+        query = query.where(e.id > after_id)
+    return query.group_by(month, k.origin, c.email_domain)
+
+
+def _upsert(conn: sa.Connection, table: sa.Table, select, counts: tuple[str, ...]) -> None:
+    dialect = conn.dialect.name
+    insert = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(table)
+    names = [col.name for col in select.selected_columns]
+    statement = insert.from_select(names, select)
+    keys = [col.name for col in table.primary_key.columns]
+    statement = statement.on_conflict_do_update(
+        index_elements=keys,
+        set_={name: table.c[name] + statement.excluded[name] for name in counts},
+    )
+    conn.execute(statement)
+
+
+def add_events(conn: sa.Connection, *, after_id: int) -> None:
+    """Count the events whose id is above `after_id` into the rollups."""
+    dialect = conn.dialect.name
+    _upsert(conn, schema.daily_rollup, _daily_select(dialect, after_id), ("events",))
+    _upsert(conn, schema.domain_monthly_rollup, _domain_select(dialect, after_id),
+            ("sends", "bounced", "hard_bounced"))
+
+
+def rebuild(conn: sa.Connection) -> None:
+    """Recompute both rollups from every event (`python -m data_access rollups rebuild`)."""
+    dialect = conn.dialect.name
+    conn.execute(schema.daily_rollup.delete())
+    conn.execute(schema.domain_monthly_rollup.delete())
+    daily = _daily_select(dialect, None)
+    conn.execute(schema.daily_rollup.insert().from_select(
+        [col.name for col in daily.selected_columns], daily))
+    domains = _domain_select(dialect, None)
+    conn.execute(schema.domain_monthly_rollup.insert().from_select(
+        [col.name for col in domains.selected_columns], domains))
+
+
+def max_event_id(conn: sa.Connection) -> int:
+    """The mark to pass to `add_events` after inserting new events."""
+    return conn.execute(sa.select(sa.func.coalesce(sa.func.max(e.id), 0))).scalar_one()
+
+
+def backfill(conn: sa.Connection, batch: int = 50_000) -> None:
+    """Fill what revision 0003 added for rows that existed before it (domains, bounce
+    categories) with the same functions new rows use, then rebuild the rollups."""
+    rows = conn.execute(sa.select(c.id, c.email).where(c.email_domain == "")).all()
+    updates = [{"row_id": i, "domain": email_domain(mail)} for i, mail in rows]
+    updates = [u for u in updates if u["domain"]]
+    statement = (
+        schema.contacts.update()
+        .where(c.id == sa.bindparam("row_id"))
+        .values(email_domain=sa.bindparam("domain"))
+    )
+    for start in range(0, len(updates), batch):
+        conn.execute(statement, updates[start : start + batch])
+    bounces = conn.execute(
+        sa.select(e.id, e.smtp_diagnostic, e.provider_reason).where(
+            e.event == vocab.BOUNCED, e.bounce_category.is_(None)
+        )
+    ).all()
+    categorised = [
+        {"row_id": i, "category": diagnostics.bounce_category(text, reason)}
+        for i, text, reason in bounces
+    ]
+    statement = (
+        schema.email_events.update()
+        .where(e.id == sa.bindparam("row_id"))
+        .values(bounce_category=sa.bindparam("category"))
+    )
+    for start in range(0, len(categorised), batch):
+        conn.execute(statement, categorised[start : start + batch])
+    rebuild(conn)
