@@ -1,0 +1,294 @@
+"""The reports: figures and series for a date range, origin and campaigns, from the rollups.
+
+`daily_counts` reads the filtered daily rollup (SQL does the filtering and the grouping; a
+year is a few tens of thousands of rows); the other frames are pure polars computations on it,
+so the page, the notebooks and the tests share one definition of every figure. Days are UTC.
+
+Definitions
+- sends = delivered + bounced (each email that reached the provider has one of the two);
+- bounce rate = bounced / sends; complaint rate = spam complaints / delivered.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+
+import polars as pl
+import sqlalchemy as sa
+
+from . import schema, vocab
+
+NOTICE_KINDS = (vocab.BOUNCED, vocab.SPAM_COMPLAINT, vocab.NOT_SENT)
+
+DAILY_SCHEMA = {
+    "day": pl.Date,
+    "campaign_id": pl.Int64,
+    "campaign_name": pl.Utf8,
+    "origin": pl.Utf8,
+    "event": pl.Utf8,
+    "bounce_type": pl.Utf8,  # "" unless bounced
+    "reason": pl.Utf8,  # "" unless not_sent
+    "category": pl.Utf8,  # "" unless bounced (diagnostics.CATEGORIES)
+    "events": pl.Int64,
+}
+HEADLINE_SCHEMA = {
+    "sends": pl.Int64, "delivered": pl.Int64, "bounced": pl.Int64, "hard_bounced": pl.Int64,
+    "soft_bounced": pl.Int64, "undetermined_bounced": pl.Int64, "spam_complaints": pl.Int64,
+    "not_sent": pl.Int64, "bounce_rate": pl.Float64, "complaint_rate": pl.Float64,
+}
+TIMELINE_SCHEMA = {"period": pl.Date, "origin": pl.Utf8, "kind": pl.Utf8, "events": pl.Int64}
+REASONS_SCHEMA = {"origin": pl.Utf8, "reason": pl.Utf8, "events": pl.Int64}
+CATEGORIES_SCHEMA = {"origin": pl.Utf8, "bounce_type": pl.Utf8, "category": pl.Utf8,
+                     "events": pl.Int64}
+CAMPAIGNS_SCHEMA = {
+    "campaign_id": pl.Int64, "campaign_name": pl.Utf8, "origin": pl.Utf8, "sends": pl.Int64,
+    "delivered": pl.Int64, "bounced": pl.Int64, "spam_complaints": pl.Int64,
+    "bounce_rate": pl.Float64, "complaint_rate": pl.Float64,
+}
+DOMAINS_SCHEMA = {"domain": pl.Utf8, "sends": pl.Int64, "bounced": pl.Int64,
+                  "hard_bounced": pl.Int64, "bounce_rate": pl.Float64}
+AFFECTED_SCHEMA = {
+    "contact_id": pl.Int64, "name": pl.Utf8, "email": pl.Utf8, "last_at": pl.Datetime("us", "UTC"),
+    "events": pl.Int64,
+}
+
+
+@dataclass(frozen=True)
+class ReportFilter:
+    """A date range (inclusive, UTC days), optionally one origin and some campaigns/flows."""
+
+    start: date
+    end: date
+    origin: str | None = None
+    campaign_ids: tuple[int, ...] = ()
+
+    def __post_init__(self):
+        if self.end < self.start:
+            raise ValueError("la fecha final es anterior a la inicial")
+        if self.origin not in (None, *vocab.ORIGINS):
+            raise ValueError(f"origen desconocido: {self.origin}")
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    @property
+    def grain(self) -> str:
+        """Days for up to ~3 months, weeks beyond (so a year is 53 bars, not 365)."""
+        return "day" if self.days <= 92 else "week"
+
+
+def _campaign_filter(query, f: ReportFilter, origin_col, campaign_col):
+    if f.origin:
+        query = query.where(origin_col == f.origin)
+    if f.campaign_ids:
+        query = query.where(campaign_col.in_(list(f.campaign_ids)))
+    return query
+
+
+def daily_counts(conn: sa.Connection, f: ReportFilter) -> pl.DataFrame:
+    """The daily rollup rows in the filter; schema DAILY_SCHEMA."""
+    r, k = schema.daily_rollup.c, schema.campaigns.c
+    query = (
+        sa.select(r.day, r.campaign_id, k.name, k.origin, r.event, r.bounce_type, r.reason,
+                  r.category, r.events)
+        .select_from(schema.daily_rollup.join(schema.campaigns, k.id == r.campaign_id))
+        .where(r.day >= f.start, r.day <= f.end)
+    )
+    query = _campaign_filter(query, f, k.origin, r.campaign_id)
+    rows = conn.execute(query).all()
+    return pl.DataFrame([tuple(x) for x in rows], schema=DAILY_SCHEMA, orient="row")
+
+
+def _count(frame: pl.DataFrame, *conditions) -> int:
+    out = frame
+    for condition in conditions:
+        out = out.filter(condition)
+    return int(out["events"].sum())
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def headline(daily: pl.DataFrame) -> pl.DataFrame:
+    """One row of figures for the range; schema HEADLINE_SCHEMA (rates null without sends)."""
+    ev = pl.col("event")
+    delivered = _count(daily, ev == vocab.DELIVERED)
+    bounced = _count(daily, ev == vocab.BOUNCED)
+    by_type = {t: _count(daily, ev == vocab.BOUNCED, pl.col("bounce_type") == t)
+               for t in vocab.BOUNCE_TYPES}
+    spam = _count(daily, ev == vocab.SPAM_COMPLAINT)
+    sends = delivered + bounced
+    row = {
+        "sends": sends, "delivered": delivered, "bounced": bounced,
+        "hard_bounced": by_type[vocab.HARD], "soft_bounced": by_type[vocab.SOFT],
+        "undetermined_bounced": by_type[vocab.UNDETERMINED], "spam_complaints": spam,
+        "not_sent": _count(daily, ev == vocab.NOT_SENT),
+        "bounce_rate": _rate(bounced, sends), "complaint_rate": _rate(spam, delivered),
+    }
+    return pl.DataFrame([row], schema=HEADLINE_SCHEMA)
+
+
+def timeline(daily: pl.DataFrame, grain: str = "day") -> pl.DataFrame:
+    """Bounces, spam complaints and not-sent emails per day or ISO week (Monday) and origin."""
+    notices = daily.filter(pl.col("event").is_in(NOTICE_KINDS))
+    period = pl.col("day") if grain == "day" else pl.col("day").dt.truncate("1w")
+    return (
+        notices.group_by(period.alias("period"), "origin", pl.col("event").alias("kind"))
+        .agg(pl.col("events").sum())
+        .sort("period", "origin", "kind")
+        .cast(TIMELINE_SCHEMA)
+    )
+
+
+def not_sent_reasons(daily: pl.DataFrame) -> pl.DataFrame:
+    return (
+        daily.filter(pl.col("event") == vocab.NOT_SENT)
+        .group_by("origin", "reason").agg(pl.col("events").sum())
+        .sort("events", "origin", "reason", descending=[True, False, False])
+        .cast(REASONS_SCHEMA)
+    )
+
+
+def bounce_categories(daily: pl.DataFrame) -> pl.DataFrame:
+    return (
+        daily.filter(pl.col("event") == vocab.BOUNCED)
+        .group_by("origin", "bounce_type", "category").agg(pl.col("events").sum())
+        .sort("events", "origin", "bounce_type", "category",
+              descending=[True, False, False, False])
+        .cast(CATEGORIES_SCHEMA)
+    )
+
+
+def campaign_ranking(daily: pl.DataFrame) -> pl.DataFrame:
+    """Every campaign and flow with sends in the range, worst bounce rate first."""
+    ev = pl.col("event")
+    per = daily.group_by("campaign_id", "campaign_name", "origin").agg(
+        pl.col("events").filter(ev == vocab.DELIVERED).sum().alias("delivered"),
+        pl.col("events").filter(ev == vocab.BOUNCED).sum().alias("bounced"),
+        pl.col("events").filter(ev == vocab.SPAM_COMPLAINT).sum().alias("spam_complaints"),
+    )
+    per = per.with_columns((pl.col("delivered") + pl.col("bounced")).alias("sends"))
+    return (
+        per.filter(pl.col("sends") > 0)
+        .with_columns(
+            (pl.col("bounced") / pl.col("sends")).alias("bounce_rate"),
+            pl.when(pl.col("delivered") > 0)
+            .then(pl.col("spam_complaints") / pl.col("delivered"))
+            .alias("complaint_rate"),
+        )
+        .select(list(CAMPAIGNS_SCHEMA))
+        .sort("bounce_rate", "sends", "campaign_id", descending=[True, True, False])
+        .cast(CAMPAIGNS_SCHEMA)
+    )
+
+
+def min_domain_sends(total_sends: int) -> int:
+    """The volume a domain needs to be ranked: 0.1% of the sends, and at least 100."""
+    return max(100, round(total_sends * 0.001))
+
+
+def _month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def domain_ranking(conn: sa.Connection, f: ReportFilter, *, top: int = 15,
+                   min_sends: int | None = None) -> pl.DataFrame:
+    """Recipient domains by bounce rate, among those with at least `min_sends` sends (default
+    `min_domain_sends` of the total); schema DOMAINS_SCHEMA. Counted by whole UTC months (the
+    months the range touches) and by origin; the campaign filter does not apply here."""
+    d = schema.domain_monthly_rollup.c
+    where = [d.month >= _month_start(f.start), d.month <= _month_start(f.end)]
+    if f.origin:
+        where.append(d.origin == f.origin)
+    if min_sends is None:
+        total = conn.execute(
+            sa.select(sa.func.coalesce(sa.func.sum(d.sends), 0)).where(*where)
+        ).scalar_one()
+        min_sends = min_domain_sends(int(total))
+    query = sa.select(
+        d.domain,
+        sa.func.sum(d.sends).label("sends"),
+        sa.func.sum(d.bounced).label("bounced"),
+        sa.func.sum(d.hard_bounced).label("hard_bounced"),
+    ).where(*where)
+    query = (
+        query.group_by(d.domain)
+        .having(sa.func.sum(d.sends) >= min_sends)
+        .order_by((sa.func.sum(d.bounced) * 1.0 / sa.func.sum(d.sends)).desc(),
+                  sa.func.sum(d.sends).desc(), d.domain)
+        .limit(top)
+    )
+    rows = [(dom, int(s), int(b), int(h), b / s if s else None)
+            for dom, s, b, h in conn.execute(query).all()]
+    return pl.DataFrame(rows, schema=DOMAINS_SCHEMA, orient="row")
+
+
+@dataclass(frozen=True)
+class Report:
+    filter: ReportFilter
+    headline: pl.DataFrame
+    timeline: pl.DataFrame
+    reasons: pl.DataFrame
+    categories: pl.DataFrame
+    campaigns: pl.DataFrame
+    domains: pl.DataFrame
+
+    @property
+    def empty(self) -> bool:
+        h = self.headline.row(0, named=True)
+        return h["sends"] == 0 and h["not_sent"] == 0
+
+
+def report(conn: sa.Connection, f: ReportFilter) -> Report:
+    """All the data of the report page: two queries, the rest in polars."""
+    daily = daily_counts(conn, f)
+    return Report(f, headline(daily), timeline(daily, f.grain), not_sent_reasons(daily),
+                  bounce_categories(daily), campaign_ranking(daily), domain_ranking(conn, f))
+
+
+# --- drill-down -----------------------------------------------------------------------------
+
+
+def affected_contacts(
+    conn: sa.Connection,
+    f: ReportFilter,
+    *,
+    event: str,
+    bounce_type: str | None = None,
+    reason: str | None = None,
+    category: str | None = None,
+    campaign_id: int | None = None,
+    domain: str | None = None,
+    day: date | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[pl.DataFrame, int]:
+    """The contacts behind a bar: (one page, newest first; schema AFFECTED_SCHEMA, total)."""
+    e, c, k = schema.email_events.c, schema.contacts.c, schema.campaigns.c
+    first, last = (day, day) if day else (f.start, f.end)
+    start = datetime.combine(first, time(0), tzinfo=timezone.utc)
+    stop = datetime.combine(last + timedelta(days=1), time(0), tzinfo=timezone.utc)
+    conditions = [e.event == event, e.occurred_at >= start, e.occurred_at < stop]
+    for column, value in ((e.bounce_type, bounce_type), (e.reason, reason),
+                          (e.bounce_category, category), (e.campaign_id, campaign_id),
+                          (c.email_domain, domain)):
+        if value is not None:
+            conditions.append(column == value)
+    if f.origin:
+        conditions.append(k.origin == f.origin)
+    if f.campaign_ids:
+        conditions.append(e.campaign_id.in_(list(f.campaign_ids)))
+    joined = schema.email_events.join(schema.contacts, c.id == e.contact_id).join(
+        schema.campaigns, k.id == e.campaign_id)
+    grouped = (
+        sa.select(c.id, c.name, c.email, sa.func.max(e.occurred_at).label("last_at"),
+                  sa.func.count().label("events"))
+        .select_from(joined).where(*conditions).group_by(c.id, c.name, c.email)
+    )
+    total = conn.execute(sa.select(sa.func.count()).select_from(grouped.subquery())).scalar_one()
+    page = conn.execute(
+        grouped.order_by(sa.desc("last_at"), c.id).limit(max(1, min(limit, 500)))
+        .offset(max(0, offset))
+    ).all()
+    return pl.DataFrame([tuple(r) for r in page], schema=AFFECTED_SCHEMA, orient="row"), total
