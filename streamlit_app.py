@@ -29,6 +29,8 @@ else:
         # The default page lives at "/": a card is shared as /?contacto=<id>.
         st.Page("app_pages/contactos.py", title=ui.text("contacts.page"), icon=":material/search:",
                 default=True),
+        st.Page("app_pages/informes.py", title=ui.text("reports.page"),
+                icon=":material/bar_chart:", url_path="informes"),
     ]
 auth.render_session_box(st.sidebar, user)
 st.navigation(pages).run()

@@ -13,14 +13,14 @@ import os
 import random
 import statistics
 import time
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pandas as pd
 import sqlalchemy as sa
 
 import data_access as da
-from data_access import demo, migrate
+from data_access import demo, migrate, reports
 from data_access.cli import database_size
 from data_access.engine import make_engine
 from data_access.text import fold
@@ -32,7 +32,7 @@ DATA_DIR = HERE / "data"
 RESULTS_DIR = HERE / "results"
 UNTIL = date(2026, 11, 26)  # fixed, so that a built world can be reused across days
 BUDGETS_MS = {"card": 20.0, "search_prefix": 10.0, "search_substring": 10.0,
-              "card_page_browser": 1000.0}
+              "card_page_browser": 1000.0, "report_90d": 150.0, "report_365d": 300.0}
 POSTGRES_ADMIN_URL = os.environ.get(
     "RASTRO_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
@@ -164,6 +164,15 @@ def measure_engine(kind: str, engine: sa.Engine, contacts: int, args, rng) -> di
         terms = pick_terms(conn, contacts, args.terms, rng)
         for name, words in terms.items():
             results[name] = summary([timed(da.search_contacts, conn, w) for w in words])
+        for days in (90, 365):
+            filters = [
+                reports.ReportFilter(UNTIL - timedelta(days=days - 1 + shift), UNTIL -
+                                     timedelta(days=shift))
+                for shift in (rng.randint(0, 20) for _ in range(args.report_samples))
+            ]
+            reports.report(conn, filters[0])  # warm
+            results[f"report_{days}d"] = summary([timed(reports.report, conn, f)
+                                                  for f in filters])
         if args.naive:
             results["naive"] = measure_naive(conn, ids[0], terms)
     if args.browser_samples:
@@ -178,6 +187,10 @@ def measure_engine(kind: str, engine: sa.Engine, contacts: int, args, rng) -> di
         entry["within_budget"] = entry["p95_ms"] <= budget
     if args.naive:
         naive = results["naive"]
+        for days in (90, 365):
+            key = f"report_{days}d"
+            results[key]["naive_ms"] = naive[key]
+            results[key]["naive_ratio"] = round(naive[key] / results[key]["median_ms"])
         results["card"]["naive_ms"] = naive["card_ms"]
         results["card"]["naive_ratio"] = round(naive["card_ms"] / results["card"]["median_ms"])
         for name in ("search_prefix", "search_substring"):
@@ -202,10 +215,23 @@ def measure_naive(conn, contact_id: int, terms: dict) -> dict:
         ].str.contains(term, regex=False)
         return people[hit].head(20)
 
+    def report(days):
+        start = datetime.combine(UNTIL - timedelta(days=days - 1), datetime.min.time(),
+                                 tzinfo=timezone.utc)
+        window = pd.read_sql(
+            sa.text("SELECT e.occurred_at, e.event, e.bounce_type, e.reason, e.campaign_id, "
+                    "c.origin FROM email_events e JOIN campaigns c ON c.id = e.campaign_id "
+                    "WHERE e.occurred_at >= :start"), conn, params={"start": start})
+        window["day"] = pd.to_datetime(window["occurred_at"], utc=True).dt.date
+        window.groupby(["day", "origin", "event"]).size()
+        window[window["event"] == "not_sent"].groupby(["reason", "origin"]).size()
+        window.groupby(["campaign_id", "event"]).size()
+
     print("  forma ingenua: leyendo email_events completa…", flush=True)
     card_ms = timed(card)
     search_ms = statistics.median(timed(search, t) for t in terms["search_substring"][:3])
-    return {"card_ms": round(card_ms, 1), "search_ms": round(search_ms, 1)}
+    return {"card_ms": round(card_ms, 1), "search_ms": round(search_ms, 1),
+            "report_90d": round(timed(report, 90), 1), "report_365d": round(timed(report, 365), 1)}
 
 
 # --- report ---------------------------------------------------------------------------------
@@ -239,6 +265,8 @@ def main(argv=None) -> int:
     parser.add_argument("--samples", type=int, default=500, help="random contacts for the card")
     parser.add_argument("--terms", type=int, default=300, help="search terms of each kind")
     parser.add_argument("--rebuild", default="", help="engines whose world is built again")
+    parser.add_argument("--report-samples", type=int, default=30,
+                        help="report timings per range (90 and 365 days)")
     parser.add_argument("--browser-samples", type=int, default=40,
                         help="card page timings in Chromium (0 skips them)")
     parser.add_argument("--no-naive", dest="naive", action="store_false",

@@ -70,3 +70,35 @@ def contact_card(contact_id: int) -> da.ContactCard:
 def _contact_card(url: str, contact_id: int) -> da.ContactCard:
     with engine().connect() as conn:
         return da.contact_card(conn, contact_id)
+
+
+def report(f) -> "da.reports.Report":
+    """`data_access.reports.report`, cached."""
+    return _report(_url_key(), f)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=200)
+def _report(url: str, f):
+    with engine().connect() as conn:
+        return da.reports.report(conn, f)
+
+
+def campaigns() -> pl.DataFrame:
+    return _campaigns(_url_key())
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def _campaigns(url: str) -> pl.DataFrame:
+    with engine().connect() as conn:
+        return da.reports.campaign_list(conn)
+
+
+def affected(f, target: tuple, limit: int, offset: int):
+    """`data_access.reports.affected_contacts` for a drill-down target, cached."""
+    return _affected(_url_key(), f, target, limit, offset)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=200)
+def _affected(url: str, f, target: tuple, limit: int, offset: int):
+    with engine().connect() as conn:
+        return da.reports.affected_contacts(conn, f, **dict(target), limit=limit, offset=offset)

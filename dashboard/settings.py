@@ -9,6 +9,8 @@
 | RASTRO_IDLE_MINUTES | a session ends after this long without activity | 30 |
 | RASTRO_LOGIN_MAX_FAILURES | failed sign-ins for one username before it is locked | 5 |
 | RASTRO_LOGIN_LOCK_MINUTES | how long such a username stays locked | 15 |
+| RASTRO_BOUNCE_WARNING / _CRITICAL | bounce-rate limits of the reports | 0.02 / 0.05 |
+| RASTRO_COMPLAINT_WARNING / _CRITICAL | complaint-rate limits of the reports | 0.001 / 0.003 |
 """
 
 import os
@@ -31,6 +33,8 @@ class Settings:
     idle_minutes: int = 30
     login_max_failures: int = 5
     login_lockout: timedelta = timedelta(minutes=15)
+    bounce_limits: tuple[float, float] = (0.02, 0.05)
+    complaint_limits: tuple[float, float] = (0.001, 0.003)
     problems: tuple[str, ...] = ()  # catalogue keys of settings that were invalid and ignored
 
     def editor_url(self, origin: str | None, external_id: str | None) -> str | None:
@@ -71,6 +75,18 @@ def load_settings(environ=None) -> Settings:
         except ValueError:
             problems.append("settings.bad_number")
             numbers[name] = default
+    limits = {}
+    for name, default in (("RASTRO_BOUNCE_WARNING", 0.02), ("RASTRO_BOUNCE_CRITICAL", 0.05),
+                          ("RASTRO_COMPLAINT_WARNING", 0.001),
+                          ("RASTRO_COMPLAINT_CRITICAL", 0.003)):
+        try:
+            value = float(environ.get(name) or default)
+            if not 0 < value < 1:
+                raise ValueError(name)
+        except ValueError:
+            problems.append("settings.bad_number")
+            value = default
+        limits[name] = value
     return Settings(
         zone,
         templates[0],
@@ -79,5 +95,8 @@ def load_settings(environ=None) -> Settings:
         idle_minutes=numbers["RASTRO_IDLE_MINUTES"],
         login_max_failures=numbers["RASTRO_LOGIN_MAX_FAILURES"],
         login_lockout=timedelta(minutes=numbers["RASTRO_LOGIN_LOCK_MINUTES"]),
+        bounce_limits=(limits["RASTRO_BOUNCE_WARNING"], limits["RASTRO_BOUNCE_CRITICAL"]),
+        complaint_limits=(limits["RASTRO_COMPLAINT_WARNING"],
+                          limits["RASTRO_COMPLAINT_CRITICAL"]),
         problems=tuple(dict.fromkeys(problems)),
     )

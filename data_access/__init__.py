@@ -3,7 +3,7 @@ the demo world and the CLI (`python -m data_access --help`). It never imports st
 dashboard and the analysts' notebooks share it.
 """
 
-from . import policy, schema, vocab
+from . import policy, reports, rollups, schema, vocab
 from .bootstrap import open_database
 from .config import resolve_url
 from .engine import DatabaseUnavailable, make_engine
@@ -36,6 +36,8 @@ __all__ = [
     "make_engine",
     "open_database",
     "policy",
+    "reports",
+    "rollups",
     "refresh_contact_status",
     "resolve_url",
     "schema",

@@ -288,7 +288,17 @@ def affected_contacts(
     )
     total = conn.execute(sa.select(sa.func.count()).select_from(grouped.subquery())).scalar_one()
     page = conn.execute(
-        grouped.order_by(sa.desc("last_at"), c.id).limit(max(1, min(limit, 500)))
+        grouped.order_by(sa.desc("last_at"), c.id).limit(max(1, min(limit, 100_000)))
         .offset(max(0, offset))
     ).all()
     return pl.DataFrame([tuple(r) for r in page], schema=AFFECTED_SCHEMA, orient="row"), total
+
+
+CAMPAIGN_LIST_SCHEMA = {"campaign_id": pl.Int64, "campaign_name": pl.Utf8, "origin": pl.Utf8}
+
+
+def campaign_list(conn: sa.Connection) -> pl.DataFrame:
+    """Every campaign and flow, for the filters; schema CAMPAIGN_LIST_SCHEMA."""
+    k = schema.campaigns.c
+    rows = conn.execute(sa.select(k.id, k.name, k.origin).order_by(k.origin, k.name)).all()
+    return pl.DataFrame([tuple(r) for r in rows], schema=CAMPAIGN_LIST_SCHEMA, orient="row")

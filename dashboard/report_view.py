@@ -1,0 +1,240 @@
+"""The report page's parts: filters (kept in the URL), headline figures against the limits,
+the charts, and the drill-down list of affected contacts with its CSV download."""
+
+from datetime import date, datetime, timedelta, timezone
+
+import polars as pl
+import streamlit as st
+
+from data_access import vocab
+from data_access.reports import Report, ReportFilter
+
+from . import charts, data
+from .formatting import format_count
+from .i18n import t
+from .settings import Settings
+from .ui import database_errors_shown, language, text
+
+PAGE_SIZE = 25
+EXPORT_LIMIT = 100_000
+BOTH = "ambos"
+
+
+# --- pure parts -----------------------------------------------------------------------------
+
+
+def rate_level(rate: float | None, limits: tuple[float, float]) -> str:
+    """"none", "ok", "warning" or "critical" for a rate against (warning, critical)."""
+    if rate is None:
+        return "none"
+    warning, critical = limits
+    return "critical" if rate > critical else "warning" if rate > warning else "ok"
+
+
+def percent(value: float | None, lang: str = "es") -> str:
+    if value is None:
+        return "—"
+    shown = f"{value * 100:.2f} %"
+    return shown.replace(".", ",") if lang == "es" else shown.replace(" %", "%")
+
+
+def drill_options(rep: Report, lang: str) -> dict[str, tuple]:
+    """Drill-down targets that have events in this report: label -> target (key/value pairs
+    for `reports.affected_contacts`)."""
+    h = rep.headline.row(0, named=True)
+    options = {}
+    for bounce_type, count in ((vocab.HARD, h["hard_bounced"]), (vocab.SOFT, h["soft_bounced"]),
+                               (vocab.UNDETERMINED, h["undetermined_bounced"])):
+        if count:
+            label = f"{t('event.bounced', lang)} ({t('bounce.' + bounce_type, lang)})"
+            options[label] = (("event", vocab.BOUNCED), ("bounce_type", bounce_type))
+    if h["spam_complaints"]:
+        options[t("event.spam_complaint", lang)] = (("event", vocab.SPAM_COMPLAINT),)
+    for reason in rep.reasons["reason"].unique(maintain_order=True).to_list():
+        label = f"{t('event.not_sent', lang)}: {t('reason.' + reason, lang)}"
+        options[label] = (("event", vocab.NOT_SENT), ("reason", reason))
+    return options
+
+
+def target_from_selection(chart: str, selection: dict) -> tuple | None:
+    """A drill-down target from a chart's point selection (Streamlit's on_select event)."""
+    points = (selection or {}).get("pick") or []
+    if not points:
+        return None
+    point = points[0]
+    if chart == "reasons" and point.get("reason"):
+        return (("event", vocab.NOT_SENT), ("reason", point["reason"]))
+    if chart == "categories" and point.get("category"):
+        return (("event", vocab.BOUNCED), ("bounce_type", point.get("bounce_type")),
+                ("category", point["category"]))
+    if chart == "campaigns" and point.get("campaign_id") is not None:
+        return (("event", vocab.BOUNCED), ("campaign_id", int(point["campaign_id"])))
+    if chart == "domains" and point.get("domain"):
+        return (("event", vocab.BOUNCED), ("domain", point["domain"]))
+    return None
+
+
+def affected_table(frame: pl.DataFrame, settings: Settings, lang: str) -> pl.DataFrame:
+    from .formatting import format_datetime
+
+    return frame.select(
+        pl.col("name").alias(t("drill.name", lang)),
+        pl.col("email").alias(t("drill.email", lang)),
+        pl.col("last_at").map_elements(lambda v: format_datetime(v, settings.timezone, lang),
+                                       return_dtype=pl.Utf8).alias(t("drill.last", lang)),
+        pl.col("events").alias(t("drill.events", lang)),
+        ("/?contacto=" + pl.col("contact_id").cast(pl.Utf8)).alias(t("drill.card", lang)),
+    )
+
+
+# --- drawing --------------------------------------------------------------------------------
+
+
+def today_utc() -> date:
+    return datetime.now(timezone.utc).date()
+
+
+def render_filters(container) -> ReportFilter | None:
+    """Date range, origin and campaigns; every filter lives in the URL (shareable view)."""
+    lang = language()
+    end_default = today_utc()
+    cols = container.columns([1, 1, 2])
+    start = cols[0].date_input(text("reports.from"), value=end_default - timedelta(days=89),
+                               key="desde", bind="query-params", format="DD/MM/YYYY")
+    end = cols[1].date_input(text("reports.to"), value=end_default, key="hasta",
+                             bind="query-params", format="DD/MM/YYYY")
+    origin_labels = {BOTH: text("reports.both"),
+                     **{o: t(f"origin.{o}", lang) for o in vocab.ORIGINS}}
+    origin = cols[2].segmented_control(
+        text("reports.origin"), list(origin_labels), format_func=origin_labels.get,
+        default=BOTH, key="origen", bind="query-params", required=True,
+    ) or BOTH
+    with database_errors_shown():
+        known = data.campaigns()
+    if origin != BOTH:
+        known = known.filter(pl.col("origin") == origin)
+    names = dict(zip(known["campaign_id"], known["campaign_name"]))
+    chosen = container.multiselect(
+        text("reports.campaigns"), list(names), format_func=lambda i: names.get(i, str(i)),
+        key="campanas", bind="query-params", placeholder=text("reports.campaigns_all"),
+    )
+    if not isinstance(start, date) or not isinstance(end, date):
+        return None
+    if start > end:
+        container.warning(text("reports.bad_range"))
+        return None
+    ids = tuple(sorted(int(i) for i in chosen if i in names))
+    return ReportFilter(start, end, None if origin == BOTH else origin, ids)
+
+
+def render_headline(container, rep: Report, settings: Settings) -> None:
+    lang = language()
+    h = rep.headline.row(0, named=True)
+    cols = container.columns(7)
+    cols[0].metric(text("metric.sends"), format_count(h["sends"], lang))
+    cols[1].metric(text("metric.delivered"), format_count(h["delivered"], lang))
+    cols[2].metric(text("metric.bounced"), format_count(h["bounced"], lang),
+                   help=text("metric.bounced_detail", hard=format_count(h["hard_bounced"], lang),
+                             soft=format_count(h["soft_bounced"], lang)))
+    cols[3].metric(text("metric.spam"), format_count(h["spam_complaints"], lang))
+    cols[4].metric(text("metric.not_sent"), format_count(h["not_sent"], lang))
+    for col, key, value, limits in (
+        (cols[5], "metric.bounce_rate", h["bounce_rate"], settings.bounce_limits),
+        (cols[6], "metric.complaint_rate", h["complaint_rate"], settings.complaint_limits),
+    ):
+        level = rate_level(value, limits)
+        col.metric(text(key), percent(value, lang))
+        limit = limits[0] if level == "warning" else limits[1]
+        badge = {"ok": "green", "warning": "orange", "critical": "red", "none": "gray"}[level]
+        col.markdown(f":{badge}-badge[{text('level.' + level, limit=percent(limit, lang))}]")
+    b, c = settings.bounce_limits, settings.complaint_limits
+    container.caption(text("reports.limits", bw=percent(b[0], lang), bc=percent(b[1], lang),
+                           cw=percent(c[0], lang), cc=percent(c[1], lang)))
+    container.caption(text("reports.utc"))
+
+
+def _chart(container, chart, key: str) -> dict:
+    event = container.altair_chart(chart, on_select="rerun", key=key, width="stretch")
+    return getattr(event, "selection", None) or {}
+
+
+def render_charts(container, rep: Report) -> tuple | None:
+    """Draw the charts; return the drill-down target of a bar picked in one of them."""
+    lang = language()
+    picked = None
+    container.subheader(text("reports.timeline"))
+    if rep.timeline.is_empty():
+        container.caption(text("reports.none"))
+    else:
+        container.altair_chart(charts.timeline_chart(rep.timeline, lang, rep.filter.grain),
+                               width="stretch")
+    left, right = container.columns(2)
+    left.subheader(text("reports.reasons"))
+    if rep.reasons.is_empty():
+        left.caption(text("reports.none"))
+    else:
+        picked = target_from_selection(
+            "reasons", _chart(left, charts.reasons_chart(rep.reasons, lang), "chart_reasons"))
+    right.subheader(text("reports.categories"))
+    if rep.categories.is_empty():
+        right.caption(text("reports.none"))
+    else:
+        picked = target_from_selection("categories", _chart(
+            right, charts.categories_chart(rep.categories, lang), "chart_categories")) or picked
+    container.subheader(text("reports.campaigns_rank"))
+    if rep.campaigns.is_empty():
+        container.caption(text("reports.none"))
+    else:
+        metrics = {"bounce_rate": t("chart.bounce_rate", lang),
+                   "complaint_rate": t("chart.complaint_rate", lang)}
+        metric = container.segmented_control(text("reports.rank_by"), list(metrics),
+                                             format_func=metrics.get, default="bounce_rate",
+                                             key="ranking", required=True) or "bounce_rate"
+        picked = target_from_selection("campaigns", _chart(
+            container, charts.campaigns_chart(rep.campaigns, lang, metric),
+            "chart_campaigns")) or picked
+    container.subheader(text("reports.domains"))
+    h = rep.headline.row(0, named=True)
+    from data_access.reports import min_domain_sends
+
+    container.caption(text("reports.domains_note", min=format_count(
+        min_domain_sends(h["sends"]), lang)))
+    if rep.domains.is_empty():
+        container.caption(text("reports.none"))
+    else:
+        picked = target_from_selection("domains", _chart(
+            container, charts.domains_chart(rep.domains, lang), "chart_domains")) or picked
+    return picked
+
+
+def render_drill(container, rep: Report, settings: Settings, picked: tuple | None) -> None:
+    lang = language()
+    container.subheader(text("drill.title"))
+    options = drill_options(rep, lang)
+    none = text("drill.none")
+    choice = container.selectbox(text("drill.pick"), [none, *options], key="detalle")
+    target = picked or options.get(choice)
+    if target is None:
+        return
+    with database_errors_shown():
+        first, total = data.affected(rep.filter, target, PAGE_SIZE, 0)
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = container.pagination(pages, key=f"drill_page_{hash(target)}") if pages > 1 else 1
+    with database_errors_shown():
+        rows, _ = data.affected(rep.filter, target, PAGE_SIZE, (page - 1) * PAGE_SIZE) \
+            if page > 1 else (first, total)
+    container.caption(text("drill.count", total=format_count(total, lang)))
+    card = t("drill.card", lang)
+    container.dataframe(
+        affected_table(rows, settings, lang), hide_index=True, width="stretch",
+        column_config={card: st.column_config.LinkColumn(card, display_text=t("drill.open",
+                                                                               lang))},
+    )
+    with database_errors_shown():
+        everything, _ = data.affected(rep.filter, target, EXPORT_LIMIT, 0)
+    container.download_button(
+        text("drill.download"),
+        affected_table(everything, settings, lang).write_csv().encode("utf-8"),
+        file_name="rastro-contactos-afectados.csv", mime="text/csv",
+        icon=":material/download:",
+    )
