@@ -17,20 +17,22 @@ st.set_page_config(page_title=t("app.title"), page_icon="📬", layout="wide")
 ui.render_language_switch(st.sidebar)  # first, so that page titles use the chosen language
 ui.engine_or_stop()
 
+# (script, title key, icon, URL path); the first is the default page at "/".
+PAGES = [
+    ("app_pages/contactos.py", "contacts.page", ":material/search:", "contactos"),
+    ("app_pages/informes.py", "reports.page", ":material/bar_chart:", "informes"),
+]
+
 user = auth.current_user()
-if user is None:
-    pages = [st.Page(auth.render_sign_in, title=ui.text("auth.page"), icon=":material/login:",
-                     url_path="entrar", default=True)]
-elif not user.is_admin:
-    pages = [st.Page(auth.render_refusal, title=ui.text("auth.refusal_page"),
-                     icon=":material/block:", url_path="no-autorizado", default=True)]
+if user is not None and user.is_admin:
+    pages = [st.Page(script, title=ui.text(title), icon=icon, url_path=path, default=i == 0)
+             for i, (script, title, icon, path) in enumerate(PAGES)]
 else:
-    pages = [
-        # The default page lives at "/": a card is shared as /?contacto=<id>.
-        st.Page("app_pages/contactos.py", title=ui.text("contacts.page"), icon=":material/search:",
-                default=True),
-        st.Page("app_pages/informes.py", title=ui.text("reports.page"),
-                icon=":material/bar_chart:", url_path="informes"),
-    ]
+    # The same URLs answer with the sign-in page (or the refusal), so a shared link such as
+    # /informes?desde=... survives the sign-in instead of ending on "page not found".
+    show = auth.render_sign_in if user is None else auth.render_refusal
+    title = ui.text("auth.page" if user is None else "auth.refusal_page")
+    pages = [st.Page(show, title=title, url_path=path, default=i == 0)
+             for i, (_script, _title, _icon, path) in enumerate(PAGES)]
 auth.render_session_box(st.sidebar, user)
-st.navigation(pages).run()
+st.navigation(pages, position="sidebar" if user is not None and user.is_admin else "hidden").run()

@@ -49,8 +49,9 @@ def timeline_chart(df: pl.DataFrame, lang: str = "es", grain: str = "day") -> al
         alt.Chart(data)
         .mark_bar()
         .encode(
+            # numeric dates: Vega-Lite would name the months in English
             x=alt.X("period:T", title=t("chart.week" if grain == "week" else "chart.day", lang),
-                    timeUnit="yearmonthdate"),
+                    timeUnit="yearmonthdate", axis=alt.Axis(format="%d/%m/%y")),
             y=alt.Y("sum(events):Q", title=t("chart.emails", lang)),
             color=alt.Color("kind_label:N", title=t("chart.notice", lang),
                             scale=_scale(kinds, HEX_COLOR, lang, "event")),

@@ -99,9 +99,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "metric.not_sent": {"es": "No enviados", "en": "Not sent"},
     "metric.bounce_rate": {"es": "Tasa de rebote", "en": "Bounce rate"},
     "metric.complaint_rate": {"es": "Tasa de quejas", "en": "Complaint rate"},
-    "level.ok": {"es": "Dentro de lo habitual", "en": "Within the usual range"},
-    "level.warning": {"es": "Aviso: por encima de {limit}", "en": "Warning: above {limit}"},
-    "level.critical": {"es": "Crítico: por encima de {limit}", "en": "Critical: above {limit}"},
+    "level.ok": {"es": "Normal", "en": "Normal"},
+    "level.warning": {"es": "Aviso (> {limit})", "en": "Warning (> {limit})"},
+    "level.critical": {"es": "Crítico (> {limit})", "en": "Critical (> {limit})"},
     "level.none": {"es": "Sin envíos", "en": "No sends"},
     "reports.limits": {
         "es": "Límites: rebote aviso > {bw}, crítico > {bc}; quejas aviso > {cw}, crítico > {cc} "

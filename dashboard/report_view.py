@@ -94,8 +94,40 @@ def today_utc() -> date:
     return datetime.now(timezone.utc).date()
 
 
+def parse_origin(raw) -> str:
+    return raw if raw in vocab.ORIGINS else BOTH
+
+
+def parse_campaign_ids(raw) -> list[int]:
+    """`?campanas=3,5` (or repeated) -> [3, 5]; anything that is not a whole number is
+    dropped."""
+    parts = raw if isinstance(raw, list) else [raw or ""]
+    ids = []
+    for part in parts:
+        for piece in str(part).split(","):
+            piece = piece.strip()
+            if piece.isascii() and piece.isdigit() and len(piece) < 10:
+                ids.append(int(piece))
+    return sorted(set(ids))
+
+
+def _from_url(key: str, parse) -> None:
+    """Initialise a widget's state from the URL the first time the page is drawn."""
+    if key not in st.session_state:
+        raw = st.query_params.get_all(key)
+        st.session_state[key] = parse(raw if len(raw) > 1 else (raw[0] if raw else None))
+
+
+def _to_url(key: str, value: str | None) -> None:
+    if value:
+        st.query_params[key] = value
+    elif key in st.query_params:
+        del st.query_params[key]
+
+
 def render_filters(container) -> ReportFilter | None:
-    """Date range, origin and campaigns; every filter lives in the URL (shareable view)."""
+    """Date range, origin and campaigns; every filter lives in the URL (shareable view):
+    `?desde=2026-01-01&hasta=2026-03-31&origen=campaign&campanas=3,5`."""
     lang = language()
     end_default = today_utc()
     cols = container.columns([1, 1, 2])
@@ -105,19 +137,25 @@ def render_filters(container) -> ReportFilter | None:
                              bind="query-params", format="DD/MM/YYYY")
     origin_labels = {BOTH: text("reports.both"),
                      **{o: t(f"origin.{o}", lang) for o in vocab.ORIGINS}}
+    # Origin and campaigns keep their codes in the URL (not the translated labels).
+    _from_url("origen", parse_origin)
     origin = cols[2].segmented_control(
         text("reports.origin"), list(origin_labels), format_func=origin_labels.get,
-        default=BOTH, key="origen", bind="query-params", required=True,
+        key="origen", required=True,
     ) or BOTH
+    _to_url("origen", None if origin == BOTH else origin)
     with database_errors_shown():
         known = data.campaigns()
     if origin != BOTH:
         known = known.filter(pl.col("origin") == origin)
     names = dict(zip(known["campaign_id"], known["campaign_name"]))
+    _from_url("campanas", parse_campaign_ids)
+    st.session_state["campanas"] = [i for i in st.session_state["campanas"] if i in names]
     chosen = container.multiselect(
         text("reports.campaigns"), list(names), format_func=lambda i: names.get(i, str(i)),
-        key="campanas", bind="query-params", placeholder=text("reports.campaigns_all"),
+        key="campanas", placeholder=text("reports.campaigns_all"),
     )
+    _to_url("campanas", ",".join(str(i) for i in sorted(chosen)))
     if not isinstance(start, date) or not isinstance(end, date):
         return None
     if start > end:

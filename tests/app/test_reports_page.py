@@ -1,0 +1,144 @@
+"""The Informes page through AppTest: filters from the URL, figures, charts, drill-down."""
+
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import polars as pl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from data_access import demo, migrate, reports, users
+from data_access.engine import make_engine
+from tests.conftest import WORLD_CONTACTS, WORLD_SEED, WORLD_UNTIL
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGE = ROOT / "app_pages" / "informes.py"
+
+
+@pytest.fixture(scope="module")
+def world_db(tmp_path_factory):
+    url = f"sqlite:///{tmp_path_factory.mktemp('rep') / 'world.sqlite3'}"
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    demo.load(engine, demo.generate(WORLD_CONTACTS, seed=WORLD_SEED, until=WORLD_UNTIL))
+    with engine.begin() as conn:
+        users.add_user(conn, "ana.admin", display_name="Ana", role="admin",
+                       password="contraseña-de-prueba-1")
+    yield url, engine
+    engine.dispose()
+
+
+@pytest.fixture
+def page(world_db, monkeypatch):
+    url, _ = world_db
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setenv("DATABASE_URL", url)
+    at = AppTest.from_file(str(PAGE), default_timeout=60)
+    at.session_state["auth_user"] = {"username": "ana.admin"}
+    at.session_state["auth_seen"] = time.time()
+    return at
+
+
+def metrics(at):
+    return {m.label: m.value for m in at.metric}
+
+
+def expected_headline(engine, f):
+    with engine.connect() as conn:
+        return reports.report(conn, f).headline.row(0, named=True)
+
+
+def test_filters_come_from_the_url_and_the_figures_match(page, world_db):
+    _, engine = world_db
+    start, end = WORLD_UNTIL - timedelta(days=120), WORLD_UNTIL - timedelta(days=1)
+    page.query_params.update({"desde": start.isoformat(), "hasta": end.isoformat(),
+                              "origen": "automation"})
+    page.run()
+    assert not page.exception, page.exception
+    want = expected_headline(engine, reports.ReportFilter(start, end, "automation"))
+    shown = metrics(page)
+    assert shown["Envíos"] == f"{want['sends']:,}".replace(",", ".")
+    assert shown["No enviados"] == f"{want['not_sent']:,}".replace(",", ".")
+    assert [s.value for s in page.subheader][:3] == [
+        "Avisos a lo largo del tiempo", "Motivos de no envío", "Rebotes por tipo y causa"]
+    assert any("Límites: rebote aviso > 2,00 %" in c.value for c in page.caption)
+
+
+def test_changing_a_filter_changes_the_report_and_the_url(page, world_db):
+    page.query_params.update({"desde": (WORLD_UNTIL - timedelta(days=364)).isoformat(),
+                              "hasta": (WORLD_UNTIL - timedelta(days=1)).isoformat()})
+    page.run()
+    both = metrics(page)["Envíos"]
+    page.segmented_control(key="origen").set_value("campaign").run()
+    assert not page.exception
+    assert metrics(page)["Envíos"] != both
+    assert page.query_params.get("origen") in ("campaign", ["campaign"])
+
+
+def test_drill_down_lists_affected_contacts_with_card_links_and_csv(page, world_db):
+    _, engine = world_db
+    start, end = WORLD_UNTIL - timedelta(days=200), WORLD_UNTIL - timedelta(days=1)
+    page.query_params.update({"desde": start.isoformat(), "hasta": end.isoformat()})
+    page.run()
+    options = page.selectbox(key="detalle").options
+    hard = next(o for o in options if "rebote duro" in o)
+    page.selectbox(key="detalle").set_value(hard).run()
+    assert not page.exception
+    table = page.dataframe[-1].value
+    with engine.connect() as conn:
+        _, total = reports.affected_contacts(conn, reports.ReportFilter(start, end),
+                                             event="bounced", bounce_type="hard")
+    assert any(c.value == f"{total} contactos" for c in page.caption)
+    assert len(table) == min(total, 25)
+    assert table["Ficha"].str.startswith("/?contacto=").all()
+    assert page.get("download_button")
+
+
+def test_an_empty_range_is_explained(page):
+    page.query_params.update({"desde": "2019-01-01", "hasta": "2019-02-01"})
+    page.run()
+    assert not page.exception
+    assert "No hay envíos en este periodo" in page.info[0].value
+
+
+def test_a_reversed_range_is_explained(page):
+    page.query_params.update({"desde": "2026-05-01", "hasta": "2026-04-01"})
+    page.run()
+    assert not page.exception
+    assert "La fecha inicial es posterior a la final" in page.warning[0].value
+
+
+@pytest.mark.parametrize("params", [{"desde": "ayer"}, {"origen": "marte"},
+                                    {"campanas": "abc"}, {"hasta": "2026-13-40"}])
+def test_bad_url_parameters_never_break_the_page(page, params):
+    page.query_params.update(params)
+    page.run()
+    assert not page.exception
+    assert page.title[0].value.startswith("Informes")
+
+
+def test_a_campaign_with_no_sends_in_the_range(page, world_db):
+    _, engine = world_db
+    with engine.connect() as conn:
+        listed = reports.campaign_list(conn)
+    first = listed.filter(pl.col("origin") == "campaign")["campaign_id"][0]
+    page.query_params.update({"desde": "2019-01-01", "hasta": "2019-01-02",
+                              "campanas": str(first)})
+    page.run()
+    assert not page.exception
+    assert "No hay envíos en este periodo" in page.info[0].value
+
+
+def test_the_report_reaches_a_single_day(page):
+    day = (WORLD_UNTIL - timedelta(days=5)).isoformat()
+    page.query_params.update({"desde": day, "hasta": day})
+    page.run()
+    assert not page.exception
+
+
+def test_default_range_is_the_last_90_days(page):
+    page.run()
+    start = page.date_input(key="desde").value
+    end = page.date_input(key="hasta").value
+    assert (end - start).days == 89 and isinstance(start, date)
