@@ -8,7 +8,7 @@ from .bootstrap import open_database
 from .config import resolve_url
 from .engine import DatabaseUnavailable, make_engine
 from .migrate import upgrade
-from .status import refresh_contact_status
+from .status import BLOCKED_SCHEMA, blocked_contacts, refresh_contact_status
 from .queries import (
     CONTACT_SCHEMA,
     EVENTS_SCHEMA,
@@ -23,6 +23,8 @@ from .queries import (
 )
 
 __all__ = [
+    "BLOCKED_SCHEMA",
+    "blocked_contacts",
     "CONTACT_SCHEMA",
     "DatabaseUnavailable",
     "EVENTS_SCHEMA",

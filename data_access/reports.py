@@ -141,6 +141,22 @@ def timeline(daily: pl.DataFrame, grain: str = "day") -> pl.DataFrame:
     )
 
 
+BOUNCE_TIMELINE_SCHEMA = {"period": pl.Date, "origin": pl.Utf8, "bounce_type": pl.Utf8,
+                          "events": pl.Int64}
+
+
+def bounce_timeline(daily: pl.DataFrame, grain: str = "week") -> pl.DataFrame:
+    """Hard, soft and undetermined bounces per day or ISO week (Monday) and origin."""
+    period = pl.col("day") if grain == "day" else pl.col("day").dt.truncate("1w")
+    return (
+        daily.filter(pl.col("event") == vocab.BOUNCED)
+        .group_by(period.alias("period"), "origin", "bounce_type")
+        .agg(pl.col("events").sum())
+        .sort("period", "origin", "bounce_type")
+        .cast(BOUNCE_TIMELINE_SCHEMA)
+    )
+
+
 def not_sent_reasons(daily: pl.DataFrame) -> pl.DataFrame:
     return (
         daily.filter(pl.col("event") == vocab.NOT_SENT)

@@ -8,6 +8,7 @@ badges and lists of blocked contacts need not replay every event.
 from datetime import datetime, timezone
 from itertools import groupby
 
+import polars as pl
 import sqlalchemy as sa
 
 from . import policy, schema
@@ -59,3 +60,46 @@ def _refresh_batch(conn, ids, config) -> int:
     if rows:
         conn.execute(s.insert(), rows)
     return len(rows)
+
+
+BLOCKED_SCHEMA = {
+    "contact_id": pl.Int64,
+    "name": pl.Utf8,
+    "email": pl.Utf8,
+    "reason": pl.Utf8,
+    "since": pl.Datetime("us", "UTC"),
+    "cause_event": pl.Utf8,  # null for an invalid address (no event caused it)
+    "campaign_name": pl.Utf8,
+    "origin": pl.Utf8,  # origin of the email that caused the block
+}
+
+
+def blocked_contacts(
+    conn: sa.Connection,
+    *,
+    reason: str | None = None,
+    origin: str | None = None,
+    limit: int | None = None,
+) -> pl.DataFrame:
+    """Contacts the next send will skip (from the stored status), most recent block first,
+    with the event that caused it; schema BLOCKED_SCHEMA."""
+    s, c, e, k = (schema.contact_status.c, schema.contacts.c, schema.email_events.c,
+                  schema.campaigns.c)
+    query = (
+        sa.select(c.id, c.name, c.email, s.reason, s.since, e.event, k.name, k.origin)
+        .select_from(
+            schema.contact_status.join(schema.contacts, c.id == s.contact_id)
+            .outerjoin(schema.email_events, e.id == s.cause_event_id)
+            .outerjoin(schema.campaigns, k.id == e.campaign_id)
+        )
+        .where(s.blocked.is_(True))
+        .order_by(s.since.desc(), c.id)
+    )
+    if reason:
+        query = query.where(s.reason == reason)
+    if origin:
+        query = query.where(k.origin == origin)
+    if limit:
+        query = query.limit(limit)
+    rows = conn.execute(query).all()
+    return pl.DataFrame([tuple(r) for r in rows], schema=BLOCKED_SCHEMA, orient="row")

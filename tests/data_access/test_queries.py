@@ -217,3 +217,17 @@ def test_refresh_contact_status_rewrites_only_the_given_contacts(databases):
         sa.select(schema.contact_status).where(schema.contact_status.c.contact_id == ids["jose"])
     ).one()
     assert stored.cause_event_id == live["cause_event_id"] and stored.since == live["since"]
+
+
+def test_blocked_contacts_lists_who_cannot_be_sent_to_with_the_cause(world_engine, world):
+    with world_engine.connect() as conn:
+        everyone = da.blocked_contacts(conn)
+        spam = da.blocked_contacts(conn, reason=vocab.PREVIOUS_SPAM, origin="automation")
+    blocked = world.statuses.filter(pl.col("blocked"))
+    assert everyone.height == blocked.height
+    assert everyone.schema == pl.Schema(da.BLOCKED_SCHEMA)
+    assert everyone["since"].is_sorted(descending=True)
+    invalid = everyone.filter(pl.col("reason") == vocab.INVALID_ADDRESS)
+    assert invalid.height > 0 and invalid["cause_event"].is_null().all()
+    assert set(spam["reason"]) == {vocab.PREVIOUS_SPAM} and set(spam["origin"]) == {"automation"}
+    assert (spam["cause_event"] == "spam_complaint").all()

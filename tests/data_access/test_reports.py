@@ -188,3 +188,14 @@ def test_rollup_days_are_utc_days(empty_engine):
         day = conn.execute(sa.select(schema.daily_rollup.c.day)).scalar_one()
         month = conn.execute(sa.select(schema.domain_monthly_rollup.c.month)).scalar_one()
     assert day == date(2026, 5, 31) and month == date(2026, 5, 1)
+
+
+def test_bounce_timeline_splits_hard_and_soft(world_engine, raw):
+    f = FILTERS[1]
+    with world_engine.connect() as conn:
+        got = reports.bounce_timeline(reports.daily_counts(conn, f), "week")
+    want = brute(raw, f).filter(pl.col("event") == "bounced")
+    for bounce_type in ("hard", "soft"):
+        assert got.filter(bounce_type=bounce_type)["events"].sum() == \
+            want.filter(pl.col("bounce_type") == bounce_type).height
+    assert got["period"].dt.weekday().unique().to_list() == [1]
