@@ -137,6 +137,65 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "drill.events": {"es": "Avisos", "en": "Notices"},
     "drill.card": {"es": "Ficha", "en": "Card"},
     "drill.open": {"es": "Abrir ficha", "en": "Open card"},
+    # --- import page ---
+    "import.page": {"es": "Importar eventos", "en": "Import events"},
+    "import.title": {"es": "Importar eventos de entrega", "en": "Import delivery events"},
+    "import.intro": {
+        "es": "Sube los archivos que envía tu proveedor de correo. Cada evento se guarda una "
+        "sola vez; lo que no se puede guardar queda en cuarentena con el motivo.",
+        "en": "Upload the files your email provider sends. Each event is stored once; what "
+        "cannot be stored goes to the quarantine with the reason.",
+    },
+    "import.provider": {"es": "Proveedor", "en": "Provider"},
+    "import.origin": {"es": "Origen si el archivo no lo indica", "en": "Origin when missing"},
+    "import.origin_file": {"es": "Solo el del archivo", "en": "Only the file's"},
+    "import.origin_help": {
+        "es": "Los eventos sin la clave origin van a cuarentena, salvo que elijas aquí un origen.",
+        "en": "Events without the origin key go to the quarantine unless you choose one here.",
+    },
+    "import.campaign": {"es": "Campaña o flujo si el archivo no lo indica (id del CRM)",
+                        "en": "Campaign or flow when missing (CRM id)"},
+    "import.campaign_help": {
+        "es": "Si no se indica, esos eventos van a «Campaña sin identificar» o «Flujo sin "
+        "identificar».",
+        "en": "When empty, those events go to the unidentified campaign or flow.",
+    },
+    "import.unknown": {"es": "Destinatarios que aún no son contactos",
+                       "en": "Recipients who are not contacts yet"},
+    "import.unknown_create": {"es": "Crear el contacto", "en": "Create the contact"},
+    "import.unknown_quarantine": {"es": "Enviar a cuarentena", "en": "Send to quarantine"},
+    "import.files": {"es": "Archivos", "en": "Files"},
+    "import.submit": {"es": "Importar", "en": "Import"},
+    "import.no_files": {"es": "Elige al menos un archivo.", "en": "Choose at least one file."},
+    "import.running": {"es": "Importando {name}…", "en": "Importing {name}…"},
+    "import.format_error": {"es": "{name}: no se importó nada. {detail}",
+                            "en": "{name}: nothing was imported. {detail}"},
+    "import.done": {"es": "Importación terminada: {files} archivo(s), {stored} eventos nuevos.",
+                    "en": "Import finished: {files} file(s), {stored} new events."},
+    "import.balance": {
+        "es": "En cada archivo: recibidos = guardados + duplicados + ignorados + en cuarentena. "
+        "Ignorados: aperturas, clics, correo entrante y reintentos, que no son eventos de "
+        "entrega.",
+        "en": "For each file: received = stored + duplicates + ignored + quarantined. Ignored: "
+        "opens, clicks, inbound mail and retries, which are not delivery events.",
+    },
+    "import.col_file": {"es": "Archivo", "en": "File"},
+    "import.col_received": {"es": "Recibidos", "en": "Received"},
+    "import.col_stored": {"es": "Guardados", "en": "Stored"},
+    "import.col_duplicates": {"es": "Duplicados", "en": "Duplicates"},
+    "import.col_ignored": {"es": "Ignorados", "en": "Ignored"},
+    "import.col_quarantined": {"es": "En cuarentena", "en": "Quarantined"},
+    "import.col_position": {"es": "Posición", "en": "Position"},
+    "import.col_reason": {"es": "Motivo", "en": "Reason"},
+    "import.col_raw": {"es": "Contenido recibido", "en": "Content received"},
+    "import.quarantine": {"es": "Cuarentena (últimos {count})", "en": "Quarantine (last {count})"},
+    "import.quarantine_empty": {"es": "La cuarentena está vacía.", "en": "The quarantine is empty."},
+    "provider.sendgrid": {"es": "SendGrid (Event Webhook)", "en": "SendGrid (Event Webhook)"},
+    "provider.ses": {"es": "Amazon SES (también dentro de SNS)",
+                     "en": "Amazon SES (also inside SNS)"},
+    "provider.mailgun": {"es": "Mailgun (webhooks)", "en": "Mailgun (webhooks)"},
+    "provider.postmark": {"es": "Postmark (webhooks)", "en": "Postmark (webhooks)"},
+    "provider.csv": {"es": "CSV genérico", "en": "Generic CSV"},
     # --- access ---
     "auth.page": {"es": "Entrar", "en": "Sign in"},
     "auth.refusal_page": {"es": "No autorizado", "en": "Not authorised"},

@@ -10,11 +10,13 @@ from datetime import date
 from pathlib import Path
 
 import click
+from tqdm import tqdm
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from . import demo as demo_world
-from . import migrate, vocab
+from . import ingest, migrate, schema, vocab
+from . import rollups as rollups_module
 from . import users as users_module
 from .config import resolve_url
 from .engine import DatabaseUnavailable, check_connection, make_engine
@@ -249,3 +251,74 @@ def audit(limit, username, action, database):
         contact = f" contacto={row['contact_id']}" if row["contact_id"] is not None else ""
         detail = f" ({row['detail']})" if row["detail"] else ""
         click.echo(f"{when}  {row['action']:<16} {row['username']}{contact}{detail}")
+
+
+# --- imports, quarantine, rollups -----------------------------------------------------------
+
+
+@main.command("import", help="Importa eventos de entrega de un proveedor (uno o varios archivos).")
+@click.option("--provider", type=click.Choice(list(ingest.PROVIDERS)), required=True,
+              help="Formato de los archivos.")
+@click.option("--origin", type=click.Choice(list(vocab.ORIGINS)), default=None,
+              help="Origen para los eventos que no lo indican (si no, van a cuarentena).")
+@click.option("--campaign", "campaign", default=None, metavar="ID",
+              help="Campaña o flujo (id del CRM) para los eventos que no lo indican.")
+@click.option("--unknown-recipients", type=click.Choice(["create", "quarantine"]),
+              default="create", show_default=True,
+              help="Qué hacer con destinatarios que no son contactos todavía.")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@database_option
+@_friendly_errors
+def import_command(provider, origin, campaign, unknown_recipients, files, database):
+    engine = _engine(database)
+    migrate.upgrade(engine)
+    failed = False
+    for name in files:
+        try:
+            with tqdm(desc=Path(name).name, unit=" registros", file=sys.stderr,
+                      leave=False, disable=None) as bar:
+                report = ingest.import_file(
+                    engine, provider, name, default_origin=origin, default_campaign=campaign,
+                    unknown_recipients=unknown_recipients, progress=bar.update)
+        except ingest.FormatError as error:
+            click.echo(f"{name}: no se importó nada: {error}", err=True)
+            failed = True
+            continue
+        click.echo(report.line())
+    if failed:
+        raise SystemExit(1)
+
+
+@main.command(help="Lista lo que quedó en cuarentena (registros que no se pudieron guardar).")
+@click.option("--limit", type=click.IntRange(1, 100_000), default=50, show_default=True)
+@database_option
+@_friendly_errors
+def quarantine(limit, database):
+    q = schema.quarantine.c
+    with _engine(database).connect() as conn:
+        rows = conn.execute(sa.select(q.received_at, q.provider, q.source, q.position, q.reason,
+                                      q.raw).order_by(q.id.desc()).limit(limit)).all()
+    if not rows:
+        click.echo("La cuarentena está vacía.")
+        return
+    for when, provider, source, position, reason, raw in rows:
+        shown = raw if len(raw) <= 120 else raw[:117] + "..."
+        click.echo(f"{when:%Y-%m-%d %H:%M} {provider} {source}#{position}: {reason}\n    {shown}")
+
+
+@main.group(help="Tablas resumen de los informes.")
+def rollups():
+    pass
+
+
+@rollups.command("rebuild", help="Recalcula los resúmenes de los informes desde los eventos.")
+@database_option
+@_friendly_errors
+def rollups_rebuild(database):
+    engine = _engine(database)
+    started = time.perf_counter()
+    with engine.begin() as conn:
+        rollups_module.rebuild(conn)
+        days = conn.execute(sa.select(sa.func.count()).select_from(schema.daily_rollup)).scalar()
+    click.echo(f"Resúmenes recalculados ({days} filas diarias) en "
+               f"{time.perf_counter() - started:.1f} s.")

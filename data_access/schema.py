@@ -265,3 +265,23 @@ domain_monthly_rollup = sa.Table(
     sa.Column("hard_bounced", sa.Integer, nullable=False),
     sa.PrimaryKeyConstraint("month", "origin", "domain"),
 )
+
+# --- imports --------------------------------------------------------------------------------
+
+quarantine = sa.Table(
+    "quarantine",
+    metadata,
+    sa.Column("id", BigId, primary_key=True),
+    sa.Column("received_at", UTCDateTime, nullable=False),
+    sa.Column("provider", sa.String(32), nullable=False),
+    sa.Column("source", sa.String(300), nullable=False),  # the file's name
+    sa.Column("source_sha256", sa.String(64), nullable=False),  # the file's content
+    sa.Column("position", sa.Integer, nullable=False),  # record in the file (1-based)
+    sa.Column("item", sa.Integer, nullable=False),  # outcome within the record (1-based)
+    sa.Column("raw", sa.Text, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    # Importing the same file again does not quarantine the same record twice.
+    sa.UniqueConstraint("source_sha256", "position", "item",
+                        name="uq_quarantine_source_position_item"),
+    sa.Index("ix_quarantine_received_at", "received_at"),
+)

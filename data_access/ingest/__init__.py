@@ -1,0 +1,61 @@
+"""Bringing in delivery events from providers' files: SendGrid, Amazon SES, Mailgun, Postmark
+and a documented generic CSV. `import_file` is what the CLI (`python -m data_access import`)
+and the "Importar eventos" page call.
+"""
+
+import hashlib
+import importlib
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from .model import Event, FormatError, Ignored, Record, Rejected
+from .store import ImportReport, import_records
+
+PROVIDERS = {
+    "sendgrid": "sendgrid",
+    "ses": "ses",
+    "mailgun": "mailgun",
+    "postmark": "postmark",
+    "csv": "csv_format",
+}
+
+__all__ = ["PROVIDERS", "Event", "FormatError", "Ignored", "ImportReport", "Record", "Rejected",
+           "decode", "import_bytes", "import_file", "parser"]
+
+
+def parser(provider: str):
+    """The parser module of a provider (raises FormatError for an unknown provider)."""
+    if provider not in PROVIDERS:
+        raise FormatError(f"Proveedor desconocido: {provider}. Usa uno de: "
+                          + ", ".join(PROVIDERS))
+    return importlib.import_module(f"{__name__}.{PROVIDERS[provider]}")
+
+
+def decode(content: bytes) -> str:
+    """UTF-8 text (a leading byte-order mark is dropped); anything else is refused."""
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise FormatError(f"El archivo no es texto UTF-8 (byte {error.start}).") from error
+
+
+def import_bytes(engine: sa.Engine, provider: str, content: bytes, *, source: str,
+                 default_origin: str | None = None, default_campaign: str | None = None,
+                 unknown_recipients: str = "create", progress=None) -> ImportReport:
+    """Parse and store one file's content in one transaction (all of it, or nothing)."""
+    records = list(parser(provider).parse(decode(content)))
+    sha = hashlib.sha256(content).hexdigest()
+    with engine.begin() as conn:
+        return import_records(conn, provider, records, source=source, source_sha256=sha,
+                              default_origin=default_origin, default_campaign=default_campaign,
+                              unknown_recipients=unknown_recipients, progress=progress)
+
+
+def import_file(engine: sa.Engine, provider: str, path: str | Path, **options) -> ImportReport:
+    path = Path(path)
+    try:
+        content = path.read_bytes()
+    except OSError as error:
+        raise FormatError(f"No se puede leer {path}: {error.strerror}") from error
+    return import_bytes(engine, provider, content, source=path.name, **options)
