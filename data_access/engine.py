@@ -54,6 +54,9 @@ def _sqlite_on_connect(dbapi_connection, _record):
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.execute("PRAGMA busy_timeout = 5000")
+    # 256 MB of page cache per connection (the default is 2 MB): index updates of large
+    # imports and report queries stay in memory instead of going back and forth to disk.
+    cursor.execute("PRAGMA cache_size = -262144")
     cursor.close()
 
 

@@ -12,6 +12,7 @@ outcome and the parser goes on with the next record.
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Callable
 
 
 class FormatError(ValueError):
@@ -56,5 +57,11 @@ Outcome = Event | Ignored | Rejected
 @dataclass(frozen=True)
 class Record:
     position: int  # 1-based: line number (JSON lines, CSV) or index in the array / file
-    raw: str  # the record's text as received (for the quarantine)
+    # The record's text as received (for the quarantine), or a function that makes it: most
+    # records are stored and never need their text, and rebuilding it costs time.
+    raw: str | Callable[[], str]
     outcomes: tuple[Outcome, ...] = field(default_factory=tuple)
+
+
+def raw_text(record: Record) -> str:
+    return record.raw if isinstance(record.raw, str) else record.raw()

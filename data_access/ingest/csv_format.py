@@ -1,0 +1,221 @@
+"""The generic CSV format: delivery events from any provider or tool Rastro has no parser for.
+
+- UTF-8 (a byte-order mark at the start is allowed), comma-separated; a value that contains
+  commas, double quotes or line breaks is written between double quotes, with its double
+  quotes doubled (RFC 4180, what spreadsheets write).
+- A header row with the column names is required; the order of the columns is free. Every
+  column must be one of the names below, written exactly so: a file with an unknown column
+  (a misspelt name, say) or without a required column is refused whole, with the names.
+- One row per event. Spaces around a value are ignored; an empty value means "none"; empty
+  rows are skipped.
+
+Columns:
+
+- `occurred_at` (required): when it happened, ISO 8601 (`2024-05-01T14:03:00Z`,
+  `2024-05-01T09:03:00-05:00`, `2024-05-01 14:03:00`); without an offset the time is UTC.
+- `email` (required): the recipient's address.
+- `event` (required): `sent`, `delivered`, `bounced`, `spam_complaint`, `not_sent`,
+  `unsubscribed` or `resubscribed`.
+- `bounce_type` (required with `bounced`, refused with any other event): `hard`, `soft` or
+  `undetermined`.
+- `reason` (required with `not_sent`, refused with any other event): why it was not sent,
+  `invalid_address`, `previous_spam`, `unsubscribed` or `previous_bounce`.
+- `provider_reason`: the provider's own reason or classification, as text.
+- `smtp_diagnostic`: the SMTP reply, e.g. `550 5.1.1 user unknown`.
+- `origin`: `campaign` or `automation`; empty: `--origin` applies, else the row goes to the
+  quarantine.
+- `campaign_id`: the CRM's campaign or automation-flow id; `campaign_name`: its name, used when
+  Rastro does not know the campaign yet.
+- `event_id`: the event's unique id at the source, so that importing it again counts as a
+  duplicate; empty: Rastro uses a hash of the row.
+- `message_id`: the email's Message-ID.
+
+A row that breaks these rules (unknown event, bad or impossible date, no email, `bounced`
+without `bounce_type`, `not_sent` without a valid `reason`, unknown `origin`, wrong number of
+fields...) goes to the quarantine with the reason, and the rest of the file is imported. A
+row's position is the line where it starts (the header is line 1).
+
+Example:
+
+    occurred_at,email,event,bounce_type,reason,smtp_diagnostic,origin,campaign_id
+    2024-05-01T14:03:00Z,ana@example.com,bounced,hard,,"550 5.1.1 user unknown",campaign,C-42
+    2024-05-01T14:05:00Z,luis@example.com,not_sent,,previous_bounce,,automation,flow-7
+
+`write(events)` produces this format (all the columns, `occurred_at` in UTC).
+"""
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timezone
+
+from .. import vocab
+from .model import Event, FormatError, Outcome, Record, Rejected
+
+REQUIRED = ("occurred_at", "email", "event")
+COLUMNS = REQUIRED + (
+    "bounce_type", "reason", "provider_reason", "smtp_diagnostic", "origin", "campaign_id",
+    "campaign_name", "event_id", "message_id",
+)
+_LATEST_YEAR = 2100
+
+
+class _Invalid(ValueError):
+    """A row that cannot be read; the message (Spanish) becomes the Rejected reason."""
+
+
+def parse(text: str) -> Iterator[Record]:
+    """The rows of a generic CSV file, in file order."""
+    rows = _rows(text)
+    if not rows:
+        raise FormatError("El archivo está vacío: falta la fila de cabecera.")
+    _line, header = rows[0]
+    header = [name.strip() for name in header]
+    _check_header(header)
+    records = [_record(line, header, fields) for line, fields in rows[1:]]
+    return iter(records)
+
+
+def write(events: Iterable[Event]) -> str:
+    """The events as a CSV file in this format, with every column."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for event in events:
+        writer.writerow(_fields(event))
+    return buffer.getvalue()
+
+
+def _rows(text: str) -> list[tuple[int, list[str]]]:
+    """(line where the row starts, fields) of every non-empty row."""
+    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
+    rows = []
+    line = 1
+    try:
+        for fields in reader:
+            if any(field.strip() for field in fields):
+                rows.append((line, fields))
+            line = reader.line_num + 1
+    except csv.Error as error:
+        raise FormatError(f"CSV ilegible desde la línea {line}: {error}") from error
+    return rows
+
+
+def _check_header(header: list[str]) -> None:
+    """Refuse the file when its columns are not exactly some of COLUMNS."""
+    if "" in header:
+        raise FormatError(f"Columna sin nombre en la cabecera (columna {header.index('') + 1}).")
+    unknown = [name for name in header if name not in COLUMNS]
+    if unknown:
+        raise FormatError("Columnas desconocidas: " + ", ".join(unknown)
+                          + ". Las válidas son: " + ", ".join(COLUMNS) + ".")
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    if repeated:
+        raise FormatError("Columnas repetidas: " + ", ".join(repeated) + ".")
+    missing = [name for name in REQUIRED if name not in header]
+    if missing:
+        raise FormatError("Faltan columnas obligatorias: " + ", ".join(missing) + ".")
+
+
+def _record(line: int, header: list[str], fields: list[str]) -> Record:
+    if len(fields) != len(header):
+        raw = json.dumps(fields, ensure_ascii=False)
+        reason = f"la fila tiene {len(fields)} campos y la cabecera {len(header)}"
+        return Record(line, raw, (Rejected(reason),))
+    row = dict(zip(header, fields))
+    try:
+        outcome: Outcome = _event(row)
+    except _Invalid as error:
+        outcome = Rejected(str(error))
+    return Record(line, json.dumps(row, ensure_ascii=False), (outcome,))
+
+
+def _event(row: dict[str, str]) -> Event:
+    """The Event of one row, or _Invalid with what is wrong in it."""
+    value = {name: (row.get(name) or "").strip() or None for name in COLUMNS}
+    event = value["event"]
+    if event is None:
+        raise _Invalid("falta el evento")
+    if event not in vocab.EVENTS:
+        raise _Invalid(f"evento desconocido: {event} (válidos: {', '.join(vocab.EVENTS)})")
+    if value["email"] is None:
+        raise _Invalid("falta el destinatario")
+    occurred_at = _when(value["occurred_at"])
+    _check_only_with(value, "bounce_type", vocab.BOUNCED, vocab.BOUNCE_TYPES)
+    _check_only_with(value, "reason", vocab.NOT_SENT, vocab.REASONS)
+    if value["origin"] is not None and value["origin"] not in vocab.ORIGINS:
+        raise _Invalid(f"origin desconocido: {value['origin']} (campaign o automation)")
+    return Event(
+        email=value["email"],
+        event=event,
+        occurred_at=occurred_at,
+        provider_event_id=value["event_id"],
+        message_id=value["message_id"],
+        bounce_type=value["bounce_type"],
+        reason=value["reason"],
+        provider_reason=value["provider_reason"],
+        smtp_diagnostic=value["smtp_diagnostic"],
+        origin=value["origin"],
+        campaign_external_id=value["campaign_id"],
+        campaign_name=value["campaign_name"],
+    )
+
+
+def _check_only_with(value: dict, column: str, event: str, allowed: tuple[str, ...]) -> None:
+    """`column` is required with `event`, must be one of `allowed`, and is refused otherwise."""
+    given = value[column]
+    choices = ", ".join(allowed)
+    if value["event"] != event:
+        if given is not None:
+            raise _Invalid(f"{column} solo vale con event={event}")
+    elif given is None:
+        raise _Invalid(f"{event} sin {column} ({choices})")
+    elif given not in allowed:
+        raise _Invalid(f"{column} desconocido: {given} ({choices})")
+
+
+def _when(text: str | None) -> datetime:
+    """A UTC datetime from ISO 8601 text; without an offset the time is UTC."""
+    if text is None:
+        raise _Invalid("falta la fecha")
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as error:
+        raise _Invalid(f"fecha no válida: {text} (ISO 8601, p. ej. 2024-05-01T14:03:00Z)") \
+            from error
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    try:
+        moment = moment.astimezone(timezone.utc)
+    except OverflowError as error:  # year 1 or 9999 shifted past the calendar's ends
+        raise _Invalid(f"fecha imposible: {text}") from error
+    if moment.year < 1970 or moment.year > _LATEST_YEAR:
+        raise _Invalid(f"fecha imposible: {text}")
+    return moment
+
+
+def _fields(event: Event) -> list[str]:
+    """One row, in COLUMNS order."""
+    values = {
+        "occurred_at": _format_time(event.occurred_at),
+        "email": event.email,
+        "event": event.event,
+        "bounce_type": event.bounce_type,
+        "reason": event.reason,
+        "provider_reason": event.provider_reason,
+        "smtp_diagnostic": event.smtp_diagnostic,
+        "origin": event.origin,
+        "campaign_id": event.campaign_external_id,
+        "campaign_name": event.campaign_name,
+        "event_id": event.provider_event_id,
+        "message_id": event.message_id,
+    }
+    return ["" if values[name] is None else values[name] for name in COLUMNS]
+
+
+def _format_time(moment: datetime) -> str:
+    # A naive time is written without an offset, which this format reads as UTC.
+    if moment.tzinfo is None:
+        return moment.isoformat()
+    return moment.astimezone(timezone.utc).isoformat()

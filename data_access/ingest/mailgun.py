@@ -1,0 +1,296 @@
+"""Mailgun webhooks → Rastro events.
+
+Input: one webhook body per file (`{"signature": {...}, "event-data": {...}}`), a JSON array of
+bodies, or JSON lines (one body per line; a broken line is rejected and the rest is read). A
+bare event-data object (top-level `event` and `recipient`, as the Events API lists them) is
+accepted too. The file is not Mailgun's (`FormatError`) when no record has `event-data` nor a
+top-level `event` with a `recipient`.
+
+Mapping of `event-data.event`:
+
+    accepted      → sent
+    delivered     → delivered
+    failed        → bounced, by `severity`: permanent → hard, missing or other →
+                    undetermined; temporary → ignored (a retry: Mailgun tries again for up to
+                    8 hours and then reports the final outcome; deferrals are not stored, as
+                    for the other providers). When Mailgun gives up after those retries
+                    (`reason` "old", "Too old", whatever the severity) → soft: the address
+                    never refused the message for good.
+                    Except when Mailgun did not even try because the address is on one of its
+                    suppression lists → not_sent, by `reason` or by `delivery-status.code`:
+                      suppress-bounce      or 605 → previous_bounce
+                      suppress-unsubscribe or 606 → unsubscribed
+                      suppress-complaint   or 607 → previous_spam
+                    (605 "Not delivering to previously bounced address", 606 "Not delivering
+                    to unsubscribed address", 607 "Not delivering to a user who marked your
+                    messages as spam" are Mailgun's codes for suppressed sends; some events
+                    carry only the code. When reason and code disagree, the reason wins.)
+    complained    → spam_complaint
+    unsubscribed  → unsubscribed
+    opened, clicked, stored → ignored (engagement and inbound mail: not delivery outcomes)
+    anything else → rejected ("evento desconocido: …")
+
+Fields: `recipient` → email; `timestamp` (unix seconds) → occurred_at; `id` is only unique
+within a day, so the provider event id is `"{id}:{UTC date of timestamp}"`;
+`message.headers.message-id` → message_id; `reason` → provider_reason; `delivery-status`
+(`message`, else `description`, after its `code`) → smtp_diagnostic; `user-variables`
+(`origin`, `campaign_id`, `campaign_name`) → origin and campaign.
+"""
+
+import json
+from functools import partial
+import math
+from collections.abc import Iterator
+from datetime import datetime, timezone
+
+from .. import vocab
+from .model import Event, FormatError, Ignored, Outcome, Record, Rejected
+
+_IGNORED = {
+    "opened": "apertura: no es un resultado de entrega",
+    "clicked": "clic: no es un resultado de entrega",
+    "stored": "correo entrante almacenado: no es un envío",
+}
+_SIMPLE = {
+    "accepted": vocab.SENT,
+    "delivered": vocab.DELIVERED,
+    "complained": vocab.SPAM_COMPLAINT,
+    "unsubscribed": vocab.UNSUBSCRIBED,
+}
+_SUPPRESSED_BY_REASON = {
+    "suppress-bounce": vocab.PREVIOUS_BOUNCE,
+    "suppress-unsubscribe": vocab.UNSUBSCRIBED_REASON,
+    "suppress-complaint": vocab.PREVIOUS_SPAM,
+}
+_SUPPRESSED_BY_CODE = {
+    "605": vocab.PREVIOUS_BOUNCE,
+    "606": vocab.UNSUBSCRIBED_REASON,
+    "607": vocab.PREVIOUS_SPAM,
+}
+_BOUNCE_BY_SEVERITY = {"permanent": vocab.HARD}
+_EXPIRED = "old"  # Mailgun's reason when it stops retrying ("Too old")
+_RETRY = "fallo temporal: Mailgun lo reintentará (el resultado final llega en otro evento)"
+_LATEST_YEAR = 2100
+
+
+class _Invalid(ValueError):
+    """A record that cannot be read; the message (Spanish) becomes the Rejected reason."""
+
+
+def parse(text: str) -> Iterator[Record]:
+    """The records of a Mailgun webhook file, in file order."""
+    records = []
+    recognised = False
+    for position, raw, body, error in _bodies(text):
+        if error is not None:
+            outcome: Outcome = Rejected(error)
+        elif _looks_like_mailgun(body):
+            recognised = True
+            outcome = _outcome(body)
+        else:
+            outcome = Rejected("no parece un evento de Mailgun: falta event-data")
+        records.append(Record(position, raw, (outcome,)))
+    if not recognised:
+        raise FormatError(_not_mailgun(records))
+    return iter(records)
+
+
+def _not_mailgun(records: list[Record]) -> str:
+    """Why the whole file is refused."""
+    if not records:
+        return "El archivo está vacío."
+    first = records[0].outcomes[0]
+    if all(r.outcomes[0].reason.startswith("JSON roto") for r in records):
+        return f"No es un archivo de Mailgun: no se puede leer como JSON ({first.reason})."
+    return ("No es un archivo de Mailgun: ningún registro tiene event-data ni un evento con "
+            "recipient.")
+
+
+def _bodies(text: str) -> list[tuple[int, str, object, str | None]]:
+    """(position, raw, parsed body, error) for each record: one JSON document or JSON lines."""
+    text = text.removeprefix("\ufeff")
+    if not text.strip():
+        return []
+    try:
+        whole = json.loads(text)
+    except json.JSONDecodeError:
+        return _json_lines(text)
+    items = whole if isinstance(whole, list) else [whole]
+    # The text is rebuilt only if the record ends in the quarantine (see model.raw_text).
+    return [(i, partial(_dump, item), item, None) for i, item in enumerate(items, 1)]
+
+
+def _json_lines(text: str) -> list[tuple[int, str, object, str | None]]:
+    result = []
+    # Split on "\n" only: str.splitlines would also split on U+2028, legal inside JSON strings.
+    for number, line in enumerate(text.split("\n"), 1):
+        line = line.rstrip("\r")
+        if not line.strip():
+            continue
+        try:
+            body = json.loads(line)
+        except json.JSONDecodeError as error:
+            result.append((number, line, None, f"JSON roto: {error.msg} (columna {error.colno})"))
+        else:
+            result.append((number, _dump(body), body, None))
+    return result
+
+
+def _dump(body: object) -> str:
+    return json.dumps(body, ensure_ascii=False)
+
+
+def _looks_like_mailgun(body: object) -> bool:
+    return isinstance(body, dict) and (
+        isinstance(body.get("event-data"), dict) or ("event" in body and "recipient" in body)
+    )
+
+
+def _outcome(body: dict) -> Outcome:
+    """What one webhook body means."""
+    data = body["event-data"] if isinstance(body.get("event-data"), dict) else body
+    try:
+        return _interpret(data)
+    except _Invalid as error:
+        return Rejected(str(error))
+
+
+def _interpret(data: dict) -> Outcome:
+    name = data.get("event")
+    if not isinstance(name, str) or not name:
+        raise _Invalid("falta el evento")
+    if name in _IGNORED:
+        return Ignored(_IGNORED[name])
+    if name == "failed":
+        failure = _failure(data)
+        if failure is None:
+            return Ignored(_RETRY)
+        event, bounce_type, reason = failure
+    elif name in _SIMPLE:
+        event, bounce_type, reason = _SIMPLE[name], None, None
+    else:
+        raise _Invalid(f"evento desconocido: {name}")
+    email = _text(data.get("recipient"))
+    if email is None:
+        raise _Invalid("falta el destinatario")
+    occurred_at = _when(data.get("timestamp"))
+    return Event(
+        email=email,
+        event=event,
+        occurred_at=occurred_at,
+        provider_event_id=_event_id(data.get("id"), occurred_at),
+        message_id=_text(_get(data, "message", "headers", "message-id")),
+        bounce_type=bounce_type,
+        reason=reason,
+        provider_reason=_text(data.get("reason")),
+        smtp_diagnostic=_diagnostic(data.get("delivery-status")),
+        **_custom(data.get("user-variables")),
+    )
+
+
+def _failure(data: dict) -> tuple[str, str | None, str | None] | None:
+    """(event, bounce_type, reason) of a `failed` event: suppressed send or bounce; None for a
+    temporary failure that Mailgun will retry."""
+    reason = _text(data.get("reason"))
+    suppressed = _SUPPRESSED_BY_REASON.get(reason)
+    if suppressed is None:
+        suppressed = _SUPPRESSED_BY_CODE.get(_text(_get(data, "delivery-status", "code")))
+    if suppressed is not None:
+        return vocab.NOT_SENT, None, suppressed
+    if reason == _EXPIRED:
+        return vocab.BOUNCED, vocab.SOFT, None
+    severity = _text(data.get("severity"))
+    if severity == "temporary":
+        return None
+    return vocab.BOUNCED, _BOUNCE_BY_SEVERITY.get(severity, vocab.UNDETERMINED), None
+
+
+def _event_id(event_id: object, occurred_at: datetime) -> str | None:
+    # Mailgun's event id is only unique within a day: the day makes it unique for good.
+    text = _text(event_id)
+    return None if text is None else f"{text}:{occurred_at.date().isoformat()}"
+
+
+def _diagnostic(status: object) -> str | None:
+    """The SMTP reply: "550 5.1.1 ..." from delivery-status code and message (or description)."""
+    if not isinstance(status, dict):
+        return None
+    code = _text(status.get("code"))
+    message = _text(status.get("message")) or _text(status.get("description"))
+    if message is None:
+        return code
+    if code is None or message.startswith(code):
+        return message
+    return f"{code} {message}"
+
+
+def _custom(variables: object) -> dict:
+    """origin, campaign id and name from the custom data; a wrong origin counts as none."""
+    if not isinstance(variables, dict):
+        variables = {}
+    origin = variables.get("origin")
+    return {
+        "origin": origin if origin in vocab.ORIGINS else None,
+        "campaign_external_id": _text(variables.get("campaign_id")),
+        "campaign_name": _text(variables.get("campaign_name")),
+    }
+
+
+def _when(value: object) -> datetime:
+    """A UTC datetime from unix seconds (number or numeric text) or ISO 8601 text."""
+    if value is None or value == "":
+        raise _Invalid("falta la fecha")
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            return _iso(value)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _Invalid(f"fecha no válida: {value!r}")
+    if not math.isfinite(value) or value < 0:
+        raise _Invalid(f"fecha imposible: {value}")
+    try:
+        moment = datetime.fromtimestamp(value, timezone.utc)
+    except (OverflowError, OSError, ValueError) as error:
+        raise _Invalid(f"fecha imposible: {value}") from error
+    return _plausible(moment, value)
+
+
+def _iso(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError as error:
+        raise _Invalid(f"fecha no válida: {value}") from error
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    try:
+        moment = moment.astimezone(timezone.utc)
+    except OverflowError as error:  # year 1 or 9999 shifted past the calendar's ends
+        raise _Invalid(f"fecha imposible: {value}") from error
+    return _plausible(moment, value)
+
+
+def _plausible(moment: datetime, value: object) -> datetime:
+    if moment.year < 1970 or moment.year > _LATEST_YEAR:
+        raise _Invalid(f"fecha imposible: {value}")
+    return moment
+
+
+def _text(value: object) -> str | None:
+    """Non-empty text, integers as text; anything else is no value."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    return None
+
+
+def _get(data: dict, *keys: str) -> object:
+    """A nested value, or None when any level is missing or not an object."""
+    for key in keys:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data

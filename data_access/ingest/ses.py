@@ -1,0 +1,427 @@
+"""Amazon SES notifications: one per file (a JSON object), a JSON array of them, or JSON lines.
+
+A notification is the bare SES body (event publishing: `eventType`; feedback notifications:
+`notificationType`) or an SNS envelope `{"Type": "Notification", "Message": "<the body as a
+JSON string>", ...}`. One notification is one record; it has one outcome per recipient:
+
+    Bounce      -> bounced per `bounce.bouncedRecipients`: Permanent hard, Transient soft,
+                   Undetermined undetermined; but subtype OnAccountSuppressionList or
+                   Suppressed -> not_sent, previous_bounce (SES did not send: suppression list).
+                   provider_reason "bounceType/bounceSubType", smtp_diagnostic the recipient's
+                   `diagnosticCode` (or `status`), id "feedbackId:bounce:recipient".
+    Complaint   -> spam_complaint per `complaint.complainedRecipients`; provider_reason the
+                   `complaintFeedbackType`; id "feedbackId:complaint:recipient". Subtype
+                   OnAccountSuppressionList -> not_sent, previous_spam (SES documents it as
+                   "accepted but not sent: the address is on the account's suppression list").
+    Delivery    -> delivered per `delivery.recipients`; smtp_diagnostic `smtpResponse`;
+                   id "messageId:delivery:recipient".
+    Send        -> sent per `mail.destination`, at `mail.timestamp`; id "messageId:send:recipient".
+    Subscription (SES contact lists) -> see below.
+    Reject, Rendering Failure -> rejected: SES refused or could not build the email, which is
+                   none of Rastro's four not-sent reasons.
+    DeliveryDelay, Open, Click, Received (inbound mail), SNS confirmations -> ignored.
+
+Subscription: only the whole-list switch counts. `newTopicPreferences.unsubscribeAll` turning
+true (it was not) is `unsubscribed`; turning from true to false is `resubscribed`, the mirror
+of SendGrid's group_resubscribe, so a contact who comes back is not blocked for ever. A change
+of single topics (OptOut/OptIn of one topic) is ignored: the contact still receives the other
+topics, so it is not an unsubscribe in Rastro's sense. The event names the email's recipient
+in `mail.destination`; with several recipients nobody can tell who unsubscribed, so it is
+rejected rather than applied to all. provider_reason is `subscription.source` (for example
+UnsubscribeHeader); id "messageId:subscription:recipient:timestamp".
+
+message_id is `mail.messageId`; origin and campaign come from the tags `origin`, `campaign_id`
+and `campaign_name` in `mail.tags` (SES tags are lists of values). Without `origin` the origin
+stays None: the store decides.
+"""
+
+import json
+from functools import partial
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from data_access import vocab
+from data_access.ingest.model import Event, FormatError, Ignored, Outcome, Record, Rejected
+
+# Dates outside this window are typing errors or wrong units (milliseconds), never real sends.
+_EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_LATEST = datetime(2101, 1, 1, tzinfo=timezone.utc)
+_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
+
+_NOT_RASTRO_REASON = "no es ninguno de los motivos de no envío de Rastro"
+_IGNORED = {
+    "DeliveryDelay": "retraso de entrega: SES sigue reintentando, no es un resultado final",
+    "Open": "apertura: no es un evento de entrega",
+    "Click": "clic: no es un evento de entrega",
+    "Received": "correo entrante, no es un envío",
+    "AmazonSnsSubscriptionSucceeded": "aviso de SES sobre el tema SNS, no es un envío",
+}
+_SNS_CONFIRMATIONS = ("SubscriptionConfirmation", "UnsubscribeConfirmation")
+_BOUNCE_TYPES = {"Permanent": vocab.HARD, "Transient": vocab.SOFT,
+                 "Undetermined": vocab.UNDETERMINED}
+# Subtypes meaning that SES never tried: the address was on a suppression list.
+_SUPPRESSED = ("OnAccountSuppressionList", "Suppressed")
+
+
+class _Unreadable(ValueError):
+    """A notification that cannot be understood; the message (Spanish) is the quarantine reason."""
+
+
+@dataclass(frozen=True)
+class _Broken:
+    """A line that is not JSON, with the decoder's complaint."""
+
+    detail: str
+
+
+def parse(text: str) -> Iterator[Record]:
+    """The file's notifications in order, with their outcomes; FormatError if it is not SES."""
+    items = _json_items(text)
+    if not items:
+        raise FormatError("no hay ninguna notificación en el fichero")
+    if not any(_looks_like_ses(value) for _position, _raw, value in items):
+        raise FormatError("no parece un fichero de notificaciones de Amazon SES: ningún objeto "
+                          "tiene «eventType» o «notificationType» ni es un sobre SNS")
+    return (Record(position, raw, _outcomes(value)) for position, raw, value in items)
+
+
+# --- reading the file ------------------------------------------------------------------------
+
+
+def _json_items(text: str) -> list[tuple[int, str, object]]:
+    """(position, raw text, JSON value) for each element of an array, one object, or each line."""
+    if not text.strip():
+        raise FormatError("el fichero está vacío")
+    try:
+        whole = json.loads(text)
+    except json.JSONDecodeError:
+        return _json_lines(text)
+    values = whole if isinstance(whole, list) else [whole]
+    # The text is rebuilt only if the record ends in the quarantine (see model.raw_text).
+    return [(position, partial(_dump, value), value)
+            for position, value in enumerate(values, start=1)]
+
+
+def _json_lines(text: str) -> list[tuple[int, str, object]]:
+    """One JSON value per line; a broken line stays in place as _Broken."""
+    items: list[tuple[int, str, object]] = []
+    # Split on "\n" only: str.splitlines() would also split on U+2028 inside JSON strings.
+    for number, line in enumerate(text.split("\n"), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError as error:
+            items.append((number, line, _Broken(f"{error.msg} (columna {error.colno})")))
+            continue
+        items.append((number, line, value))  # the line as received
+    if all(isinstance(value, _Broken) for _number, _raw, value in items):
+        number, _raw, broken = items[0]
+        raise FormatError(f"no es JSON: línea {number}, {broken.detail}")
+    return items
+
+
+def _dump(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _looks_like_ses(value: object) -> bool:
+    return isinstance(value, dict) and (
+        _is_sns(value) or any(isinstance(value.get(key), str)
+                              for key in ("eventType", "notificationType")))
+
+
+def _is_sns(value: dict) -> bool:
+    return isinstance(value.get("Type"), str) and "Message" in value
+
+
+# --- one notification ------------------------------------------------------------------------
+
+
+def _outcomes(value: object) -> tuple[Outcome, ...]:
+    """What one notification means for Rastro: one outcome per recipient, or one for all."""
+    try:
+        return _notification(value)
+    except _Unreadable as error:
+        return (Rejected(str(error)),)
+
+
+def _notification(value: object) -> tuple[Outcome, ...]:
+    if isinstance(value, _Broken):
+        raise _Unreadable(f"JSON roto: {value.detail}")
+    if not isinstance(value, dict):
+        raise _Unreadable("se esperaba un objeto JSON")
+    if _is_sns(value):
+        if value["Type"] in _SNS_CONFIRMATIONS:
+            return (Ignored("confirmación de suscripción SNS, no es un envío"),)
+        value = _sns_message(value)
+    kind = value.get("eventType") or value.get("notificationType")
+    if kind == "Received" or "receipt" in value:
+        return (Ignored(_IGNORED["Received"]),)
+    if not isinstance(kind, str) or not kind.strip():
+        raise _Unreadable("falta el tipo de notificación (eventType o notificationType)")
+    if kind in _IGNORED:
+        return (Ignored(_IGNORED[kind]),)
+    if kind in _HANDLERS:
+        mail = value.get("mail")
+        return _HANDLERS[kind](value, mail if isinstance(mail, dict) else {})
+    raise _Unreadable(f"evento desconocido: {kind}")
+
+
+def _sns_message(envelope: dict) -> dict:
+    """The SES body inside an SNS envelope (its `Message` is the body as a JSON string)."""
+    if envelope["Type"] != "Notification":
+        raise _Unreadable(f"mensaje SNS desconocido: {envelope['Type']}")
+    message = envelope["Message"]
+    if isinstance(message, str):
+        try:
+            message = json.loads(message)
+        except json.JSONDecodeError as error:
+            raise _Unreadable(f"el mensaje SNS no es JSON: {error.msg}") from None
+    if not isinstance(message, dict):
+        raise _Unreadable("el mensaje SNS no es un objeto JSON")
+    return message
+
+
+# --- the kinds of notification ---------------------------------------------------------------
+
+
+def _bounce(body: dict, mail: dict) -> tuple[Outcome, ...]:
+    bounce = _section(body, "bounce")
+    occurred_at = _occurred_at(bounce.get("timestamp"))
+    kind, subtype = _text(bounce.get("bounceType")), _text(bounce.get("bounceSubType"))
+    if subtype in _SUPPRESSED:
+        fields = {"event": vocab.NOT_SENT, "reason": vocab.PREVIOUS_BOUNCE}
+    elif kind in _BOUNCE_TYPES:
+        fields = {"event": vocab.BOUNCED, "bounce_type": _BOUNCE_TYPES[kind]}
+    else:
+        raise _Unreadable(f"tipo de rebote desconocido: {kind}")
+    feedback_id = _identifier(bounce.get("feedbackId"))
+    common = _common(mail)
+
+    def event(address: str, entry: object) -> Event:
+        entry = entry if isinstance(entry, dict) else {}
+        return Event(
+            email=address, occurred_at=occurred_at,
+            provider_event_id=f"{feedback_id}:bounce:{address}" if feedback_id else None,
+            provider_reason="/".join(part for part in (kind, subtype) if part),
+            smtp_diagnostic=_text(entry.get("diagnosticCode")) or _text(entry.get("status")),
+            **fields, **common)
+
+    return _per_recipient(bounce.get("bouncedRecipients"), event)
+
+
+def _complaint(body: dict, mail: dict) -> tuple[Outcome, ...]:
+    complaint = _section(body, "complaint")
+    occurred_at = _occurred_at(complaint.get("timestamp"))
+    subtype = _text(complaint.get("complaintSubType"))
+    if subtype in _SUPPRESSED:
+        fields = {"event": vocab.NOT_SENT, "reason": vocab.PREVIOUS_SPAM}
+    else:
+        fields = {"event": vocab.SPAM_COMPLAINT}
+    feedback_id = _identifier(complaint.get("feedbackId"))
+    common = _common(mail)
+
+    def event(address: str, _entry: object) -> Event:
+        return Event(
+            email=address, occurred_at=occurred_at,
+            provider_event_id=f"{feedback_id}:complaint:{address}" if feedback_id else None,
+            provider_reason=_text(complaint.get("complaintFeedbackType")) or subtype,
+            **fields, **common)
+
+    return _per_recipient(complaint.get("complainedRecipients"), event)
+
+
+def _delivery(body: dict, mail: dict) -> tuple[Outcome, ...]:
+    delivery = _section(body, "delivery")
+    occurred_at = _occurred_at(delivery.get("timestamp"))
+    common = _common(mail)
+    message_id = common["message_id"]
+
+    def event(address: str, _entry: object) -> Event:
+        return Event(
+            email=address, event=vocab.DELIVERED, occurred_at=occurred_at,
+            provider_event_id=f"{message_id}:delivery:{address}" if message_id else None,
+            smtp_diagnostic=_text(delivery.get("smtpResponse")), **common)
+
+    return _per_recipient(delivery.get("recipients"), event)
+
+
+def _send(_body: dict, mail: dict) -> tuple[Outcome, ...]:
+    occurred_at = _occurred_at(mail.get("timestamp"))
+    common = _common(mail)
+    message_id = common["message_id"]
+
+    def event(address: str, _entry: object) -> Event:
+        return Event(
+            email=address, event=vocab.SENT, occurred_at=occurred_at,
+            provider_event_id=f"{message_id}:send:{address}" if message_id else None,
+            **common)
+
+    return _per_recipient(mail.get("destination"), event)
+
+
+def _subscription(body: dict, mail: dict) -> tuple[Outcome, ...]:
+    subscription = _section(body, "subscription")
+    change = _consent_change(subscription)
+    if change is None:
+        return (Ignored("cambio de preferencias por tema, sin baja de toda la lista"),)
+    stamp = subscription.get("timestamp")
+    occurred_at = _occurred_at(stamp)
+    recipients = mail.get("destination")
+    if isinstance(recipients, list) and len(recipients) > 1:
+        raise _Unreadable(f"cambio de suscripción de un correo con {len(recipients)} "
+                          "destinatarios: no se sabe cuál de ellos fue")
+    common = _common(mail)
+    message_id = common["message_id"]
+
+    def event(address: str, _entry: object) -> Event:
+        return Event(
+            email=address, event=change, occurred_at=occurred_at,
+            provider_event_id=(f"{message_id}:subscription:{address}:{stamp}"
+                               if message_id else None),
+            provider_reason=_text(subscription.get("source")), **common)
+
+    return _per_recipient(recipients, event)
+
+
+def _consent_change(subscription: dict) -> str | None:
+    """unsubscribed / resubscribed when `unsubscribeAll` switched, else None (topics only)."""
+    new = subscription.get("newTopicPreferences")
+    if not isinstance(new, dict):
+        raise _Unreadable("faltan las preferencias nuevas (newTopicPreferences)")
+    old = subscription.get("oldTopicPreferences")
+    was_out = isinstance(old, dict) and old.get("unsubscribeAll") is True
+    if new.get("unsubscribeAll") is True and not was_out:
+        return vocab.UNSUBSCRIBED
+    if new.get("unsubscribeAll") is False and was_out:
+        return vocab.RESUBSCRIBED
+    return None
+
+
+def _reject(body: dict, _mail: dict) -> tuple[Outcome, ...]:
+    reject = body.get("reject")
+    detail = (isinstance(reject, dict) and _text(reject.get("reason"))) or "sin motivo"
+    raise _Unreadable(f"SES rechazó el envío ({detail}): {_NOT_RASTRO_REASON}")
+
+
+def _rendering_failure(body: dict, _mail: dict) -> tuple[Outcome, ...]:
+    failure = body.get("failure")
+    detail = (isinstance(failure, dict) and _text(failure.get("errorMessage"))) or "sin detalle"
+    raise _Unreadable(f"SES no pudo componer el correo con la plantilla ({detail}): "
+                      f"{_NOT_RASTRO_REASON}")
+
+
+_HANDLERS: dict[str, Callable[[dict, dict], tuple[Outcome, ...]]] = {
+    "Bounce": _bounce,
+    "Complaint": _complaint,
+    "Delivery": _delivery,
+    "Send": _send,
+    "Subscription": _subscription,
+    "Reject": _reject,
+    "Rendering Failure": _rendering_failure,
+    "RenderingFailure": _rendering_failure,  # the SES v2 API's spelling
+}
+
+
+# --- parts of a notification -----------------------------------------------------------------
+
+
+def _section(body: dict, name: str) -> dict:
+    """The notification's object for its kind (`bounce`, `delivery`...); missing is unreadable."""
+    section = body.get(name)
+    if not isinstance(section, dict):
+        raise _Unreadable(f"falta el objeto «{name}»")
+    return section
+
+
+def _per_recipient(recipients: object, event: Callable[[str, object], Event],
+                   ) -> tuple[Outcome, ...]:
+    """One event per recipient (a string, or an object with `emailAddress`)."""
+    if not isinstance(recipients, list) or not recipients:
+        raise _Unreadable("falta el destinatario")
+    outcomes: list[Outcome] = []
+    for entry in recipients:
+        address = entry.get("emailAddress") if isinstance(entry, dict) else entry
+        if isinstance(address, str) and address.strip():
+            outcomes.append(event(address, entry))
+        else:
+            outcomes.append(Rejected("falta el destinatario"))
+    return tuple(outcomes)
+
+
+def _common(mail: dict) -> dict:
+    """message_id, origin, campaign_external_id and campaign_name from the `mail` object."""
+    tags = mail.get("tags")
+    tags = tags if isinstance(tags, dict) else {}
+    return {"message_id": _identifier(mail.get("messageId")),
+            "origin": _origin(_tag(tags, "origin")),
+            "campaign_external_id": _identifier(_tag(tags, "campaign_id")),
+            "campaign_name": _text(_tag(tags, "campaign_name"))}
+
+
+def _tag(tags: dict, name: str) -> object:
+    """A tag's value: SES gives each tag as a list of values; the first one counts."""
+    value = tags.get(name)
+    if isinstance(value, list):
+        return value[0] if value else None
+    return value
+
+
+# --- values ----------------------------------------------------------------------------------
+
+
+def _occurred_at(value: object) -> datetime:
+    """A timezone-aware UTC datetime from ISO 8601 (SES's form) or a Unix timestamp."""
+    if value is None or value == "":
+        raise _Unreadable("falta la fecha")
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise _Unreadable(f"fecha ilegible: {value!r}")
+    if isinstance(value, str) and not _NUMBER.fullmatch(value.strip()):
+        moment = _from_iso(value)
+    else:
+        moment = _from_unix(float(value), value)
+    if not _EARLIEST < moment < _LATEST:
+        raise _Unreadable(f"fecha imposible: {value}")
+    return moment
+
+
+def _from_unix(seconds: float, value: object) -> datetime:
+    # Checked before converting: fromtimestamp overflows far outside the window. NaN and
+    # infinity fail the comparison too.
+    if not _EARLIEST.timestamp() < seconds < _LATEST.timestamp():
+        raise _Unreadable(f"fecha imposible: {value}")
+    return datetime.fromtimestamp(seconds, tz=timezone.utc)
+
+
+def _from_iso(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise _Unreadable(f"fecha ilegible: {value}") from None
+    if moment.tzinfo is None:
+        raise _Unreadable(f"fecha sin zona horaria: {value}")
+    return moment.astimezone(timezone.utc)
+
+
+def _origin(value: object) -> str | None:
+    """`campaign` or `automation`; any other value is unknown (None), not guessed."""
+    if isinstance(value, str) and value.strip().lower() in vocab.ORIGINS:
+        return value.strip().lower()
+    return None
+
+
+def _identifier(value: object) -> str | None:
+    """An id as text: strings as they are, integers converted; anything else is no id."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return str(value)
+    return _text(value)
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
