@@ -99,6 +99,41 @@ def daily_counts(conn: sa.Connection, f: ReportFilter) -> pl.DataFrame:
     return pl.DataFrame([tuple(x) for x in rows], schema=DAILY_SCHEMA, orient="row")
 
 
+TOTALS_SCHEMA = {k: v for k, v in DAILY_SCHEMA.items() if k != "day"}
+NOTICES_BY_DAY_SCHEMA = {"day": pl.Date, "origin": pl.Utf8, "event": pl.Utf8,
+                         "events": pl.Int64}
+
+
+def campaign_totals(conn: sa.Connection, f: ReportFilter) -> pl.DataFrame:
+    """The filtered rollup summed over the days: one row per campaign and kind of event (a
+    few hundred rows whatever the range); schema TOTALS_SCHEMA. Feeds every figure but the
+    timeline."""
+    r, k = schema.daily_rollup.c, schema.campaigns.c
+    keys = (r.campaign_id, k.name, k.origin, r.event, r.bounce_type, r.reason, r.category)
+    query = (
+        sa.select(*keys, sa.func.sum(r.events))
+        .select_from(schema.daily_rollup.join(schema.campaigns, k.id == r.campaign_id))
+        .where(r.day >= f.start, r.day <= f.end)
+        .group_by(*keys)
+    )
+    rows = conn.execute(_campaign_filter(query, f, k.origin, r.campaign_id)).all()
+    return pl.DataFrame([tuple(x) for x in rows], schema=TOTALS_SCHEMA, orient="row")
+
+
+def notices_by_day(conn: sa.Connection, f: ReportFilter) -> pl.DataFrame:
+    """Bounces, spam complaints and not-sent emails per day and origin (for the timeline);
+    schema NOTICES_BY_DAY_SCHEMA."""
+    r, k = schema.daily_rollup.c, schema.campaigns.c
+    query = (
+        sa.select(r.day, k.origin, r.event, sa.func.sum(r.events))
+        .select_from(schema.daily_rollup.join(schema.campaigns, k.id == r.campaign_id))
+        .where(r.day >= f.start, r.day <= f.end, r.event.in_(NOTICE_KINDS))
+        .group_by(r.day, k.origin, r.event)
+    )
+    rows = conn.execute(_campaign_filter(query, f, k.origin, r.campaign_id)).all()
+    return pl.DataFrame([tuple(x) for x in rows], schema=NOTICES_BY_DAY_SCHEMA, orient="row")
+
+
 def _count(frame: pl.DataFrame, *conditions) -> int:
     out = frame
     for condition in conditions:
@@ -111,7 +146,9 @@ def _rate(part: int, whole: int) -> float | None:
 
 
 def headline(daily: pl.DataFrame) -> pl.DataFrame:
-    """One row of figures for the range; schema HEADLINE_SCHEMA (rates null without sends)."""
+    """One row of figures for the range; schema HEADLINE_SCHEMA (rates null without sends).
+    `daily` is `daily_counts` or `campaign_totals` (the same columns, with or without days),
+    as for the other figures below."""
     ev = pl.col("event")
     delivered = _count(daily, ev == vocab.DELIVERED)
     bounced = _count(daily, ev == vocab.BOUNCED)
@@ -257,10 +294,11 @@ class Report:
 
 
 def report(conn: sa.Connection, f: ReportFilter) -> Report:
-    """All the data of the report page: two queries, the rest in polars."""
-    daily = daily_counts(conn, f)
-    return Report(f, headline(daily), timeline(daily, f.grain), not_sent_reasons(daily),
-                  bounce_categories(daily), campaign_ranking(daily), domain_ranking(conn, f))
+    """All the data of the report page: three small aggregate queries, the rest in polars."""
+    totals = campaign_totals(conn, f)
+    return Report(f, headline(totals), timeline(notices_by_day(conn, f), f.grain),
+                  not_sent_reasons(totals), bounce_categories(totals), campaign_ranking(totals),
+                  domain_ranking(conn, f))
 
 
 # --- drill-down -----------------------------------------------------------------------------
