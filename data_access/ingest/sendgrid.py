@@ -24,20 +24,13 @@ origin stays None: the store decides. `sg_event_id` is the provider_event_id and
 `sg_message_id` the message_id.
 """
 
-import json
-from functools import partial
-import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import datetime, timezone
 
 from data_access import vocab
-from data_access.ingest.model import Event, FormatError, Ignored, Outcome, Record, Rejected
-
-# Dates outside this window are typing errors or wrong units (milliseconds), never real sends.
-_EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_LATEST = datetime(2101, 1, 1, tzinfo=timezone.utc)
-_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
+from data_access.ingest._json_input import (
+    Unreadable as _Unreadable, identifier as _identifier, occurred_at as _occurred_at,
+    origin as _origin, parse_events, written_text as _text)
+from data_access.ingest.model import Event, Ignored, Outcome, Record, Rejected
 
 # Fields that only a SendGrid event object carries next to its `event` name.
 _SENDGRID_FIELDS = ("email", "timestamp", "sg_event_id", "sg_message_id", "smtp-id")
@@ -64,67 +57,13 @@ _DROP_REASONS = {
 }
 
 
-class _Unreadable(ValueError):
-    """A record that cannot be understood; the message (Spanish) is the quarantine reason."""
-
-
-@dataclass(frozen=True)
-class _Broken:
-    """A line that is not JSON, with the decoder's complaint."""
-
-    detail: str
-
-
 def parse(text: str) -> Iterator[Record]:
     """The file's records in order, one outcome each; FormatError if it is not SendGrid's."""
-    items = _json_items(text)
-    if not items:
-        raise FormatError("no hay ningún evento en el fichero")
-    if not any(_looks_like_sendgrid(value) for _position, _raw, value in items):
-        raise FormatError("no parece un fichero de eventos de SendGrid: ningún objeto tiene "
-                          "«event» junto a «email», «timestamp» o «sg_event_id»")
-    return (Record(position, raw, (_outcome(value),)) for position, raw, value in items)
-
-
-# --- reading the file ------------------------------------------------------------------------
-
-
-def _json_items(text: str) -> list[tuple[int, str, object]]:
-    """(position, raw text, JSON value) for each element of an array, one object, or each line."""
-    if not text.strip():
-        raise FormatError("el fichero está vacío")
-    try:
-        whole = json.loads(text)
-    except json.JSONDecodeError:
-        return _json_lines(text)
-    values = whole if isinstance(whole, list) else [whole]
-    # The text is rebuilt only if the record ends in the quarantine (see model.raw_text).
-    return [(position, partial(_dump, value), value)
-            for position, value in enumerate(values, start=1)]
-
-
-def _json_lines(text: str) -> list[tuple[int, str, object]]:
-    """One JSON value per line; a broken line stays in place as _Broken."""
-    items: list[tuple[int, str, object]] = []
-    # Split on "\n" only: str.splitlines() would also split on U+2028 inside JSON strings.
-    for number, line in enumerate(text.split("\n"), start=1):
-        line = line.strip()
-        if not line:
-            continue
-        try:
-            value = json.loads(line)
-        except json.JSONDecodeError as error:
-            items.append((number, line, _Broken(f"{error.msg} (columna {error.colno})")))
-            continue
-        items.append((number, line, value))  # the line as received
-    if all(isinstance(value, _Broken) for _number, _raw, value in items):
-        number, _raw, broken = items[0]
-        raise FormatError(f"no es JSON: línea {number}, {broken.detail}")
-    return items
-
-
-def _dump(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    return parse_events(
+        text, recognise=_looks_like_sendgrid, outcomes=_outcomes,
+        empty="no hay ningún evento en el fichero",
+        foreign="no parece un fichero de eventos de SendGrid: ningún objeto tiene «event» junto "
+                "a «email», «timestamp» o «sg_event_id»")
 
 
 def _looks_like_sendgrid(value: object) -> bool:
@@ -135,17 +74,15 @@ def _looks_like_sendgrid(value: object) -> bool:
 # --- one event -------------------------------------------------------------------------------
 
 
-def _outcome(value: object) -> Outcome:
-    """What one event object means for Rastro."""
+def _outcomes(value: object) -> tuple[Outcome]:
+    """What one event object means for Rastro (one outcome)."""
     try:
-        return _event(value)
+        return (_event(value),)
     except _Unreadable as error:
-        return Rejected(str(error))
+        return (Rejected(str(error)),)
 
 
 def _event(value: object) -> Event | Ignored:
-    if isinstance(value, _Broken):
-        raise _Unreadable(f"JSON roto: {value.detail}")
     if not isinstance(value, dict):
         raise _Unreadable("se esperaba un objeto JSON")
     name = value.get("event")
@@ -213,59 +150,3 @@ def _campaign(value: dict) -> dict:
                 "campaign_name": _text(value.get("marketing_campaign_name"))}
     return {"origin": origin, "campaign_external_id": _identifier(value.get("campaign_id")),
             "campaign_name": _text(value.get("campaign_name"))}
-
-
-# --- values ----------------------------------------------------------------------------------
-
-
-def _occurred_at(value: object) -> datetime:
-    """A timezone-aware UTC datetime from a Unix timestamp (number or digits) or ISO 8601."""
-    if value is None or value == "":
-        raise _Unreadable("falta la fecha")
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise _Unreadable(f"fecha ilegible: {value!r}")
-    if isinstance(value, str) and not _NUMBER.fullmatch(value.strip()):
-        moment = _from_iso(value)
-    else:
-        moment = _from_unix(float(value), value)
-    if not _EARLIEST < moment < _LATEST:
-        raise _Unreadable(f"fecha imposible: {value}")
-    return moment
-
-
-def _from_unix(seconds: float, value: object) -> datetime:
-    # Checked before converting: fromtimestamp overflows far outside the window. NaN and
-    # infinity fail the comparison too.
-    if not _EARLIEST.timestamp() < seconds < _LATEST.timestamp():
-        raise _Unreadable(f"fecha imposible: {value}")
-    return datetime.fromtimestamp(seconds, tz=timezone.utc)
-
-
-def _from_iso(value: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise _Unreadable(f"fecha ilegible: {value}") from None
-    if moment.tzinfo is None:
-        raise _Unreadable(f"fecha sin zona horaria: {value}")
-    return moment.astimezone(timezone.utc)
-
-
-def _origin(value: object) -> str | None:
-    """`campaign` or `automation`; any other value is unknown (None), not guessed."""
-    if isinstance(value, str) and value.strip().lower() in vocab.ORIGINS:
-        return value.strip().lower()
-    return None
-
-
-def _identifier(value: object) -> str | None:
-    """An id as text: strings as they are, integers converted; anything else is no id."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return str(value)
-    return _text(value)
-
-
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) and value.strip() else None

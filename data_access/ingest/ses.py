@@ -36,19 +36,13 @@ stays None: the store decides.
 """
 
 import json
-from functools import partial
-import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import datetime, timezone
 
 from data_access import vocab
-from data_access.ingest.model import Event, FormatError, Ignored, Outcome, Record, Rejected
-
-# Dates outside this window are typing errors or wrong units (milliseconds), never real sends.
-_EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_LATEST = datetime(2101, 1, 1, tzinfo=timezone.utc)
-_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
+from data_access.ingest._json_input import (
+    Unreadable as _Unreadable, campaign_fields, identifier as _identifier,
+    occurred_at as _occurred_at, parse_events, written_text as _text)
+from data_access.ingest.model import Event, Ignored, Outcome, Record, Rejected
 
 _NOT_RASTRO_REASON = "no es ninguno de los motivos de no envío de Rastro"
 _IGNORED = {
@@ -65,67 +59,13 @@ _BOUNCE_TYPES = {"Permanent": vocab.HARD, "Transient": vocab.SOFT,
 _SUPPRESSED = ("OnAccountSuppressionList", "Suppressed")
 
 
-class _Unreadable(ValueError):
-    """A notification that cannot be understood; the message (Spanish) is the quarantine reason."""
-
-
-@dataclass(frozen=True)
-class _Broken:
-    """A line that is not JSON, with the decoder's complaint."""
-
-    detail: str
-
-
 def parse(text: str) -> Iterator[Record]:
     """The file's notifications in order, with their outcomes; FormatError if it is not SES."""
-    items = _json_items(text)
-    if not items:
-        raise FormatError("no hay ninguna notificación en el fichero")
-    if not any(_looks_like_ses(value) for _position, _raw, value in items):
-        raise FormatError("no parece un fichero de notificaciones de Amazon SES: ningún objeto "
-                          "tiene «eventType» o «notificationType» ni es un sobre SNS")
-    return (Record(position, raw, _outcomes(value)) for position, raw, value in items)
-
-
-# --- reading the file ------------------------------------------------------------------------
-
-
-def _json_items(text: str) -> list[tuple[int, str, object]]:
-    """(position, raw text, JSON value) for each element of an array, one object, or each line."""
-    if not text.strip():
-        raise FormatError("el fichero está vacío")
-    try:
-        whole = json.loads(text)
-    except json.JSONDecodeError:
-        return _json_lines(text)
-    values = whole if isinstance(whole, list) else [whole]
-    # The text is rebuilt only if the record ends in the quarantine (see model.raw_text).
-    return [(position, partial(_dump, value), value)
-            for position, value in enumerate(values, start=1)]
-
-
-def _json_lines(text: str) -> list[tuple[int, str, object]]:
-    """One JSON value per line; a broken line stays in place as _Broken."""
-    items: list[tuple[int, str, object]] = []
-    # Split on "\n" only: str.splitlines() would also split on U+2028 inside JSON strings.
-    for number, line in enumerate(text.split("\n"), start=1):
-        line = line.strip()
-        if not line:
-            continue
-        try:
-            value = json.loads(line)
-        except json.JSONDecodeError as error:
-            items.append((number, line, _Broken(f"{error.msg} (columna {error.colno})")))
-            continue
-        items.append((number, line, value))  # the line as received
-    if all(isinstance(value, _Broken) for _number, _raw, value in items):
-        number, _raw, broken = items[0]
-        raise FormatError(f"no es JSON: línea {number}, {broken.detail}")
-    return items
-
-
-def _dump(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    return parse_events(
+        text, recognise=_looks_like_ses, outcomes=_outcomes,
+        empty="no hay ninguna notificación en el fichero",
+        foreign="no parece un fichero de notificaciones de Amazon SES: ningún objeto tiene "
+                "«eventType» o «notificationType» ni es un sobre SNS")
 
 
 def _looks_like_ses(value: object) -> bool:
@@ -150,8 +90,6 @@ def _outcomes(value: object) -> tuple[Outcome, ...]:
 
 
 def _notification(value: object) -> tuple[Outcome, ...]:
-    if isinstance(value, _Broken):
-        raise _Unreadable(f"JSON roto: {value.detail}")
     if not isinstance(value, dict):
         raise _Unreadable("se esperaba un objeto JSON")
     if _is_sns(value):
@@ -358,9 +296,8 @@ def _common(mail: dict) -> dict:
     tags = mail.get("tags")
     tags = tags if isinstance(tags, dict) else {}
     return {"message_id": _identifier(mail.get("messageId")),
-            "origin": _origin(_tag(tags, "origin")),
-            "campaign_external_id": _identifier(_tag(tags, "campaign_id")),
-            "campaign_name": _text(_tag(tags, "campaign_name"))}
+            **campaign_fields(_tag(tags, "origin"), _tag(tags, "campaign_id"),
+                              _tag(tags, "campaign_name"))}
 
 
 def _tag(tags: dict, name: str) -> object:
@@ -369,59 +306,3 @@ def _tag(tags: dict, name: str) -> object:
     if isinstance(value, list):
         return value[0] if value else None
     return value
-
-
-# --- values ----------------------------------------------------------------------------------
-
-
-def _occurred_at(value: object) -> datetime:
-    """A timezone-aware UTC datetime from ISO 8601 (SES's form) or a Unix timestamp."""
-    if value is None or value == "":
-        raise _Unreadable("falta la fecha")
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise _Unreadable(f"fecha ilegible: {value!r}")
-    if isinstance(value, str) and not _NUMBER.fullmatch(value.strip()):
-        moment = _from_iso(value)
-    else:
-        moment = _from_unix(float(value), value)
-    if not _EARLIEST < moment < _LATEST:
-        raise _Unreadable(f"fecha imposible: {value}")
-    return moment
-
-
-def _from_unix(seconds: float, value: object) -> datetime:
-    # Checked before converting: fromtimestamp overflows far outside the window. NaN and
-    # infinity fail the comparison too.
-    if not _EARLIEST.timestamp() < seconds < _LATEST.timestamp():
-        raise _Unreadable(f"fecha imposible: {value}")
-    return datetime.fromtimestamp(seconds, tz=timezone.utc)
-
-
-def _from_iso(value: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(value.strip())
-    except ValueError:
-        raise _Unreadable(f"fecha ilegible: {value}") from None
-    if moment.tzinfo is None:
-        raise _Unreadable(f"fecha sin zona horaria: {value}")
-    return moment.astimezone(timezone.utc)
-
-
-def _origin(value: object) -> str | None:
-    """`campaign` or `automation`; any other value is unknown (None), not guessed."""
-    if isinstance(value, str) and value.strip().lower() in vocab.ORIGINS:
-        return value.strip().lower()
-    return None
-
-
-def _identifier(value: object) -> str | None:
-    """An id as text: strings as they are, integers converted; anything else is no id."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return str(value)
-    return _text(value)
-
-
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) and value.strip() else None

@@ -134,3 +134,14 @@ def test_bad_events_from_a_parser_are_quarantined_not_stored(empty_engine):
     )
     report = run(empty_engine, bad)
     assert report.quarantined == 5 and report.stored == 0
+
+
+@pytest.mark.parametrize("when", ['"0001-01-01T00:00:00+01:00"', "1" + "0" * 400])
+def test_absurd_dates_are_quarantined_not_a_crash(when):
+    from data_access.ingest import sendgrid
+
+    text = ('[{"email": "a@example.com", "event": "delivered", "sg_event_id": "x", '
+            f'"timestamp": {when}}}]')
+    record = next(iter(sendgrid.parse(text)))
+    assert isinstance(record.outcomes[0], model.Rejected)
+    assert "fecha" in record.outcomes[0].reason
