@@ -7,10 +7,10 @@ import polars as pl
 import streamlit as st
 
 from data_access import vocab
-from data_access.reports import Report, ReportFilter
+from data_access.reports import Report, ReportFilter, affected_contacts, min_domain_sends
 
 from . import charts, data
-from .formatting import format_count
+from .formatting import format_count, format_datetime
 from .i18n import t
 from .settings import Settings
 from .ui import database_errors_shown, language, text
@@ -75,8 +75,6 @@ def target_from_selection(chart: str, selection: dict) -> tuple | None:
 
 
 def affected_table(frame: pl.DataFrame, settings: Settings, lang: str) -> pl.DataFrame:
-    from .formatting import format_datetime
-
     return frame.select(
         pl.col("name").alias(t("drill.name", lang)),
         pl.col("email").alias(t("drill.email", lang)),
@@ -85,6 +83,14 @@ def affected_table(frame: pl.DataFrame, settings: Settings, lang: str) -> pl.Dat
         pl.col("events").alias(t("drill.events", lang)),
         ("/?contacto=" + pl.col("contact_id").cast(pl.Utf8)).alias(t("drill.card", lang)),
     )
+
+
+def export_csv(engine, f: ReportFilter, target: tuple, settings: Settings, lang: str) -> bytes:
+    """Every affected contact of a drill-down (up to EXPORT_LIMIT) as CSV. Called by the
+    download button in Streamlit's own thread, so it uses no Streamlit command."""
+    with engine.connect() as conn:
+        everything, _ = affected_contacts(conn, f, **dict(target), limit=EXPORT_LIMIT)
+    return affected_table(everything, settings, lang).write_csv().encode("utf-8")
 
 
 # --- drawing --------------------------------------------------------------------------------
@@ -233,8 +239,6 @@ def render_charts(container, rep: Report) -> tuple | None:
             "chart_campaigns")) or picked
     container.subheader(text("reports.domains"))
     h = rep.headline.row(0, named=True)
-    from data_access.reports import min_domain_sends
-
     container.caption(text("reports.domains_note", min=format_count(
         min_domain_sends(h["sends"]), lang)))
     if rep.domains.is_empty():
@@ -268,11 +272,11 @@ def render_drill(container, rep: Report, settings: Settings, picked: tuple | Non
         column_config={card: st.column_config.LinkColumn(card, display_text=t("drill.open",
                                                                                lang))},
     )
-    with database_errors_shown():
-        everything, _ = data.affected(rep.filter, target, EXPORT_LIMIT, 0)
+    engine = data.engine()
     container.download_button(
         text("drill.download"),
-        affected_table(everything, settings, lang).write_csv().encode("utf-8"),
+        # Read only when the button is pressed: the full list can be large.
+        lambda: export_csv(engine, rep.filter, target, settings, lang),
         file_name="rastro-contactos-afectados.csv", mime="text/csv",
         icon=":material/download:",
     )

@@ -5,6 +5,7 @@ import streamlit as st
 from data_access.text import fold_query
 
 from . import data
+from .card import md_escape
 from .i18n import t
 from .ui import database_errors_shown, language, text
 
@@ -38,8 +39,6 @@ def contact_from_url() -> tuple[int | None, str | None]:
 
 def result_label(row: dict, lang: str) -> str:
     """One suggestion: name, email and a small status badge (Markdown-safe)."""
-    from .card import md_escape
-
     if row["blocked"] is None:
         badge = ""
     elif row["blocked"]:

@@ -197,15 +197,20 @@ def users_set_password(username, password_stdin, database):
     click.echo(f"Contraseña de {users_module.normalise_username(username)} cambiada.")
 
 
+def _set_active(username: str, active: bool, database: str | None) -> None:
+    with _engine(database).begin() as conn:
+        users_module.set_active(conn, username, active)
+    state = "activado" if active else "desactivado"
+    click.echo(f"Usuario {users_module.normalise_username(username)} {state}.")
+
+
 @users.command("disable", help="Desactiva un usuario (no podrá entrar; su historial se queda).")
 @click.argument("username")
 @database_option
 @_friendly_errors
 @_user_errors
 def users_disable(username, database):
-    with _engine(database).begin() as conn:
-        users_module.set_active(conn, username, False)
-    click.echo(f"Usuario {users_module.normalise_username(username)} desactivado.")
+    _set_active(username, False, database)
 
 
 @users.command("enable", help="Vuelve a activar un usuario.")
@@ -214,9 +219,7 @@ def users_disable(username, database):
 @_friendly_errors
 @_user_errors
 def users_enable(username, database):
-    with _engine(database).begin() as conn:
-        users_module.set_active(conn, username, True)
-    click.echo(f"Usuario {users_module.normalise_username(username)} activado.")
+    _set_active(username, True, database)
 
 
 @users.command("list", help="Lista los usuarios.")

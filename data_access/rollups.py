@@ -118,33 +118,27 @@ def max_event_id(conn: sa.Connection) -> int:
     return conn.execute(sa.select(sa.func.coalesce(sa.func.max(e.id), 0))).scalar_one()
 
 
+def _update_in_batches(conn, table: sa.Table, values: dict, rows: list[dict], batch: int):
+    """UPDATE table SET <values> WHERE id = :row_id for each row, `batch` rows a statement."""
+    statement = table.update().where(table.c.id == sa.bindparam("row_id")).values(**values)
+    for start in range(0, len(rows), batch):
+        conn.execute(statement, rows[start : start + batch])
+
+
 def backfill(conn: sa.Connection, batch: int = 50_000) -> None:
     """Fill what revision 0003 added for rows that existed before it (domains, bounce
     categories) with the same functions new rows use, then rebuild the rollups."""
     rows = conn.execute(sa.select(c.id, c.email).where(c.email_domain == "")).all()
-    updates = [{"row_id": i, "domain": email_domain(mail)} for i, mail in rows]
-    updates = [u for u in updates if u["domain"]]
-    statement = (
-        schema.contacts.update()
-        .where(c.id == sa.bindparam("row_id"))
-        .values(email_domain=sa.bindparam("domain"))
-    )
-    for start in range(0, len(updates), batch):
-        conn.execute(statement, updates[start : start + batch])
+    domains = [{"row_id": i, "domain": email_domain(mail)} for i, mail in rows]
+    _update_in_batches(conn, schema.contacts, {"email_domain": sa.bindparam("domain")},
+                       [d for d in domains if d["domain"]], batch)
     bounces = conn.execute(
         sa.select(e.id, e.smtp_diagnostic, e.provider_reason).where(
             e.event == vocab.BOUNCED, e.bounce_category.is_(None)
         )
     ).all()
-    categorised = [
-        {"row_id": i, "category": diagnostics.bounce_category(text, reason)}
-        for i, text, reason in bounces
-    ]
-    statement = (
-        schema.email_events.update()
-        .where(e.id == sa.bindparam("row_id"))
-        .values(bounce_category=sa.bindparam("category"))
-    )
-    for start in range(0, len(categorised), batch):
-        conn.execute(statement, categorised[start : start + batch])
+    categories = [{"row_id": i, "category": diagnostics.bounce_category(text, reason)}
+                  for i, text, reason in bounces]
+    _update_in_batches(conn, schema.email_events, {"bounce_category": sa.bindparam("category")},
+                       categories, batch)
     rebuild(conn)

@@ -142,3 +142,17 @@ def test_default_range_is_the_last_90_days(page):
     start = page.date_input(key="desde").value
     end = page.date_input(key="hasta").value
     assert (end - start).days == 89 and isinstance(start, date)
+
+
+def test_the_csv_export_holds_every_affected_contact(world_db):
+    from dashboard import report_view
+    from dashboard.settings import load_settings
+
+    _, engine = world_db
+    f = reports.ReportFilter(WORLD_UNTIL - timedelta(days=365), WORLD_UNTIL)
+    target = (("event", "bounced"), ("bounce_type", "hard"))
+    with engine.connect() as conn:
+        _, total = reports.affected_contacts(conn, f, **dict(target))
+    lines = report_view.export_csv(engine, f, target, load_settings({}), "es").decode().splitlines()
+    assert lines[0] == "Nombre,Correo,Último aviso,Avisos,Ficha"
+    assert len(lines) == total + 1 > 26  # more than one page of the table
