@@ -223,13 +223,14 @@ def evaluate(
     `bounce_type` and `reason`; it is returned as the `cause` of the block it made.
     """
     tracker = StatusTracker(address, created_at=created_at, config=config)
+    apply = tracker.apply
     for item in events:
-        get = item.get if isinstance(item, dict) else lambda k, d=None, i=item: getattr(i, k, d)
-        tracker.apply(
-            get("event"),
-            get("occurred_at"),
-            bounce_type=get("bounce_type"),
-            reason=get("reason"),
-            ref=item,
-        )
+        if isinstance(item, dict):
+            get = item.get
+            apply(get("event"), get("occurred_at"), bounce_type=get("bounce_type"),
+                  reason=get("reason"), ref=item)
+        else:  # a database row (status refresh: thousands of them per import)
+            apply(getattr(item, "event", None), getattr(item, "occurred_at", None),
+                  bounce_type=getattr(item, "bounce_type", None),
+                  reason=getattr(item, "reason", None), ref=item)
     return tracker.verdict()

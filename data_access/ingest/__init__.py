@@ -51,12 +51,17 @@ def import_bytes(engine: sa.Engine, provider: str, content: bytes, *, source: st
     collecting = gc.isenabled()
     gc.disable()
     try:
-        records = list(parser(provider).parse(decode(content)))
+        module, text = parser(provider), decode(content)
+        # A provider that can read its files column by column (big webhook batches) does so.
+        reader = getattr(module, "parse_columns", None)
+        columns = reader(text) if reader else None
+        records = list(module.parse(text)) if columns is None else []
         with engine.begin() as conn:
             return import_records(conn, provider, records, source=source, source_sha256=sha,
                                   default_origin=default_origin,
                                   default_campaign=default_campaign,
-                                  unknown_recipients=unknown_recipients, progress=progress)
+                                  unknown_recipients=unknown_recipients, progress=progress,
+                                  columns=columns)
     finally:
         if collecting:
             gc.enable()

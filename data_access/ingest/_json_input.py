@@ -196,8 +196,8 @@ class _Dumped:
 # Dates outside this window are typing errors or wrong units (milliseconds), never real sends.
 _EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _LATEST = datetime(2101, 1, 1, tzinfo=timezone.utc)
-_EARLIEST_SECONDS = _EARLIEST.timestamp()
-_LATEST_SECONDS = _LATEST.timestamp()
+EARLIEST_SECONDS = _EARLIEST.timestamp()
+LATEST_SECONDS = _LATEST.timestamp()
 _LATEST_YEAR = 2100
 _NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
 
@@ -218,7 +218,7 @@ def occurred_at(value: object) -> datetime:
             raise Unreadable(f"fecha imposible: {value}") from None
         # Checked before converting: fromtimestamp overflows far outside the window. NaN and
         # infinity fail the comparison too.
-        if not _EARLIEST_SECONDS < seconds < _LATEST_SECONDS:
+        if not EARLIEST_SECONDS < seconds < LATEST_SECONDS:
             raise Unreadable(f"fecha imposible: {value}")
         moment = datetime.fromtimestamp(seconds, tz=timezone.utc)
     if not _EARLIEST < moment < _LATEST:

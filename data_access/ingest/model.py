@@ -11,8 +11,10 @@ outcome and the parser goes on with the next record.
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Callable
+
+import polars as pl
 
 
 class FormatError(ValueError):
@@ -65,3 +67,64 @@ class Record:
 
 def raw_text(record: Record) -> str:
     return record.raw if isinstance(record.raw, str) else record.raw()
+
+
+# The events of a file read column by column (`parse_columns`), one row per event, in the order
+# of the file; what the columns mean is what Event's fields mean.
+EVENT_FRAME_SCHEMA = {
+    "position": pl.Int64,
+    "item": pl.Int64,
+    "email": pl.Utf8,
+    "event": pl.Utf8,
+    "occurred_at": pl.Datetime("us", "UTC"),
+    "provider_event_id": pl.Utf8,
+    "message_id": pl.Utf8,
+    "bounce_type": pl.Utf8,
+    "reason": pl.Utf8,
+    "provider_reason": pl.Utf8,
+    "smtp_diagnostic": pl.Utf8,
+    "origin": pl.Utf8,
+    "campaign_external_id": pl.Utf8,
+    "campaign_name": pl.Utf8,
+}
+EVENT_FIELDS = tuple(EVENT_FRAME_SCHEMA)[2:]
+
+
+@dataclass
+class Columns:
+    """A file read column by column: the same outcomes as its records, faster for big files.
+
+    events: the records that are one plain event each (EVENT_FRAME_SCHEMA, item 1).
+    raw: the text of the record at a position (for the quarantine).
+    ignored: how many records were ignored (opens, clicks...).
+    records: the other records, read one by one as `parse` reads them.
+    """
+
+    events: pl.DataFrame
+    raw: Callable[[int], str]
+    ignored: int = 0
+    records: list[Record] = field(default_factory=list)
+
+    @property
+    def received(self) -> int:
+        return self.events.height + self.ignored + sum(len(r.outcomes) for r in self.records)
+
+
+def event_frame(rows: list[tuple]) -> pl.DataFrame:
+    """EVENT_FRAME_SCHEMA from (position, item, *EVENT_FIELDS) tuples."""
+    columns = list(zip(*rows)) if rows else [()] * len(EVENT_FRAME_SCHEMA)
+    # Column by column, and the moments as microseconds since 1970: several times faster than
+    # polars converting rows and aware datetimes itself.
+    series = []
+    for (name, dtype), column in zip(EVENT_FRAME_SCHEMA.items(), columns):
+        if name == "occurred_at":
+            micros = [(moment - _EPOCH) // _MICROSECOND for moment in column]
+            series.append(pl.Series(name, micros, dtype=pl.Int64).cast(pl.Datetime("us"))
+                          .dt.replace_time_zone("UTC"))
+        else:
+            series.append(pl.Series(name, column, dtype=dtype))
+    return pl.DataFrame(series)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MICROSECOND = timedelta(microseconds=1)

@@ -24,13 +24,20 @@ origin stays None: the store decides. `sg_event_id` is the provider_event_id and
 `sg_message_id` the message_id.
 """
 
+import json
+import re
 from collections.abc import Iterator
 
+import msgspec
+import polars as pl
+
 from data_access import vocab
+from data_access.ingest import _json_input
 from data_access.ingest._json_input import (
-    Unreadable as _Unreadable, identifier as _identifier, occurred_at as _occurred_at,
+    Unreadable as _Unreadable, _Dumped, identifier as _identifier, occurred_at as _occurred_at,
     origin as _origin, parse_events, written_text as _text)
-from data_access.ingest.model import Event, Ignored, Outcome, Record, Rejected
+from data_access.ingest.model import (
+    EVENT_FIELDS, Columns, Event, Ignored, Outcome, Record, Rejected)
 
 # Fields that only a SendGrid event object carries next to its `event` name.
 _SENDGRID_FIELDS = ("email", "timestamp", "sg_event_id", "sg_message_id", "smtp-id")
@@ -150,3 +157,144 @@ def _campaign(value: dict) -> dict:
                 "campaign_name": _text(value.get("marketing_campaign_name"))}
     return {"origin": origin, "campaign_external_id": _identifier(value.get("campaign_id")),
             "campaign_name": _text(value.get("campaign_name"))}
+
+
+# --- a whole batch, column by column ---------------------------------------------------------
+
+_LOOKS_LIKE_ARRAY = re.compile(r"\s*\[")
+_KINDS = {**{name: "ignored" for name in _IGNORED}, **{name: "simple" for name in _SIMPLE_EVENTS},
+          "bounce": "bounce", "dropped": "dropped"}
+_EARLIEST = int(_json_input.EARLIEST_SECONDS)
+_LATEST = int(_json_input.LATEST_SECONDS)
+
+
+class _Fields(msgspec.Struct, gc=False):
+    """The fields Rastro reads from a SendGrid event, with the types a webhook batch gives
+    them. Another type anywhere (a float timestamp, a list...) makes the decoder refuse the
+    batch, and `parse` then reads it record by record with the json module."""
+
+    event: str | None = None
+    email: str | None = None
+    timestamp: int | None = None
+    sg_event_id: str | int | None = None
+    sg_message_id: str | int | None = None
+    reason: str | None = None
+    response: str | None = None
+    type: str | None = None
+    status: str | None = None
+    origin: str | None = None
+    marketing_campaign_id: str | int | None = None
+    marketing_campaign_name: str | None = None
+    campaign_id: str | int | None = None
+    campaign_name: str | None = None
+
+
+_DECODE = msgspec.json.Decoder(list[_Fields]).decode
+
+
+class _PerRecord(Exception):
+    """This record is read by `parse`'s own code, one record at a time."""
+
+
+def parse_columns(text: str) -> Columns | None:
+    """The same outcomes as `parse`, for a webhook batch (a JSON array), read column by column:
+    the plain events a batch mostly holds are mapped with the same helpers as `_event`, each
+    applied once per distinct value; any other record is left to `_outcomes`, the per-record
+    path. None when the text is not such a batch (then `parse` reads it, and judges it)."""
+    if not _LOOKS_LIKE_ARRAY.match(text):
+        return None
+    try:
+        batch = _DECODE(text)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return None
+    if not any(f.event is not None and (f.email is not None or f.timestamp is not None
+                                        or f.sg_event_id is not None) for f in batch):
+        return None  # maybe not SendGrid's at all: `parse` says so
+    whole = _Whole(text)
+    rows, others, ignored = [], [], 0
+    bounce_types: dict = {}
+    drop_reasons: dict = {}
+    campaigns: dict = {}
+    for position, f in enumerate(batch, start=1):
+        try:
+            name = f.event
+            kind = _KINDS.get(name)
+            if kind is None:
+                raise _PerRecord
+            if kind == "ignored":
+                ignored += 1
+                continue
+            email, seconds = f.email, f.timestamp
+            if (email is None or not email.strip() or seconds is None
+                    or not _EARLIEST < seconds < _LATEST):
+                raise _PerRecord
+            reason = f.reason
+            response = _text(f.response)
+            bounce_type = drop = None
+            if kind == "simple":
+                event, smtp = _SIMPLE_EVENTS[name], response
+            elif kind == "bounce":
+                event = vocab.BOUNCED
+                bounce_type = _cached(bounce_types, _bounce_type, f.type)
+                smtp = response or (_text(reason) if f.status else None)
+            else:
+                event, smtp = vocab.NOT_SENT, None
+                drop = _cached(drop_reasons, _drop_reason, reason)
+            key = (f.origin, f.marketing_campaign_id, f.marketing_campaign_name, f.campaign_id,
+                   f.campaign_name)
+            campaign = campaigns.get(key)
+            if campaign is None:
+                campaign = campaigns[key] = _campaign_of(key)
+            rows.append((position, email, event, seconds, _identifier(f.sg_event_id),
+                         _identifier(f.sg_message_id), bounce_type, drop, _text(reason), smtp,
+                         *campaign))
+        except (_PerRecord, _Unreadable):
+            value = whole.value(position)
+            others.append(Record(position, _Dumped(value), _outcomes(value)))
+    return Columns(events=_frame(rows), raw=whole.raw, ignored=ignored, records=others)
+
+
+class _Whole:
+    """The batch as the json module reads it (what `parse` sees), decoded only if a record
+    needs it: one read by `_outcomes`, or the raw text of one for the quarantine."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._values: list | None = None
+
+    def value(self, position: int) -> object:
+        if self._values is None:
+            self._values = json.loads(self._text)
+        return self._values[position - 1]
+
+    def raw(self, position: int) -> str:
+        return _Dumped(self.value(position))()
+
+
+def _cached(cache: dict, function, value: str | None):
+    """function(value), remembered per value (an _Unreadable is raised every time)."""
+    if value in cache:
+        return cache[value]
+    cache[value] = result = function(value)
+    return result
+
+
+def _campaign_of(key: tuple) -> tuple:
+    names = ("origin", "marketing_campaign_id", "marketing_campaign_name", "campaign_id",
+             "campaign_name")
+    fields = _campaign(dict(zip(names, key)))
+    return fields["origin"], fields["campaign_external_id"], fields["campaign_name"]
+
+
+def _frame(rows: list[tuple]) -> pl.DataFrame:
+    """EVENT_FRAME_SCHEMA from the rows made above (timestamps in whole seconds)."""
+    names = ("position",) + EVENT_FIELDS
+    columns = list(zip(*rows)) if rows else [()] * len(names)
+    frame = pl.DataFrame(
+        [pl.Series(name, column, dtype=pl.Int64 if name in ("position", "occurred_at")
+                   else pl.Utf8) for name, column in zip(names, columns)])
+    return frame.select(
+        "position", item=pl.lit(1, pl.Int64), *EVENT_FIELDS[:2],
+        occurred_at=pl.from_epoch("occurred_at", "s").dt.cast_time_unit("us")
+        .dt.replace_time_zone("UTC"),
+        *EVENT_FIELDS[3:])

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 import data_access as da
 from data_access import rollups, schema
 from data_access.ingest import model
+from data_access.ingest import store
 from data_access.ingest.store import import_records
 
 T0 = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
@@ -114,7 +115,8 @@ def test_an_interrupted_import_leaves_nothing_and_can_run_again(empty_engine, mo
     def fail(*args, **kwargs):
         raise RuntimeError("corte de luz")
 
-    monkeypatch.setattr(rollups, "add_events", fail)
+    # The power goes after the events and the rollups are written, before the statuses.
+    monkeypatch.setattr(store, "refresh_contact_status", fail)
     with pytest.raises(RuntimeError):
         run(empty_engine, BATCH)
     for table in (schema.email_events, schema.contacts, schema.quarantine, schema.campaigns):
