@@ -134,7 +134,9 @@ def backfill(conn: sa.Connection, batch: int = 50_000) -> None:
                        [d for d in domains if d["domain"]], batch)
     bounces = conn.execute(
         sa.select(e.id, e.smtp_diagnostic, e.provider_reason).where(
-            e.event == vocab.BOUNCED, e.bounce_category.is_(None)
+            # the index predicate, so that the notices-only by-event index serves this
+            e.event == vocab.BOUNCED, sa.text(schema.NOTICES_ONLY_SQL),
+            e.bounce_category.is_(None),
         )
     ).all()
     categories = [{"row_id": i, "category": diagnostics.bounce_category(text, reason)}

@@ -27,15 +27,78 @@ def _sqlite_only_extras(obj, name, type_, reflected, compare_to):
     return True
 
 
+def _normal_predicate(conn: sa.Connection, table: str, predicate: str | None) -> str | None:
+    """A declared partial-index predicate in the database's own words. SQLite keeps the text
+    as written (only the spacing is normalised here); PostgreSQL rewrites it (casts, `<> ALL`),
+    so the text is put on a throw-away index of a copy of the table and read back."""
+    if predicate is None:
+        return None
+    if conn.dialect.name == "sqlite":
+        return " ".join(predicate.split())
+    probe = f"probe_{table}"
+    conn.exec_driver_sql(f"CREATE TEMP TABLE IF NOT EXISTS {probe} (LIKE {table})")
+    conn.exec_driver_sql(f"DROP INDEX IF EXISTS {probe}_ix")
+    conn.exec_driver_sql(f"CREATE INDEX {probe}_ix ON {probe} (({predicate})) WHERE {predicate}")
+    return conn.exec_driver_sql(
+        "SELECT pg_get_expr(indpred, indrelid) FROM pg_index "
+        f"WHERE indexrelid = '{probe}_ix'::regclass"
+    ).scalar_one()
+
+
+def index_predicate_differences(conn: sa.Connection) -> list[tuple]:
+    """(table, index, in the database, in the MetaData) for every index of the MetaData whose
+    partial-index predicate differs in the database (Alembic's comparison ignores them).
+    Leaves temporary objects in the connection's transaction: roll it back afterwards."""
+    dialect = conn.dialect.name
+    inspector = sa.inspect(conn)
+    differences = []
+    for table in schema.metadata.sorted_tables:
+        reflected = {ix["name"]: ix.get("dialect_options", {}).get(f"{dialect}_where")
+                     for ix in inspector.get_indexes(table.name)}
+        for index in table.indexes:
+            if index.name not in reflected:  # another engine's (ddl_if); compare_metadata
+                continue  # reports any that is missing
+            declared = index.dialect_options[dialect]["where"]
+            if declared is not None:
+                declared = str(declared.compile(dialect=conn.dialect,
+                                                compile_kwargs={"literal_binds": True}))
+            found = reflected[index.name]
+            found = None if found is None else str(found)
+            # PostgreSQL's reflected predicate is already in its words (pg_get_expr)
+            have = found if dialect == "postgresql" else _normal_predicate(conn, table.name,
+                                                                           found)
+            want = _normal_predicate(conn, table.name, declared)
+            if have != want:
+                differences.append((table.name, index.name, have, want))
+    return differences
+
+
+def assert_schema_is_the_metadata(conn: sa.Connection) -> None:
+    context = MigrationContext.configure(
+        conn, opts={"compare_type": True, "include_object": _sqlite_only_extras}
+    )
+    assert compare_metadata(context, schema.metadata) == []
+    try:
+        assert index_predicate_differences(conn) == []
+    finally:
+        conn.rollback()
+
+
 @EXPRESSION_INDEX_WARNINGS
 def test_migrated_database_matches_the_metadata(empty_engine):
     with empty_engine.connect() as conn:
-        context = MigrationContext.configure(
-            conn,
-            opts={"compare_type": True, "include_object": _sqlite_only_extras},
-        )
-        assert compare_metadata(context, schema.metadata) == []
+        assert_schema_is_the_metadata(conn)
     assert migrate.is_up_to_date(empty_engine)
+
+
+def test_the_notice_indexes_are_partial_and_the_contact_index_is_not():
+    events = {ix.name: ix for ix in schema.email_events.indexes}
+    assert schema.NOTICES_ONLY_SQL == "event NOT IN ('delivered', 'sent')"
+    for name in ("ix_email_events_event_time", "ix_email_events_campaign_time"):
+        for dialect in ("sqlite", "postgresql"):
+            assert str(events[name].dialect_options[dialect]["where"]) == \
+                schema.NOTICES_ONLY_SQL
+        assert events["ix_email_events_contact_time"].dialect_options[dialect]["where"] is None
 
 
 def test_engine_specific_search_structures_exist(empty_engine):
@@ -183,11 +246,10 @@ def test_sqlite_connections_have_foreign_keys_and_wal(databases):
 
 @EXPRESSION_INDEX_WARNINGS
 def test_a_bulk_load_leaves_the_schema_exactly_as_migrated(world_engine):
+    """`bulk.indexes_set_aside` rebuilds the indexes from the MetaData: the partial ones come
+    back partial, with the same predicate."""
     with world_engine.connect() as conn:
-        context = MigrationContext.configure(
-            conn, opts={"compare_type": True, "include_object": _sqlite_only_extras}
-        )
-        assert compare_metadata(context, schema.metadata) == []
+        assert_schema_is_the_metadata(conn)
         if conn.dialect.name == "postgresql":
             fks = {fk["name"] for fk in sa.inspect(conn).get_foreign_keys("email_events")}
             assert fks == {"fk_email_events_contact_id_contacts",
@@ -226,3 +288,52 @@ def test_upgrading_an_older_database_keeps_and_completes_its_data(databases):
                 ("gmial.com", 2, 1, 1)
             assert conn.execute(sa.select(sa.func.count()).select_from(schema.users)).scalar() \
                 == 0
+
+
+@EXPRESSION_INDEX_WARNINGS
+def test_upgrading_a_0004_database_makes_the_notice_indexes_partial(databases):
+    """0005 keeps every row, and its downgrade gives back the full indexes of 0004."""
+    for kind in ("sqlite", "postgresql"):
+        engine = databases.engine(kind, migrated=False)
+        migrate.upgrade(engine, "0004")
+        with engine.begin() as conn:
+            conn.execute(schema.contacts.insert(), {
+                "id": 1, "email": "a@example.com", "name": "A", "email_key": "a@example.com",
+                "name_key": "a", "created_at": NOW})
+            conn.execute(schema.campaigns.insert(), {
+                "id": 1, "origin": "campaign", "external_id": "c1", "name": "C",
+                "created_at": NOW})
+            for event, bounce_type in (("delivered", None), ("sent", None), ("bounced", "hard"),
+                                       ("spam_complaint", None)):
+                conn.execute(schema.email_events.insert(),
+                             _event(event=event, bounce_type=bounce_type))
+
+        def rows():
+            with engine.connect() as conn:
+                return conn.execute(sa.select(schema.email_events.c.id, schema.email_events.c.event)
+                                    .order_by(schema.email_events.c.id)).all()
+
+        def partial_ones_missing():
+            with engine.connect() as conn:
+                try:
+                    return {d[1] for d in index_predicate_differences(conn)}
+                finally:
+                    conn.rollback()
+
+        before = rows()
+        assert len(before) == 4
+        full = {"ix_email_events_event_time", "ix_email_events_campaign_time"}
+        assert partial_ones_missing() == full  # 0004's full indexes: the check tells them apart
+        migrate.upgrade(engine)
+        assert rows() == before and partial_ones_missing() == set()
+        migrate.downgrade(engine, "0004")
+        assert migrate.current_revision(engine) == "0004"
+        assert rows() == before and partial_ones_missing() == full
+        migrate.upgrade(engine)
+        assert migrate.is_up_to_date(engine)
+        assert rows() == before
+        with engine.connect() as conn:
+            assert_schema_is_the_metadata(conn)
+            reflected = {ix["name"]: ix for ix in sa.inspect(conn).get_indexes("email_events")}
+            assert "_where" not in str(reflected["ix_email_events_contact_time"]
+                                       .get("dialect_options", {}))
