@@ -7,6 +7,7 @@ badges and lists of blocked contacts need not replay every event.
 
 from datetime import datetime, timezone
 from itertools import groupby
+from operator import itemgetter
 
 import polars as pl
 import sqlalchemy as sa
@@ -30,6 +31,21 @@ def refresh_contact_status(
     return written
 
 
+class _Event:
+    """One event as the policy reads it (attributes are several times faster to read than a
+    database row's; an import refreshes contacts with thousands of events)."""
+
+    __slots__ = ("id", "contact_id", "event", "bounce_type", "reason", "occurred_at")
+
+    def __init__(self, id, contact_id, event, bounce_type, reason, occurred_at):  # noqa: A002
+        self.id = id
+        self.contact_id = contact_id
+        self.event = event
+        self.bounce_type = bounce_type
+        self.reason = reason
+        self.occurred_at = occurred_at
+
+
 def _refresh_batch(conn, ids, config) -> int:
     c, e, s = schema.contacts.c, schema.email_events.c, schema.contact_status
     people = conn.execute(sa.select(c.id, c.email, c.created_at).where(c.id.in_(ids))).all()
@@ -38,7 +54,8 @@ def _refresh_batch(conn, ids, config) -> int:
         .where(e.contact_id.in_(ids))
         .order_by(e.contact_id, e.occurred_at, e.id)
     ).all()
-    by_contact = {key: list(rows) for key, rows in groupby(events, key=lambda r: r.contact_id)}
+    by_contact = {key: [_Event(*row) for row in rows]
+                  for key, rows in groupby(events, key=itemgetter(1))}
     now = datetime.now(timezone.utc)
     rows = []
     for person in people:

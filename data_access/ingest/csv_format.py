@@ -52,7 +52,7 @@ from datetime import datetime, timezone
 
 from .. import vocab
 from ._json_input import Unreadable as _Invalid, iso_date_utc
-from .model import Event, FormatError, Outcome, Record, Rejected
+from .model import Columns, Event, FormatError, Outcome, Record, Rejected, event_frame
 
 REQUIRED = ("occurred_at", "email", "event")
 COLUMNS = REQUIRED + (
@@ -63,14 +63,81 @@ COLUMNS = REQUIRED + (
 
 def parse(text: str) -> Iterator[Record]:
     """The rows of a generic CSV file, in file order."""
+    header, rows = _header_and_rows(text)
+    records = [_record(line, header, fields) for line, fields in rows]
+    return iter(records)
+
+
+def parse_columns(text: str) -> Columns:
+    """The same outcomes as `parse`, read column by column (a big export): each rule of
+    `_event` is applied once per distinct value of the columns it reads, and a row that breaks
+    one gets the same Rejected as in `parse` (the first broken rule, in `_event`'s order)."""
+    header, rows = _header_and_rows(text)
+    width = len(header)
+    others = [_record(line, header, fields) for line, fields in rows if len(fields) != width]
+    rows = [(line, fields) for line, fields in rows if len(fields) == width]
+    where = {name: i for i, name in enumerate(header)}
+
+    def column(name: str) -> list[str | None]:
+        i = where.get(name)
+        if i is None:
+            return [None] * len(rows)
+        return [fields[i].strip() or None for _line, fields in rows]
+
+    value = {name: column(name) for name in COLUMNS}
+    first = _per_value(_first_checks, value["event"], [e is None for e in value["email"]])
+    moments = _per_value(_when, value["occurred_at"])
+    last = _per_value(lambda *key: _last_checks(dict(zip(_LAST_CHECKED, key))),
+                      *(value[name] for name in _LAST_CHECKED))
+    events, texts = [], {}
+    for n, (line, fields) in enumerate(rows):
+        problem = first[n] if isinstance(first[n], _Invalid) else (
+            moments[n] if isinstance(moments[n], _Invalid) else last[n])
+        if isinstance(problem, _Invalid):
+            row = json.dumps(dict(zip(header, fields)), ensure_ascii=False)
+            others.append(Record(line, row, (Rejected(str(problem)),)))
+            continue
+        texts[line] = fields
+        events.append((line, 1, value["email"][n], value["event"][n], moments[n],
+                       *(value[name][n] for name in _EVENT_COLUMNS)))
+    others.sort(key=lambda record: record.position)
+    return Columns(events=event_frame(events),
+                   raw=lambda line: json.dumps(dict(zip(header, texts[line])),
+                                               ensure_ascii=False),
+                   records=others)
+
+
+# Event's fields after email, event and occurred_at (model.EVENT_FIELDS), as columns here.
+_EVENT_COLUMNS = ("event_id", "message_id", "bounce_type", "reason", "provider_reason",
+                  "smtp_diagnostic", "origin", "campaign_id", "campaign_name")
+_LAST_CHECKED = ("event", "bounce_type", "reason", "origin")
+
+
+def _per_value(function, *columns: list) -> list:
+    """function(*values) for each row's values, computed once per distinct combination; an
+    _Invalid it raises is the row's result."""
+    results = {}
+    out = []
+    for key in zip(*columns):
+        if key not in results:
+            try:
+                results[key] = function(*key)
+            except _Invalid as problem:
+                results[key] = problem
+        out.append(results[key])
+    return out
+
+
+def _header_and_rows(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """The checked header and the other non-empty rows; FormatError for a file that is not
+    in this format."""
     rows = _rows(text)
     if not rows:
         raise FormatError("El archivo está vacío: falta la fila de cabecera.")
     _line, header = rows[0]
     header = [name.strip() for name in header]
     _check_header(header)
-    records = [_record(line, header, fields) for line, fields in rows[1:]]
-    return iter(records)
+    return header, rows[1:]
 
 
 def write(events: Iterable[Event]) -> str:
@@ -131,17 +198,9 @@ def _event(row: dict[str, str]) -> Event:
     """The Event of one row, or _Invalid with what is wrong in it."""
     value = {name: (row.get(name) or "").strip() or None for name in COLUMNS}
     event = value["event"]
-    if event is None:
-        raise _Invalid("falta el evento")
-    if event not in vocab.EVENTS:
-        raise _Invalid(f"evento desconocido: {event} (válidos: {', '.join(vocab.EVENTS)})")
-    if value["email"] is None:
-        raise _Invalid("falta el destinatario")
+    _first_checks(event, value["email"] is None)
     occurred_at = _when(value["occurred_at"])
-    _check_only_with(value, "bounce_type", vocab.BOUNCED, vocab.BOUNCE_TYPES)
-    _check_only_with(value, "reason", vocab.NOT_SENT, vocab.REASONS)
-    if value["origin"] is not None and value["origin"] not in vocab.ORIGINS:
-        raise _Invalid(f"origin desconocido: {value['origin']} (campaign o automation)")
+    _last_checks(value)
     return Event(
         email=value["email"],
         event=event,
@@ -156,6 +215,24 @@ def _event(row: dict[str, str]) -> Event:
         campaign_external_id=value["campaign_id"],
         campaign_name=value["campaign_name"],
     )
+
+
+def _first_checks(event: str | None, no_email: bool) -> None:
+    """The rules checked before the date: an event that Rastro knows, and a recipient."""
+    if event is None:
+        raise _Invalid("falta el evento")
+    if event not in vocab.EVENTS:
+        raise _Invalid(f"evento desconocido: {event} (válidos: {', '.join(vocab.EVENTS)})")
+    if no_email:
+        raise _Invalid("falta el destinatario")
+
+
+def _last_checks(value: dict) -> None:
+    """The rules checked after the date: bounce type, reason and origin."""
+    _check_only_with(value, "bounce_type", vocab.BOUNCED, vocab.BOUNCE_TYPES)
+    _check_only_with(value, "reason", vocab.NOT_SENT, vocab.REASONS)
+    if value["origin"] is not None and value["origin"] not in vocab.ORIGINS:
+        raise _Invalid(f"origin desconocido: {value['origin']} (campaign o automation)")
 
 
 def _check_only_with(value: dict, column: str, event: str, allowed: tuple[str, ...]) -> None:

@@ -371,28 +371,28 @@ def _status_may_change(conn: sa.Connection, new: pl.DataFrame) -> list[int]:
 EVENT_COLUMNS = ("contact_id", "campaign_id", "event", "bounce_type", "reason",
                  "provider_reason", "smtp_diagnostic", "provider", "provider_event_id",
                  "message_id", "occurred_at", "bounce_category")
-# SQLite takes at most 32,766 values in one statement.
-_SQLITE_MAX_VALUES = 32_766
+_SQLITE_ROWS_PER_INSERT = 256
 
 
 def _sqlite_insert(conn: sa.Connection, table: str, columns: tuple[str, ...],
                    rows: list[tuple], conflict: str) -> None:
-    """INSERT ... SELECT of many rows a statement through the driver: SQLite then checks its
-    CHECK constraints' lists once per statement, not once per row as executemany does."""
+    """Insert through the driver, 256 rows a statement (INSERT ... SELECT FROM VALUES): SQLite
+    then checks its CHECK constraints' lists once per statement, not once per row as with
+    executemany. The statement's text is always the same, so SQLite compiles it once (a
+    statement of thousands of rows takes longer to compile than to run); the last rows go
+    through executemany."""
     one = "(" + ", ".join("?" for _ in columns) + ")"
-    per = _SQLITE_MAX_VALUES // len(columns)
-
-    def statement(count: int) -> str:
-        return (f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM "
-                f"(VALUES {', '.join([one] * count)}) WHERE true ON CONFLICT {conflict}")
-
+    per = _SQLITE_ROWS_PER_INSERT
+    head = f"INSERT INTO {table} ({', '.join(columns)}) "
+    tail = f" ON CONFLICT {conflict}"
+    batch = f"{head}SELECT * FROM (VALUES {', '.join([one] * per)}) WHERE true{tail}"
+    whole = len(rows) - len(rows) % per
     cursor = conn.connection.driver_connection.cursor()
     try:
-        full = statement(per)
-        for start in range(0, len(rows), per):
-            chunk = rows[start:start + per]
-            cursor.execute(full if len(chunk) == per else statement(len(chunk)),
-                           [value for row in chunk for value in row])
+        for start in range(0, whole, per):
+            cursor.execute(batch, [value for row in rows[start:start + per] for value in row])
+        if whole < len(rows):
+            cursor.executemany(f"{head}VALUES {one}{tail}", rows[whole:])
     finally:
         cursor.close()
 
