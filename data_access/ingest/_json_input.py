@@ -116,8 +116,8 @@ def json_items(text: str, *, strip_lines: bool = True, line_as_received: bool = 
     value, like an array element's (a broken line's is always the line).
     """
     try:
-        whole = json.loads(text)
-    except json.JSONDecodeError:
+        whole = loads(text)
+    except (json.JSONDecodeError, RecursionError):
         return _json_lines(text, strip_lines, line_as_received)
     return _Elements(whole if isinstance(whole, list) else [whole])
 
@@ -143,6 +143,20 @@ class _Elements(Sequence):
             yield position, _Dumped(value), value
 
 
+def _number(text: str) -> int | float:
+    """A JSON integer; one too long for Python to convert (over 4,300 digits) is read as a
+    float, as any JSON number may be, instead of failing the whole file."""
+    try:
+        return int(text)
+    except ValueError:
+        return float(text)
+
+
+def loads(text: str) -> object:
+    """json.loads, with integers of any length (see _number)."""
+    return json.loads(text, parse_int=_number)
+
+
 def json_items_or_refuse(text: str) -> Sequence[Item]:
     """json_items, refusing (FormatError) an empty file and one where no line is JSON."""
     if not text.strip():
@@ -157,7 +171,6 @@ def json_items_or_refuse(text: str) -> Sequence[Item]:
 def _json_lines(text: str, strip_lines: bool, line_as_received: bool) -> list[Item]:
     """One JSON value per line; a broken line stays in place as Broken."""
     items: list[Item] = []
-    loads = json.loads
     # Split on "\n" only: str.splitlines() would also split on U+2028 inside JSON strings.
     for number, line in enumerate(text.split("\n"), start=1):
         if strip_lines:
@@ -172,6 +185,9 @@ def _json_lines(text: str, strip_lines: bool, line_as_received: bool) -> list[It
             value = loads(line)
         except json.JSONDecodeError as error:
             items.append((number, line, Broken(f"{error.msg} (columna {error.colno})")))
+            continue
+        except RecursionError:
+            items.append((number, line, Broken("demasiados niveles de anidamiento")))
             continue
         items.append((number, line if line_as_received else _Dumped(value), value))
     return items

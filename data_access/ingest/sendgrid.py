@@ -24,7 +24,6 @@ origin stays None: the store decides. `sg_event_id` is the provider_event_id and
 `sg_message_id` the message_id.
 """
 
-import json
 import re
 from collections.abc import Iterator
 
@@ -205,8 +204,8 @@ def parse_columns(text: str) -> Columns | None:
         return None
     try:
         batch = _DECODE(text)
-    except (msgspec.DecodeError, msgspec.ValidationError):
-        return None
+    except (msgspec.DecodeError, msgspec.ValidationError, UnicodeEncodeError, RecursionError):
+        return None  # not JSON, other types, too deep, lone surrogates: `parse` reads it
     if not any(f.event is not None and (f.email is not None or f.timestamp is not None
                                         or f.sg_event_id is not None) for f in batch):
         return None  # maybe not SendGrid's at all: `parse` says so
@@ -248,7 +247,7 @@ def parse_columns(text: str) -> Columns | None:
             rows.append((position, email, event, seconds, _identifier(f.sg_event_id),
                          _identifier(f.sg_message_id), bounce_type, drop, _text(reason), smtp,
                          *campaign))
-        except (_PerRecord, _Unreadable):
+        except (_PerRecord, ValueError):  # _Unreadable, or an integer id too long for str()
             value = whole.value(position)
             others.append(Record(position, _Dumped(value), _outcomes(value)))
     return Columns(events=_frame(rows), raw=whole.raw, ignored=ignored, records=others)
@@ -264,7 +263,7 @@ class _Whole:
 
     def value(self, position: int) -> object:
         if self._values is None:
-            self._values = json.loads(self._text)
+            self._values = _json_input.loads(self._text)
         return self._values[position - 1]
 
     def raw(self, position: int) -> str:
@@ -294,7 +293,7 @@ def _frame(rows: list[tuple]) -> pl.DataFrame:
         [pl.Series(name, column, dtype=pl.Int64 if name in ("position", "occurred_at")
                    else pl.Utf8) for name, column in zip(names, columns)])
     return frame.select(
-        "position", item=pl.lit(1, pl.Int64), *EVENT_FIELDS[:2],
-        occurred_at=pl.from_epoch("occurred_at", "s").dt.cast_time_unit("us")
-        .dt.replace_time_zone("UTC"),
+        "position", pl.lit(1, pl.Int64).alias("item"), *EVENT_FIELDS[:2],
+        pl.from_epoch("occurred_at", "s").dt.cast_time_unit("us").dt.replace_time_zone("UTC")
+        .alias("occurred_at"),
         *EVENT_FIELDS[3:])

@@ -39,6 +39,7 @@ import json
 from collections.abc import Callable, Iterator
 
 from data_access import vocab
+from data_access.ingest import _json_input
 from data_access.ingest._json_input import (
     Unreadable as _Unreadable, campaign_fields, identifier as _identifier,
     occurred_at as _occurred_at, parse_events, written_text as _text)
@@ -116,9 +117,11 @@ def _sns_message(envelope: dict) -> dict:
     message = envelope["Message"]
     if isinstance(message, str):
         try:
-            message = json.loads(message)
+            message = _json_input.loads(message)
         except json.JSONDecodeError as error:
             raise _Unreadable(f"el mensaje SNS no es JSON: {error.msg}") from None
+        except RecursionError:
+            raise _Unreadable("el mensaje SNS tiene demasiados niveles de anidamiento") from None
     if not isinstance(message, dict):
         raise _Unreadable("el mensaje SNS no es un objeto JSON")
     return message
