@@ -372,6 +372,7 @@ EVENT_COLUMNS = ("contact_id", "campaign_id", "event", "bounce_type", "reason",
                  "provider_reason", "smtp_diagnostic", "provider", "provider_event_id",
                  "message_id", "occurred_at", "bounce_category")
 _SQLITE_ROWS_PER_INSERT = 256
+flatten = chain.from_iterable
 
 
 def _sqlite_insert(conn: sa.Connection, table: str, columns: tuple[str, ...],
@@ -390,7 +391,7 @@ def _sqlite_insert(conn: sa.Connection, table: str, columns: tuple[str, ...],
     cursor = conn.connection.driver_connection.cursor()
     try:
         for start in range(0, whole, per):
-            cursor.execute(batch, [value for row in rows[start:start + per] for value in row])
+            cursor.execute(batch, list(flatten(rows[start:start + per])))
         if whole < len(rows):
             cursor.executemany(f"{head}VALUES {one}{tail}", rows[whole:])
     finally:

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from dashboard.serve import CHROMIUM, CHROMIUM_FLAGS, ROOT, start_streamlit, stop
 from data_access import migrate
@@ -15,6 +16,10 @@ from data_access.engine import make_engine
 from tests.story import load_story
 
 ARTIFACTS = ROOT / "test-artifacts"
+# Playwright's assertions wait 5 s by default; a first Streamlit render on a slow, busy CI
+# machine can take longer (seen: the Informes page after signing in). Waiting longer only
+# changes how long a real failure takes to be reported.
+expect.set_options(timeout=20_000)
 EDITORS = {
     "RASTRO_CAMPAIGN_EDITOR_URL": "https://crm.test/emails/{id}/editor",
     "RASTRO_FLOW_EDITOR_URL": "https://crm.test/flujos/{id}/editor",
