@@ -260,9 +260,9 @@ def import_records(
         mark = _max_event_id(conn)
         _insert_events(conn, new)
         stored = _count_above(conn, mark)
-        if stored != new.height:
-            raise RuntimeError("Otra importación ha guardado eventos a la vez; vuelve a "
-                               "importar el archivo.")
+        if stored != new.height:  # cannot happen with one writer at a time; never half-done
+            raise model.FormatError("otra importación guardó eventos a la vez; no se guardó "
+                                    "nada de este archivo: vuelve a importarlo")
         report.stored = stored
         if stored:
             _add_to_rollups(conn, new)

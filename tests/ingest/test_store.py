@@ -147,3 +147,13 @@ def test_absurd_dates_are_quarantined_not_a_crash(when):
     record = next(iter(sendgrid.parse(text)))
     assert isinstance(record.outcomes[0], model.Rejected)
     assert "fecha" in record.outcomes[0].reason
+
+
+def test_a_count_that_does_not_add_up_refuses_the_whole_file(empty_engine, monkeypatch):
+    """If the database stored other than the new events found (another writer at the same
+    time), the file is refused with a message and nothing of it stays."""
+    monkeypatch.setattr(store, "_count_above", lambda conn, mark: 0)
+    with pytest.raises(model.FormatError, match="otra importación"):
+        run(empty_engine, BATCH)
+    for table in (schema.email_events, schema.contacts, schema.quarantine):
+        assert count(empty_engine, table) == 0
