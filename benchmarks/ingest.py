@@ -21,7 +21,6 @@ import time
 from datetime import date
 from pathlib import Path
 
-import polars as pl
 import sqlalchemy as sa
 
 from data_access import demo, ingest, migrate, schema

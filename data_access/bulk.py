@@ -8,6 +8,7 @@ they share its transaction. Table and column names come from the MetaData, never
 import io
 import json
 from contextlib import contextmanager
+from itertools import chain
 
 import polars as pl
 import sqlalchemy as sa
@@ -137,3 +138,30 @@ def reset_sequences(conn: sa.Connection, tables) -> None:
             ),
             {"table": table.name, "column": pk[0].name},
         )
+
+
+_SQLITE_ROWS_PER_INSERT = 256
+
+
+def sqlite_insert(conn: sa.Connection, table: str, columns: tuple[str, ...],
+                   rows: list[tuple], conflict: str) -> None:
+    """Insert `rows` (tuples in `columns` order) into an SQLite table in the caller's
+    transaction, with `ON CONFLICT <conflict>`, through the driver, 256 rows a statement (INSERT ... SELECT FROM VALUES): SQLite
+    then checks its CHECK constraints' lists once per statement, not once per row as with
+    executemany. The statement's text is always the same, so SQLite compiles it once (a
+    statement of thousands of rows takes longer to compile than to run); the last rows go
+    through executemany."""
+    one = "(" + ", ".join("?" for _ in columns) + ")"
+    per = _SQLITE_ROWS_PER_INSERT
+    head = f"INSERT INTO {table} ({', '.join(columns)}) "
+    tail = f" ON CONFLICT {conflict}"
+    batch = f"{head}SELECT * FROM (VALUES {', '.join([one] * per)}) WHERE true{tail}"
+    whole = len(rows) - len(rows) % per
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        for start in range(0, whole, per):
+            cursor.execute(batch, list(chain.from_iterable(rows[start:start + per])))
+        if whole < len(rows):
+            cursor.executemany(f"{head}VALUES {one}{tail}", rows[whole:])
+    finally:
+        cursor.close()

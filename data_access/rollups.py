@@ -6,14 +6,17 @@
   domain report needs no campaign dimension; by day it would be millions of rows).
 
 Both are computed by the same SQL: `rebuild` over every event, `add_events` over the events
-with an id above a mark (events are never updated, only added), upserting the counts. Whoever
-adds events (demo generator, imports) calls one of them in the same transaction.
+with an id above a mark (events are never updated, only added), upserting the counts. Imports
+call `add_new_events`, the same counts computed in memory from the events they just stored
+(their tests compare the result with `rebuild`). Whoever adds events calls one of them in the
+same transaction.
 """
 
+import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from . import diagnostics, schema, vocab
+from . import bulk, diagnostics, schema, vocab
 from .text import email_domain
 
 e, c, k = schema.email_events.c, schema.contacts.c, schema.campaigns.c
@@ -144,3 +147,44 @@ def backfill(conn: sa.Connection, batch: int = 50_000) -> None:
     _update_in_batches(conn, schema.email_events, {"bounce_category": sa.bindparam("category")},
                        categories, batch)
     rebuild(conn)
+
+
+def add_new_events(conn: sa.Connection, new: pl.DataFrame) -> None:
+    """Count just-stored events into the rollups from memory: the same counts as
+    `add_events`, without reading the events back (imports: `new` holds occurred_at,
+    campaign_id, event, bounce_type, reason, bounce_category, c_origin and domain)."""
+    blank = {name: pl.col(name).fill_null("") for name in ("bounce_type", "reason")}
+    daily = (new.filter(pl.col("campaign_id").is_not_null())
+             .group_by(day=pl.col("occurred_at").dt.date(), campaign_id="campaign_id",
+                       event="event", **blank,
+                       category=pl.col("bounce_category").fill_null(""))
+             .agg(events=pl.len()))
+    bounced = pl.col("event") == vocab.BOUNCED
+    domains = (new.filter(pl.col("campaign_id").is_not_null(),
+                          pl.col("event").is_in([vocab.DELIVERED, vocab.BOUNCED]))
+               .group_by(month=pl.col("occurred_at").dt.truncate("1mo").dt.date(),
+                         origin="c_origin", domain="domain")
+               .agg(sends=pl.len(), bounced=bounced.sum(),
+                    hard_bounced=(bounced & (pl.col("bounce_type") == vocab.HARD)).sum()))
+    _upsert_counts(conn, schema.daily_rollup, daily, ("events",))
+    _upsert_counts(conn, schema.domain_monthly_rollup, domains,
+                   ("sends", "bounced", "hard_bounced"))
+
+
+def _upsert_counts(conn, table: sa.Table, counts: pl.DataFrame, added: tuple[str, ...]):
+    if not counts.height:
+        return
+    keys = [col.name for col in table.primary_key.columns]
+    if conn.dialect.name == "sqlite":
+        # SQLAlchemy's Date is ISO text in SQLite, as date() and strftime() write it.
+        text = counts.with_columns(pl.col(pl.Date).dt.to_string("%Y-%m-%d"))
+        bulk.sqlite_insert(conn, table.name, tuple(counts.columns), text.rows(),
+                       f"({', '.join(keys)}) DO UPDATE SET "
+                       + ", ".join(f"{name} = {name} + excluded.{name}" for name in added))
+        return
+    insert = postgresql.insert(table)
+    statement = insert.on_conflict_do_update(
+        index_elements=keys, set_={name: table.c[name] + insert.excluded[name] for name in added})
+    rows = counts.to_dicts()
+    for start in range(0, len(rows), 5_000):
+        conn.execute(statement, rows[start:start + 5_000])

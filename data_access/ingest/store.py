@@ -37,7 +37,7 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from .. import diagnostics, schema, vocab
+from .. import bulk, diagnostics, rollups, schema, vocab
 from ..status import refresh_contact_status
 from ..text import email_domain, fold, normalise_email
 from . import model
@@ -265,7 +265,7 @@ def import_records(
                                     "nada de este archivo: vuelve a importarlo")
         report.stored = stored
         if stored:
-            _add_to_rollups(conn, new)
+            rollups.add_new_events(conn, new)
             refresh_contact_status(conn, _status_may_change(conn, new))
     report.quarantined = len(store.quarantine)
     _quarantine(conn, provider, source, source_sha256, store.quarantine)
@@ -371,33 +371,6 @@ def _status_may_change(conn: sa.Connection, new: pl.DataFrame) -> list[int]:
 EVENT_COLUMNS = ("contact_id", "campaign_id", "event", "bounce_type", "reason",
                  "provider_reason", "smtp_diagnostic", "provider", "provider_event_id",
                  "message_id", "occurred_at", "bounce_category")
-_SQLITE_ROWS_PER_INSERT = 256
-flatten = chain.from_iterable
-
-
-def _sqlite_insert(conn: sa.Connection, table: str, columns: tuple[str, ...],
-                   rows: list[tuple], conflict: str) -> None:
-    """Insert through the driver, 256 rows a statement (INSERT ... SELECT FROM VALUES): SQLite
-    then checks its CHECK constraints' lists once per statement, not once per row as with
-    executemany. The statement's text is always the same, so SQLite compiles it once (a
-    statement of thousands of rows takes longer to compile than to run); the last rows go
-    through executemany."""
-    one = "(" + ", ".join("?" for _ in columns) + ")"
-    per = _SQLITE_ROWS_PER_INSERT
-    head = f"INSERT INTO {table} ({', '.join(columns)}) "
-    tail = f" ON CONFLICT {conflict}"
-    batch = f"{head}SELECT * FROM (VALUES {', '.join([one] * per)}) WHERE true{tail}"
-    whole = len(rows) - len(rows) % per
-    cursor = conn.connection.driver_connection.cursor()
-    try:
-        for start in range(0, whole, per):
-            cursor.execute(batch, list(flatten(rows[start:start + per])))
-        if whole < len(rows):
-            cursor.executemany(f"{head}VALUES {one}{tail}", rows[whole:])
-    finally:
-        cursor.close()
-
-
 def _max_event_id(conn: sa.Connection) -> int:
     e = schema.email_events.c
     return conn.execute(sa.select(sa.func.coalesce(sa.func.max(e.id), 0))).scalar_one()
@@ -416,7 +389,7 @@ def _insert_events(conn: sa.Connection, new: pl.DataFrame) -> None:
         # UTC text as SQLAlchemy's DateTime stores it in SQLite ("YYYY-MM-DD HH:MM:SS.ffffff").
         rows = new.select(*EVENT_COLUMNS[:10], pl.col("occurred_at").dt.strftime(
             "%Y-%m-%d %H:%M:%S%.6f"), "bounce_category").rows()
-        _sqlite_insert(conn, "email_events", EVENT_COLUMNS, rows,
+        bulk.sqlite_insert(conn, "email_events", EVENT_COLUMNS, rows,
                        "(provider, provider_event_id) WHERE provider_event_id IS NOT NULL "
                        "DO NOTHING")
         return
@@ -425,45 +398,6 @@ def _insert_events(conn: sa.Connection, new: pl.DataFrame) -> None:
         index_elements=[table.c.provider, table.c.provider_event_id],
         index_where=table.c.provider_event_id.is_not(None))
     rows = new.select(*EVENT_COLUMNS).to_dicts()
-    for start in range(0, len(rows), CHUNK):
-        conn.execute(statement, rows[start:start + CHUNK])
-
-
-def _add_to_rollups(conn: sa.Connection, new: pl.DataFrame) -> None:
-    """Count the new events into the rollups (the same counts as rollups.add_events)."""
-    blank = {name: pl.col(name).fill_null("") for name in ("bounce_type", "reason")}
-    daily = (new.filter(pl.col("campaign_id").is_not_null())
-             .group_by(day=pl.col("occurred_at").dt.date(), campaign_id="campaign_id",
-                       event="event", **blank,
-                       category=pl.col("bounce_category").fill_null(""))
-             .agg(events=pl.len()))
-    bounced = pl.col("event") == vocab.BOUNCED
-    domains = (new.filter(pl.col("campaign_id").is_not_null(),
-                          pl.col("event").is_in([vocab.DELIVERED, vocab.BOUNCED]))
-               .group_by(month=pl.col("occurred_at").dt.truncate("1mo").dt.date(),
-                         origin="c_origin", domain="domain")
-               .agg(sends=pl.len(), bounced=bounced.sum(),
-                    hard_bounced=(bounced & (pl.col("bounce_type") == vocab.HARD)).sum()))
-    _upsert_counts(conn, schema.daily_rollup, daily, ("events",))
-    _upsert_counts(conn, schema.domain_monthly_rollup, domains,
-                   ("sends", "bounced", "hard_bounced"))
-
-
-def _upsert_counts(conn, table: sa.Table, counts: pl.DataFrame, added: tuple[str, ...]):
-    if not counts.height:
-        return
-    keys = [col.name for col in table.primary_key.columns]
-    if conn.dialect.name == "sqlite":
-        # SQLAlchemy's Date is ISO text in SQLite, as date() and strftime() write it.
-        text = counts.with_columns(pl.col(pl.Date).dt.to_string("%Y-%m-%d"))
-        _sqlite_insert(conn, table.name, tuple(counts.columns), text.rows(),
-                       f"({', '.join(keys)}) DO UPDATE SET "
-                       + ", ".join(f"{name} = {name} + excluded.{name}" for name in added))
-        return
-    insert = postgresql.insert(table)
-    statement = insert.on_conflict_do_update(
-        index_elements=keys, set_={name: table.c[name] + insert.excluded[name] for name in added})
-    rows = counts.to_dicts()
     for start in range(0, len(rows), CHUNK):
         conn.execute(statement, rows[start:start + CHUNK])
 
