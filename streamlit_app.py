@@ -26,14 +26,18 @@ PAGES = [
 
 user = auth.current_user()
 if user is not None and user.is_admin:
-    pages = [st.Page(script, title=ui.text(title), icon=icon, url_path=path, default=i == 0)
-             for i, (script, title, icon, path) in enumerate(PAGES)]
+    pages = [
+        st.Page(script, title=ui.text(title), icon=icon, url_path=path, default=i == 0)
+        for i, (script, title, icon, path) in enumerate(PAGES)
+    ]
 else:
     # The same URLs answer with the sign-in page (or the refusal), so a shared link such as
     # /informes?desde=... survives the sign-in instead of ending on "page not found".
     show = auth.render_sign_in if user is None else auth.render_refusal
     title = ui.text("auth.page" if user is None else "auth.refusal_page")
-    pages = [st.Page(show, title=title, url_path=path, default=i == 0)
-             for i, (_script, _title, _icon, path) in enumerate(PAGES)]
+    pages = [
+        st.Page(show, title=title, url_path=path, default=i == 0)
+        for i, (_script, _title, _icon, path) in enumerate(PAGES)
+    ]
 auth.render_session_box(st.sidebar, user)
 st.navigation(pages, position="sidebar" if user is not None and user.is_admin else "hidden").run()

@@ -22,26 +22,30 @@ def _bench_admin(engine: sa.Engine) -> str:
     password = secrets.token_urlsafe(16)
     with engine.begin() as conn:
         if users.get_user(conn, BENCH_USER) is None:
-            users.add_user(conn, BENCH_USER, display_name="Benchmark", role="admin",
-                           password=password)
+            users.add_user(
+                conn, BENCH_USER, display_name="Benchmark", role="admin", password=password
+            )
         else:
             users.set_password(conn, BENCH_USER, password)
             users.set_active(conn, BENCH_USER, True)
     return password
 
 
-def measure_card_page(engine: sa.Engine, contacts: int, samples: int, rng: random.Random,
-                      log_dir: Path) -> list[float]:
+def measure_card_page(
+    engine: sa.Engine, contacts: int, samples: int, rng: random.Random, log_dir: Path
+) -> list[float]:
     """Milliseconds from the pick to the card, for `samples` random contacts (and a warm-up)."""
     from playwright.sync_api import sync_playwright
 
     ids = [rng.randint(1, contacts) for _ in range(samples + 2)]
     with engine.connect() as conn:
-        emails = dict(conn.execute(
-            sa.select(sa.column("id"), sa.column("email"))
-            .select_from(sa.table("contacts"))
-            .where(sa.column("id").in_(ids))
-        ).all())
+        emails = dict(
+            conn.execute(
+                sa.select(sa.column("id"), sa.column("email"))
+                .select_from(sa.table("contacts"))
+                .where(sa.column("id").in_(ids))
+            ).all()
+        )
     password = _bench_admin(engine)
     url = engine.url.render_as_string(hide_password=False)
     process, base = start_streamlit(url, log_dir / f"streamlit-{engine.dialect.name}.log")

@@ -31,8 +31,14 @@ HERE = Path(__file__).resolve().parent
 DATA_DIR = HERE / "data"
 RESULTS_DIR = HERE / "results"
 UNTIL = date(2026, 11, 26)  # fixed, so that a built world can be reused across days
-BUDGETS_MS = {"card": 20.0, "search_prefix": 10.0, "search_substring": 10.0,
-              "card_page_browser": 1000.0, "report_90d": 150.0, "report_365d": 300.0}
+BUDGETS_MS = {
+    "card": 20.0,
+    "search_prefix": 10.0,
+    "search_substring": 10.0,
+    "card_page_browser": 1000.0,
+    "report_90d": 150.0,
+    "report_365d": 300.0,
+}
 POSTGRES_ADMIN_URL = os.environ.get(
     "RASTRO_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
@@ -67,8 +73,9 @@ def _build_info_path(kind: str, contacts: int, seed: int) -> Path:
     return DATA_DIR / f"build-{kind}-{contacts}-{seed}.json"
 
 
-def prepare_world(kind: str, contacts: int, seed: int, cache: dict,
-                  rebuild: bool = False) -> tuple[sa.Engine, dict]:
+def prepare_world(
+    kind: str, contacts: int, seed: int, cache: dict, rebuild: bool = False
+) -> tuple[sa.Engine, dict]:
     """An engine on the benchmark world for `kind`, building it when it is missing."""
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     engine = make_engine(_world_url(kind, contacts, seed, fresh=rebuild))
@@ -124,11 +131,15 @@ def summary(samples_ms: list[float]) -> dict:
 
 def pick_contacts(conn, contacts: int, samples: int, rng: random.Random) -> list[int]:
     ids = [rng.randint(1, contacts) for _ in range(samples)]
-    heaviest = conn.execute(
-        sa.text(
-            "SELECT contact_id FROM email_events GROUP BY contact_id ORDER BY COUNT(*) DESC LIMIT 3"
+    heaviest = (
+        conn.execute(
+            sa.text(
+                "SELECT contact_id FROM email_events GROUP BY contact_id ORDER BY COUNT(*) DESC LIMIT 3"
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     return ids + list(heaviest)
 
 
@@ -166,13 +177,13 @@ def measure_engine(kind: str, engine: sa.Engine, contacts: int, args, rng) -> di
             results[name] = summary([timed(da.search_contacts, conn, w) for w in words])
         for days in (90, 365):
             filters = [
-                reports.ReportFilter(UNTIL - timedelta(days=days - 1 + shift), UNTIL -
-                                     timedelta(days=shift))
+                reports.ReportFilter(
+                    UNTIL - timedelta(days=days - 1 + shift), UNTIL - timedelta(days=shift)
+                )
                 for shift in (rng.randint(0, 20) for _ in range(args.report_samples))
             ]
             reports.report(conn, filters[0])  # warm
-            results[f"report_{days}d"] = summary([timed(reports.report, conn, f)
-                                                  for f in filters])
+            results[f"report_{days}d"] = summary([timed(reports.report, conn, f) for f in filters])
         if args.naive:
             results["naive"] = measure_naive(conn, ids[0], terms)
     if args.browser_samples:
@@ -216,12 +227,18 @@ def measure_naive(conn, contact_id: int, terms: dict) -> dict:
         return people[hit].head(20)
 
     def report(days):
-        start = datetime.combine(UNTIL - timedelta(days=days - 1), datetime.min.time(),
-                                 tzinfo=timezone.utc)
+        start = datetime.combine(
+            UNTIL - timedelta(days=days - 1), datetime.min.time(), tzinfo=timezone.utc
+        )
         window = pd.read_sql(
-            sa.text("SELECT e.occurred_at, e.event, e.bounce_type, e.reason, e.campaign_id, "
-                    "c.origin FROM email_events e JOIN campaigns c ON c.id = e.campaign_id "
-                    "WHERE e.occurred_at >= :start"), conn, params={"start": start})
+            sa.text(
+                "SELECT e.occurred_at, e.event, e.bounce_type, e.reason, e.campaign_id, "
+                "c.origin FROM email_events e JOIN campaigns c ON c.id = e.campaign_id "
+                "WHERE e.occurred_at >= :start"
+            ),
+            conn,
+            params={"start": start},
+        )
         window["day"] = pd.to_datetime(window["occurred_at"], utc=True).dt.date
         window.groupby(["day", "origin", "event"]).size()
         window[window["event"] == "not_sent"].groupby(["reason", "origin"]).size()
@@ -230,8 +247,12 @@ def measure_naive(conn, contact_id: int, terms: dict) -> dict:
     print("  forma ingenua: leyendo email_events completa…", flush=True)
     card_ms = timed(card)
     search_ms = statistics.median(timed(search, t) for t in terms["search_substring"][:3])
-    return {"card_ms": round(card_ms, 1), "search_ms": round(search_ms, 1),
-            "report_90d": round(timed(report, 90), 1), "report_365d": round(timed(report, 365), 1)}
+    return {
+        "card_ms": round(card_ms, 1),
+        "search_ms": round(search_ms, 1),
+        "report_90d": round(timed(report, 90), 1),
+        "report_365d": round(timed(report, 365), 1),
+    }
 
 
 # --- report ---------------------------------------------------------------------------------
@@ -239,8 +260,10 @@ def measure_naive(conn, contact_id: int, terms: dict) -> dict:
 
 def print_table(report: dict) -> None:
     print()
-    print(f"{'engine':<11}{'measure':<18}{'median ms':>10}{'p95 ms':>9}{'budget':>8}"
-          f"{'naive ms':>11}{'ratio':>8}")
+    print(
+        f"{'engine':<11}{'measure':<18}{'median ms':>10}{'p95 ms':>9}{'budget':>8}"
+        f"{'naive ms':>11}{'ratio':>8}"
+    )
     for kind, data in report["engines"].items():
         for name in BUDGETS_MS:
             if name not in data["results"]:
@@ -249,12 +272,16 @@ def print_table(report: dict) -> None:
             naive = f"{m['naive_ms']:,.0f}" if "naive_ms" in m else "-"
             ratio = f"{m['naive_ratio']:,}x" if "naive_ratio" in m else "-"
             flag = "" if m["within_budget"] else "  FUERA"
-            print(f"{kind:<11}{name:<18}{m['median_ms']:>10.2f}{m['p95_ms']:>9.2f}"
-                  f"{m['budget_ms']:>8.0f}{naive:>11}{ratio:>8}{flag}")
+            print(
+                f"{kind:<11}{name:<18}{m['median_ms']:>10.2f}{m['p95_ms']:>9.2f}"
+                f"{m['budget_ms']:>8.0f}{naive:>11}{ratio:>8}{flag}"
+            )
         build = data["build"]
-        print(f"{kind:<11}world: {build['contacts']:,} contacts, {build['events']:,} events, "
-              f"generate {build['generate_s']} s, load {build['load_s']} s, "
-              f"{build['size_mib']:,} MiB{' (reused)' if build.get('reused') else ''}")
+        print(
+            f"{kind:<11}world: {build['contacts']:,} contacts, {build['events']:,} events, "
+            f"generate {build['generate_s']} s, load {build['load_s']} s, "
+            f"{build['size_mib']:,} MiB{' (reused)' if build.get('reused') else ''}"
+        )
 
 
 def main(argv=None) -> int:
@@ -265,12 +292,21 @@ def main(argv=None) -> int:
     parser.add_argument("--samples", type=int, default=500, help="random contacts for the card")
     parser.add_argument("--terms", type=int, default=300, help="search terms of each kind")
     parser.add_argument("--rebuild", default="", help="engines whose world is built again")
-    parser.add_argument("--report-samples", type=int, default=30,
-                        help="report timings per range (90 and 365 days)")
-    parser.add_argument("--browser-samples", type=int, default=40,
-                        help="card page timings in Chromium (0 skips them)")
-    parser.add_argument("--no-naive", dest="naive", action="store_false",
-                        help="skip the naive pandas way (it reads whole tables)")
+    parser.add_argument(
+        "--report-samples", type=int, default=30, help="report timings per range (90 and 365 days)"
+    )
+    parser.add_argument(
+        "--browser-samples",
+        type=int,
+        default=40,
+        help="card page timings in Chromium (0 skips them)",
+    )
+    parser.add_argument(
+        "--no-naive",
+        dest="naive",
+        action="store_false",
+        help="skip the naive pandas way (it reads whole tables)",
+    )
     args = parser.parse_args(argv)
     rng = random.Random(args.seed)
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
@@ -281,8 +317,9 @@ def main(argv=None) -> int:
         "engines": {},
     }
     for kind in args.engines.split(","):
-        engine, build = prepare_world(kind, args.contacts, args.seed, cache,
-                                      rebuild=kind in args.rebuild.split(","))
+        engine, build = prepare_world(
+            kind, args.contacts, args.seed, cache, rebuild=kind in args.rebuild.split(",")
+        )
         print(f"[{kind}] midiendo…", flush=True)
         results = measure_engine(kind, engine, args.contacts, args, rng)
         report["engines"][kind] = {"build": build, "results": results}

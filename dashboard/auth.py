@@ -120,10 +120,16 @@ def render_sign_in() -> None:
     if nobody:
         st.info(text("auth.no_users"))
     with st.form("sign_in", enter_to_submit=True):
-        username = st.text_input(text("auth.username"), key="sign_in_user", max_chars=150,
-                                 autocomplete="username")
-        password = st.text_input(text("auth.password"), key="sign_in_password",
-                                 type="password", max_chars=1024, autocomplete="current-password")
+        username = st.text_input(
+            text("auth.username"), key="sign_in_user", max_chars=150, autocomplete="username"
+        )
+        password = st.text_input(
+            text("auth.password"),
+            key="sign_in_password",
+            type="password",
+            max_chars=1024,
+            autocomplete="current-password",
+        )
         submitted = st.form_submit_button(text("auth.submit"), type="primary")
     if submitted:
         _sign_in(username, password)
@@ -133,13 +139,17 @@ def render_sign_in() -> None:
 
 def _sign_in(username: str, password: str) -> None:
     settings = data.settings()
-    policy = users.LoginPolicy(max_failures=settings.login_max_failures,
-                               lockout=settings.login_lockout, window=settings.login_lockout)
+    policy = users.LoginPolicy(
+        max_failures=settings.login_max_failures,
+        lockout=settings.login_lockout,
+        window=settings.login_lockout,
+    )
     with database_errors_shown(), data.engine().begin() as conn:
         result = users.authenticate(conn, username, password, policy=policy)
         if result.outcome == users.OK and not result.user.is_admin:
-            users.record(conn, "access_denied", result.user.username, detail="rol " +
-                         result.user.role)
+            users.record(
+                conn, "access_denied", result.user.username, detail="rol " + result.user.role
+            )
     if result.outcome == users.OK:
         _start_session(result.user)
         st.rerun()

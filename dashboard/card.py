@@ -51,7 +51,7 @@ def origin_counts(events: pl.DataFrame) -> dict[str, int]:
 
 
 def event_label(row: dict, lang: str, *, with_reason: bool = True) -> str:
-    """"Rebotó (rebote suave)", "No enviado: <reason in words>", "Marcado como spam"…"""
+    """ "Rebotó (rebote suave)", "No enviado: <reason in words>", "Marcado como spam"…"""
     label = t(f"event.{row['event']}", lang)
     if row["event"] == vocab.BOUNCED and row.get("bounce_type"):
         label = f"{label} ({t('bounce.' + row['bounce_type'], lang)})"
@@ -94,8 +94,12 @@ def card_status(status: pl.DataFrame, settings: Settings, lang: str) -> StatusSu
     if first["campaign_name"]:
         url = settings.editor_url(first["origin"], _external_id(first))
         parts.append(
-            t("status.cause", lang, origin=origin_label(first["origin"], lang),
-              campaign=md_link(first["campaign_name"], url))
+            t(
+                "status.cause",
+                lang,
+                origin=origin_label(first["origin"], lang),
+                campaign=md_link(first["campaign_name"], url),
+            )
         )
     detail = " — ".join([md_escape(parts[0])] + parts[1:])
     others = [t(f"reason.{r}", lang).lower() for r in status["reason"][1:].to_list()]
@@ -164,18 +168,28 @@ def render_notices(container, events: pl.DataFrame, settings: Settings) -> None:
         if events.height == 1:
             container.success(text("notices.only_delivery"))
         else:
-            container.success(text("notices.only_deliveries",
-                                   count=format_count(events.height, lang)))
+            container.success(
+                text("notices.only_deliveries", count=format_count(events.height, lang))
+            )
         return
     labels = {
         ALL: text("notices.all", count=counts[ALL]),
-        **{o: text("notices.origin_count", origin=origin_label(o, lang), count=counts[o])
-           for o in vocab.ORIGINS},
+        **{
+            o: text("notices.origin_count", origin=origin_label(o, lang), count=counts[o])
+            for o in vocab.ORIGINS
+        },
     }
-    choice = container.segmented_control(
-        text("notices.filter"), list(labels), format_func=labels.get, default=ALL,
-        key="notice_origin", required=True,
-    ) or ALL
+    choice = (
+        container.segmented_control(
+            text("notices.filter"),
+            list(labels),
+            format_func=labels.get,
+            default=ALL,
+            key="notice_origin",
+            required=True,
+        )
+        or ALL
+    )
     shown = notices(events, choice)
     if shown.is_empty():
         container.info(text("notices.none_for_origin", origin=origin_label(choice, lang).lower()))
@@ -187,8 +201,9 @@ def render_notices(container, events: pl.DataFrame, settings: Settings) -> None:
     first = (page - 1) * PAGE_SIZE
     part = shown.slice(first, PAGE_SIZE)
     if pages > 1:
-        container.caption(text("notices.page", first=first + 1, last=first + part.height,
-                               total=shown.height))
+        container.caption(
+            text("notices.page", first=first + 1, last=first + part.height, total=shown.height)
+        )
     for row in part.iter_rows(named=True):
         render_notice(container, row, settings, lang)
 
@@ -197,8 +212,9 @@ def render_notice(container, row: dict, settings: Settings, lang: str) -> None:
     box = container.container(border=True)
     top = box.columns([3, 1])
     # Badge labels come from the catalogue only, never from the data.
-    top[0].markdown(" ".join(f":{color}-badge[{label}]" for label, color in
-                             notice_badges(row, lang)))
+    top[0].markdown(
+        " ".join(f":{color}-badge[{label}]" for label, color in notice_badges(row, lang))
+    )
     top[1].caption(format_datetime(row["occurred_at"], settings.timezone, lang))
     url = settings.editor_url(row["origin"], row["campaign_external_id"])
     name = row["campaign_name"] or t("notice.no_campaign", lang)
@@ -219,8 +235,16 @@ def history_frame(events: pl.DataFrame, settings: Settings, lang: str) -> pl.Dat
         }
         for r in events.filter(pl.col("event").is_in(HISTORY_EVENTS)).iter_rows(named=True)
     ]
-    columns = [t(k, lang) for k in ("history.when", "history.what", "history.origin",
-                                    "history.campaign", "history.detail")]
+    columns = [
+        t(k, lang)
+        for k in (
+            "history.when",
+            "history.what",
+            "history.origin",
+            "history.campaign",
+            "history.detail",
+        )
+    ]
     return pl.DataFrame(rows, schema={c: pl.Utf8 for c in columns})
 
 
@@ -228,6 +252,7 @@ def render_history(container, events: pl.DataFrame, settings: Settings) -> None:
     if events.is_empty():
         return
     lang = language()
-    with container.expander(text("history.title", count=format_count(events.height, lang)),
-                            expanded=False):
+    with container.expander(
+        text("history.title", count=format_count(events.height, lang)), expanded=False
+    ):
         st.dataframe(history_frame(events, settings, lang), hide_index=True, width="stretch")

@@ -15,26 +15,36 @@ from .colors import HEX_COLOR, ORIGIN_HEX
 from .i18n import t
 
 CATEGORY_HEX = {
-    "mailbox_unknown": "#c92a2a", "domain_unknown": "#e8590c", "mailbox_full": "#f08c00",
-    "mailbox_disabled": "#a61e4d", "blocked": "#5f3dc4", "temporary": "#1c7ed6",
+    "mailbox_unknown": "#c92a2a",
+    "domain_unknown": "#e8590c",
+    "mailbox_full": "#f08c00",
+    "mailbox_disabled": "#a61e4d",
+    "blocked": "#5f3dc4",
+    "temporary": "#1c7ed6",
     "other": "#868e96",
 }
-REASON_HEX = {"invalid_address": "#495057", "previous_spam": "#c92a2a",
-              "unsubscribed": "#f08c00", "previous_bounce": "#e8590c"}
+REASON_HEX = {
+    "invalid_address": "#495057",
+    "previous_spam": "#c92a2a",
+    "unsubscribed": "#f08c00",
+    "previous_bounce": "#e8590c",
+}
 
 
 def _labels(frame: pl.DataFrame, lang: str, **columns: str) -> pl.DataFrame:
     """Add `<column>_label` columns with catalogue texts (prefix + value)."""
     return frame.with_columns(
-        pl.col(column).map_elements(lambda v, p=prefix: t(f"{p}.{v}", lang) if v else "",
-                                    return_dtype=pl.Utf8).alias(f"{column}_label")
+        pl.col(column)
+        .map_elements(lambda v, p=prefix: t(f"{p}.{v}", lang) if v else "", return_dtype=pl.Utf8)
+        .alias(f"{column}_label")
         for column, prefix in columns.items()
     )
 
 
 def _scale(keys, palette: dict, lang: str, prefix: str) -> alt.Scale:
-    return alt.Scale(domain=[t(f"{prefix}.{k}", lang) for k in keys],
-                     range=[palette[k] for k in keys])
+    return alt.Scale(
+        domain=[t(f"{prefix}.{k}", lang) for k in keys], range=[palette[k] for k in keys]
+    )
 
 
 def _origin_scale(lang: str) -> alt.Scale:
@@ -50,11 +60,18 @@ def timeline_chart(df: pl.DataFrame, lang: str = "es", grain: str = "day") -> al
         .mark_bar()
         .encode(
             # numeric dates: Vega-Lite would name the months in English
-            x=alt.X("period:T", title=t("chart.week" if grain == "week" else "chart.day", lang),
-                    timeUnit="yearmonthdate", axis=alt.Axis(format="%d/%m/%y")),
+            x=alt.X(
+                "period:T",
+                title=t("chart.week" if grain == "week" else "chart.day", lang),
+                timeUnit="yearmonthdate",
+                axis=alt.Axis(format="%d/%m/%y"),
+            ),
             y=alt.Y("sum(events):Q", title=t("chart.emails", lang)),
-            color=alt.Color("kind_label:N", title=t("chart.notice", lang),
-                            scale=_scale(kinds, HEX_COLOR, lang, "event")),
+            color=alt.Color(
+                "kind_label:N",
+                title=t("chart.notice", lang),
+                scale=_scale(kinds, HEX_COLOR, lang, "event"),
+            ),
             column=alt.Column("origin_label:N", title=None),
             tooltip=[
                 alt.Tooltip("period:T", title=t("chart.period", lang), format="%d/%m/%Y"),
@@ -77,8 +94,9 @@ def reasons_chart(df: pl.DataFrame, lang: str = "es") -> alt.Chart:
         .encode(
             y=alt.Y("reason_label:N", title=None, sort="-x"),
             x=alt.X("events:Q", title=t("chart.not_sent", lang)),
-            color=alt.Color("origin_label:N", title=t("chart.origin", lang),
-                            scale=_origin_scale(lang)),
+            color=alt.Color(
+                "origin_label:N", title=t("chart.origin", lang), scale=_origin_scale(lang)
+            ),
             yOffset="origin_label:N",
             opacity=alt.condition(pick, alt.value(1.0), alt.value(0.45)),
             tooltip=[
@@ -103,8 +121,11 @@ def categories_chart(df: pl.DataFrame, lang: str = "es") -> alt.Chart:
         .encode(
             y=alt.Y("bounce_type_label:N", title=None),
             x=alt.X("sum(events):Q", title=t("chart.bounces", lang)),
-            color=alt.Color("category_label:N", title=t("chart.category", lang),
-                            scale=_scale(present, CATEGORY_HEX, lang, "category")),
+            color=alt.Color(
+                "category_label:N",
+                title=t("chart.category", lang),
+                scale=_scale(present, CATEGORY_HEX, lang, "category"),
+            ),
             row=alt.Row("origin_label:N", title=None),
             opacity=alt.condition(pick, alt.value(1.0), alt.value(0.45)),
             tooltip=[
@@ -119,22 +140,24 @@ def categories_chart(df: pl.DataFrame, lang: str = "es") -> alt.Chart:
     )
 
 
-def campaigns_chart(df: pl.DataFrame, lang: str = "es", metric: str = "bounce_rate",
-                    top: int = 15) -> alt.Chart:
+def campaigns_chart(
+    df: pl.DataFrame, lang: str = "es", metric: str = "bounce_rate", top: int = 15
+) -> alt.Chart:
     """Campaigns and flows ranked by bounce rate or complaint rate, with their volumes."""
-    data = _labels(df.sort(metric, descending=True, nulls_last=True).head(top), lang,
-                   origin="origin")
+    data = _labels(
+        df.sort(metric, descending=True, nulls_last=True).head(top), lang, origin="origin"
+    )
     pick = alt.selection_point(name="pick", fields=["campaign_id"])
     title = t("chart." + metric, lang)
     return (
         alt.Chart(data)
         .mark_bar()
         .encode(
-            y=alt.Y("campaign_name:N", title=None, sort="-x",
-                    axis=alt.Axis(labelLimit=320)),
+            y=alt.Y("campaign_name:N", title=None, sort="-x", axis=alt.Axis(labelLimit=320)),
             x=alt.X(f"{metric}:Q", title=title, axis=alt.Axis(format="%")),
-            color=alt.Color("origin_label:N", title=t("chart.origin", lang),
-                            scale=_origin_scale(lang)),
+            color=alt.Color(
+                "origin_label:N", title=t("chart.origin", lang), scale=_origin_scale(lang)
+            ),
             opacity=alt.condition(pick, alt.value(1.0), alt.value(0.45)),
             tooltip=[
                 alt.Tooltip("campaign_name:N", title=t("chart.campaign", lang)),
@@ -158,8 +181,7 @@ def domains_chart(df: pl.DataFrame, lang: str = "es") -> alt.Chart:
         .mark_bar(color=HEX_COLOR["bounced"])
         .encode(
             y=alt.Y("domain:N", title=t("chart.domain", lang), sort="-x"),
-            x=alt.X("bounce_rate:Q", title=t("chart.bounce_rate", lang),
-                    axis=alt.Axis(format="%")),
+            x=alt.X("bounce_rate:Q", title=t("chart.bounce_rate", lang), axis=alt.Axis(format="%")),
             opacity=alt.condition(pick, alt.value(1.0), alt.value(0.45)),
             tooltip=[
                 alt.Tooltip("domain:N", title=t("chart.domain", lang)),

@@ -20,8 +20,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "error.query": {
         "es": "La base de datos no respondió a la consulta. Inténtalo de nuevo en unos "
         "segundos. Detalle: {detail}",
-        "en": "The database did not answer the query. Try again in a few seconds. "
-        "Detail: {detail}",
+        "en": "The database did not answer the query. Try again in a few seconds. Detail: {detail}",
     },
     "settings.bad_timezone": {
         "es": "La zona horaria de RASTRO_TIMEZONE no existe; se usa America/Mexico_City.",
@@ -62,14 +61,18 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "category.domain_unknown": {"es": "El dominio no existe", "en": "Domain does not exist"},
     "category.mailbox_full": {"es": "Buzón lleno", "en": "Mailbox full"},
     "category.mailbox_disabled": {"es": "Buzón desactivado", "en": "Mailbox disabled"},
-    "category.blocked": {"es": "Bloqueado por política o filtro de spam",
-                         "en": "Blocked by policy or spam filter"},
+    "category.blocked": {
+        "es": "Bloqueado por política o filtro de spam",
+        "en": "Blocked by policy or spam filter",
+    },
     "category.temporary": {"es": "Fallo temporal (reintentar)", "en": "Temporary failure"},
     "category.other": {"es": "Otra causa", "en": "Other cause"},
     # --- reports page ---
     "reports.page": {"es": "Informes", "en": "Reports"},
-    "reports.title": {"es": "Informes de rebotes, spam y envíos no realizados",
-                      "en": "Bounce, spam and unsent reports"},
+    "reports.title": {
+        "es": "Informes de rebotes, spam y envíos no realizados",
+        "en": "Bounce, spam and unsent reports",
+    },
     "reports.from": {"es": "Desde", "en": "From"},
     "reports.to": {"es": "Hasta", "en": "To"},
     "reports.origin": {"es": "Origen", "en": "Origin"},
@@ -93,8 +96,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "metric.sends": {"es": "Envíos", "en": "Sends"},
     "metric.delivered": {"es": "Entregados", "en": "Delivered"},
     "metric.bounced": {"es": "Rebotados", "en": "Bounced"},
-    "metric.bounced_detail": {"es": "{hard} duros · {soft} suaves",
-                              "en": "{hard} hard · {soft} soft"},
+    "metric.bounced_detail": {
+        "es": "{hard} duros · {soft} suaves",
+        "en": "{hard} hard · {soft} soft",
+    },
     "metric.spam": {"es": "Quejas por spam", "en": "Spam complaints"},
     "metric.not_sent": {"es": "No enviados", "en": "Not sent"},
     "metric.bounce_rate": {"es": "Tasa de rebote", "en": "Bounce rate"},
@@ -112,22 +117,30 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "reports.timeline": {"es": "Avisos a lo largo del tiempo", "en": "Notices over time"},
     "reports.reasons": {"es": "Motivos de no envío", "en": "Reasons for not sending"},
     "reports.categories": {"es": "Rebotes por tipo y causa", "en": "Bounces by type and cause"},
-    "reports.campaigns_rank": {"es": "Campañas y flujos con más problemas",
-                               "en": "Campaigns and flows with most problems"},
+    "reports.campaigns_rank": {
+        "es": "Campañas y flujos con más problemas",
+        "en": "Campaigns and flows with most problems",
+    },
     "reports.rank_by": {"es": "Ordenar por", "en": "Rank by"},
-    "reports.domains": {"es": "Dominios de destinatarios con más rebotes",
-                        "en": "Recipient domains with most bounces"},
+    "reports.domains": {
+        "es": "Dominios de destinatarios con más rebotes",
+        "en": "Recipient domains with most bounces",
+    },
     "reports.domains_note": {
         "es": "Por meses completos y origen (no por campaña); solo dominios con al menos "
         "{min} envíos, para que uno pequeño no encabece la lista por casualidad.",
         "en": "By whole months and origin (not by campaign); only domains with at least {min} "
         "sends, so that a tiny domain does not top the list by chance.",
     },
-    "reports.none": {"es": "Nada que mostrar con estos filtros.",
-                     "en": "Nothing to show with these filters."},
+    "reports.none": {
+        "es": "Nada que mostrar con estos filtros.",
+        "en": "Nothing to show with these filters.",
+    },
     "drill.title": {"es": "Contactos afectados", "en": "Affected contacts"},
-    "drill.pick": {"es": "Elige una barra de un gráfico o un tipo de aviso",
-                   "en": "Pick a bar in a chart or a kind of notice"},
+    "drill.pick": {
+        "es": "Elige una barra de un gráfico o un tipo de aviso",
+        "en": "Pick a bar in a chart or a kind of notice",
+    },
     "drill.none": {"es": "—", "en": "—"},
     "drill.count": {"es": "{total} contactos", "en": "{total} contacts"},
     "drill.download": {"es": "Descargar CSV", "en": "Download CSV"},
@@ -153,25 +166,33 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "es": "Los eventos sin la clave origin van a cuarentena, salvo que elijas aquí un origen.",
         "en": "Events without the origin key go to the quarantine unless you choose one here.",
     },
-    "import.campaign": {"es": "Campaña o flujo si el archivo no lo indica (id del CRM)",
-                        "en": "Campaign or flow when missing (CRM id)"},
+    "import.campaign": {
+        "es": "Campaña o flujo si el archivo no lo indica (id del CRM)",
+        "en": "Campaign or flow when missing (CRM id)",
+    },
     "import.campaign_help": {
         "es": "Si no se indica, esos eventos van a «Campaña sin identificar» o «Flujo sin "
         "identificar».",
         "en": "When empty, those events go to the unidentified campaign or flow.",
     },
-    "import.unknown": {"es": "Destinatarios que aún no son contactos",
-                       "en": "Recipients who are not contacts yet"},
+    "import.unknown": {
+        "es": "Destinatarios que aún no son contactos",
+        "en": "Recipients who are not contacts yet",
+    },
     "import.unknown_create": {"es": "Crear el contacto", "en": "Create the contact"},
     "import.unknown_quarantine": {"es": "Enviar a cuarentena", "en": "Send to quarantine"},
     "import.files": {"es": "Archivos", "en": "Files"},
     "import.submit": {"es": "Importar", "en": "Import"},
     "import.no_files": {"es": "Elige al menos un archivo.", "en": "Choose at least one file."},
     "import.running": {"es": "Importando {name}…", "en": "Importing {name}…"},
-    "import.format_error": {"es": "{name}: no se importó nada. {detail}",
-                            "en": "{name}: nothing was imported. {detail}"},
-    "import.done": {"es": "Importación terminada: {files} archivo(s), {stored} eventos nuevos.",
-                    "en": "Import finished: {files} file(s), {stored} new events."},
+    "import.format_error": {
+        "es": "{name}: no se importó nada. {detail}",
+        "en": "{name}: nothing was imported. {detail}",
+    },
+    "import.done": {
+        "es": "Importación terminada: {files} archivo(s), {stored} eventos nuevos.",
+        "en": "Import finished: {files} file(s), {stored} new events.",
+    },
     "import.balance": {
         "es": "En cada archivo: recibidos = guardados + duplicados + ignorados + en cuarentena. "
         "Ignorados: aperturas, clics, correo entrante y reintentos, que no son eventos de "
@@ -189,30 +210,40 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "import.col_reason": {"es": "Motivo", "en": "Reason"},
     "import.col_raw": {"es": "Contenido recibido", "en": "Content received"},
     "import.quarantine": {"es": "Cuarentena (últimos {count})", "en": "Quarantine (last {count})"},
-    "import.quarantine_empty": {"es": "La cuarentena está vacía.", "en": "The quarantine is empty."},
+    "import.quarantine_empty": {
+        "es": "La cuarentena está vacía.",
+        "en": "The quarantine is empty.",
+    },
     "provider.sendgrid": {"es": "SendGrid (Event Webhook)", "en": "SendGrid (Event Webhook)"},
-    "provider.ses": {"es": "Amazon SES (también dentro de SNS)",
-                     "en": "Amazon SES (also inside SNS)"},
+    "provider.ses": {
+        "es": "Amazon SES (también dentro de SNS)",
+        "en": "Amazon SES (also inside SNS)",
+    },
     "provider.mailgun": {"es": "Mailgun (webhooks)", "en": "Mailgun (webhooks)"},
     "provider.postmark": {"es": "Postmark (webhooks)", "en": "Postmark (webhooks)"},
     "provider.csv": {"es": "CSV genérico", "en": "Generic CSV"},
     # --- access ---
     "auth.page": {"es": "Entrar", "en": "Sign in"},
     "auth.refusal_page": {"es": "No autorizado", "en": "Not authorised"},
-    "auth.who": {"es": "Usuarios autorizados: Administradores.",
-                 "en": "Authorised users: Administrators."},
+    "auth.who": {
+        "es": "Usuarios autorizados: Administradores.",
+        "en": "Authorised users: Administrators.",
+    },
     "auth.username": {"es": "Usuario", "en": "Username"},
     "auth.password": {"es": "Contraseña", "en": "Password"},
     "auth.submit": {"es": "Entrar", "en": "Sign in"},
-    "auth.sso": {"es": "Entrar con el proveedor de identidad de la empresa",
-                 "en": "Sign in with the company's identity provider"},
-    "auth.bad_credentials": {"es": "Usuario o contraseña incorrectos.",
-                             "en": "Wrong username or password."},
+    "auth.sso": {
+        "es": "Entrar con el proveedor de identidad de la empresa",
+        "en": "Sign in with the company's identity provider",
+    },
+    "auth.bad_credentials": {
+        "es": "Usuario o contraseña incorrectos.",
+        "en": "Wrong username or password.",
+    },
     "auth.throttled": {
         "es": "Demasiados intentos fallidos con este usuario. Espera {minutes} minutos y "
         "vuelve a intentarlo.",
-        "en": "Too many failed attempts for this username. Wait {minutes} minutes and try "
-        "again.",
+        "en": "Too many failed attempts for this username. Wait {minutes} minutes and try again.",
     },
     "auth.disabled": {
         "es": "Tu cuenta está desactivada. Pide a un administrador que la vuelva a activar.",
@@ -235,9 +266,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "auth.no_users": {
         "es": "Todavía no hay usuarios. Crea un administrador desde la terminal: "
-        "python -m data_access users add NOMBRE --name \"Nombre\" --role admin",
+        'python -m data_access users add NOMBRE --name "Nombre" --role admin',
         "en": "There are no users yet. Create an administrator from the terminal: "
-        "python -m data_access users add NAME --name \"Name\" --role admin",
+        'python -m data_access users add NAME --name "Name" --role admin',
     },
     "auth.sign_in_first": {
         "es": "Inicia sesión para ver esta página.",
@@ -286,17 +317,23 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     # --- contact page ---
     "contacts.page": {"es": "Contactos", "en": "Contacts"},
-    "contacts.title": {"es": "Qué pasó con los correos de un contacto",
-                       "en": "What happened with a contact's emails"},
-    "search.label": {"es": "Buscar contacto por nombre o correo",
-                     "en": "Search a contact by name or email"},
+    "contacts.title": {
+        "es": "Qué pasó con los correos de un contacto",
+        "en": "What happened with a contact's emails",
+    },
+    "search.label": {
+        "es": "Buscar contacto por nombre o correo",
+        "en": "Search a contact by name or email",
+    },
     "search.placeholder": {"es": "p. ej. José Núñez o jose@…", "en": "e.g. José Núñez or jose@…"},
     "search.hint": {
         "es": "Escribe parte del nombre o del correo: verás sugerencias mientras escribes.",
         "en": "Type part of the name or the email: suggestions appear as you type.",
     },
-    "search.none": {"es": "Ningún contacto coincide con «{text}».",
-                    "en": "No contact matches “{text}”."},
+    "search.none": {
+        "es": "Ningún contacto coincide con «{text}».",
+        "en": "No contact matches “{text}”.",
+    },
     "search.short": {
         "es": "Con una o dos letras solo se buscan nombres y correos que empiecen así; "
         "escribe tres o más para buscar dentro de ellos.",
@@ -304,8 +341,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "searched; type three or more to search inside them.",
     },
     "search.count_one": {"es": "1 coincidencia", "en": "1 match"},
-    "search.count": {"es": "{count} coincidencias (las mejores primero)",
-                     "en": "{count} matches (best first)"},
+    "search.count": {
+        "es": "{count} coincidencias (las mejores primero)",
+        "en": "{count} matches (best first)",
+    },
     "badge.ok": {"es": "Se puede enviar", "en": "Can be sent to"},
     "badge.blocked": {"es": "Bloqueado", "en": "Blocked"},
     "link.bad": {
@@ -358,18 +397,25 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "es": "No hay avisos de {origin} para este contacto.",
         "en": "There are no {origin} notices for this contact.",
     },
-    "notices.page": {"es": "Avisos {first}–{last} de {total}",
-                     "en": "Notices {first}–{last} of {total}"},
+    "notices.page": {
+        "es": "Avisos {first}–{last} de {total}",
+        "en": "Notices {first}–{last} of {total}",
+    },
     "notice.provider": {"es": "Respuesta del servidor: {text}", "en": "Server response: {text}"},
-    "notice.provider_reason": {"es": "Motivo indicado por el proveedor: {text}",
-                               "en": "Reason given by the provider: {text}"},
-    "notice.sent_ok": {"es": "El correo se envió correctamente.",
-                       "en": "The email was delivered."},
-    "notice.spam": {"es": "Después, el contacto lo marcó como spam.",
-                    "en": "Then the contact marked it as spam."},
+    "notice.provider_reason": {
+        "es": "Motivo indicado por el proveedor: {text}",
+        "en": "Reason given by the provider: {text}",
+    },
+    "notice.sent_ok": {"es": "El correo se envió correctamente.", "en": "The email was delivered."},
+    "notice.spam": {
+        "es": "Después, el contacto lo marcó como spam.",
+        "en": "Then the contact marked it as spam.",
+    },
     "notice.no_campaign": {"es": "(campaña desconocida)", "en": "(unknown campaign)"},
-    "history.title": {"es": "Historial completo de envíos ({count})",
-                      "en": "Complete sending history ({count})"},
+    "history.title": {
+        "es": "Historial completo de envíos ({count})",
+        "en": "Complete sending history ({count})",
+    },
     "history.when": {"es": "Fecha", "en": "Date"},
     "history.what": {"es": "Qué pasó", "en": "What happened"},
     "history.origin": {"es": "Origen", "en": "Origin"},

@@ -18,27 +18,50 @@ def render_form(container):
     lang = language()
     with container.form("import", clear_on_submit=False):
         cols = st.columns(3)
-        provider = cols[0].selectbox(text("import.provider"), list(ingest.PROVIDERS),
-                                     format_func=lambda p: t(f"provider.{p}", lang),
-                                     key="import_provider")
-        origins = {FROM_FILE: text("import.origin_file"),
-                   **{o: t(f"origin.{o}", lang) for o in vocab.ORIGINS}}
-        origin = cols[1].selectbox(text("import.origin"), list(origins),
-                                   format_func=origins.get, key="import_origin",
-                                   help=text("import.origin_help"))
-        unknown = cols[2].radio(text("import.unknown"), ["create", "quarantine"],
-                                format_func=lambda v: text(f"import.unknown_{v}"),
-                                key="import_unknown")
-        campaign = st.text_input(text("import.campaign"), key="import_campaign",
-                                 max_chars=100, help=text("import.campaign_help"))
-        files = st.file_uploader(text("import.files"), accept_multiple_files=True,
-                                 key="import_files")
-        pressed = st.form_submit_button(text("import.submit"), type="primary",
-                                        icon=":material/upload:")
+        provider = cols[0].selectbox(
+            text("import.provider"),
+            list(ingest.PROVIDERS),
+            format_func=lambda p: t(f"provider.{p}", lang),
+            key="import_provider",
+        )
+        origins = {
+            FROM_FILE: text("import.origin_file"),
+            **{o: t(f"origin.{o}", lang) for o in vocab.ORIGINS},
+        }
+        origin = cols[1].selectbox(
+            text("import.origin"),
+            list(origins),
+            format_func=origins.get,
+            key="import_origin",
+            help=text("import.origin_help"),
+        )
+        unknown = cols[2].radio(
+            text("import.unknown"),
+            ["create", "quarantine"],
+            format_func=lambda v: text(f"import.unknown_{v}"),
+            key="import_unknown",
+        )
+        campaign = st.text_input(
+            text("import.campaign"),
+            key="import_campaign",
+            max_chars=100,
+            help=text("import.campaign_help"),
+        )
+        files = st.file_uploader(
+            text("import.files"), accept_multiple_files=True, key="import_files"
+        )
+        pressed = st.form_submit_button(
+            text("import.submit"), type="primary", icon=":material/upload:"
+        )
     if not pressed:
         return None
-    return provider, None if origin == FROM_FILE else origin, campaign.strip() or None, \
-        unknown, files or []
+    return (
+        provider,
+        None if origin == FROM_FILE else origin,
+        campaign.strip() or None,
+        unknown,
+        files or [],
+    )
 
 
 def run_imports(container, provider, origin, campaign, unknown, files) -> list:
@@ -49,12 +72,19 @@ def run_imports(container, provider, origin, campaign, unknown, files) -> list:
     reports = []
     for upload in files:
         try:
-            with database_errors_shown(), container.spinner(text("import.running",
-                                                                 name=upload.name)):
+            with (
+                database_errors_shown(),
+                container.spinner(text("import.running", name=upload.name)),
+            ):
                 report = ingest.import_bytes(
-                    data.engine(), provider, upload.getvalue(), source=upload.name,
-                    default_origin=origin, default_campaign=campaign,
-                    unknown_recipients=unknown)
+                    data.engine(),
+                    provider,
+                    upload.getvalue(),
+                    source=upload.name,
+                    default_origin=origin,
+                    default_campaign=campaign,
+                    unknown_recipients=unknown,
+                )
         except ingest.FormatError as error:
             container.error(text("import.format_error", name=upload.name, detail=str(error)))
             continue
@@ -66,18 +96,27 @@ def run_imports(container, provider, origin, campaign, unknown, files) -> list:
 
 def reconciliation(reports, lang: str) -> pl.DataFrame:
     return pl.DataFrame(
-        [{t("import.col_file", lang): r.source, t("import.col_received", lang): r.received,
-          t("import.col_stored", lang): r.stored, t("import.col_duplicates", lang): r.duplicates,
-          t("import.col_ignored", lang): r.ignored,
-          t("import.col_quarantined", lang): r.quarantined} for r in reports])
+        [
+            {
+                t("import.col_file", lang): r.source,
+                t("import.col_received", lang): r.received,
+                t("import.col_stored", lang): r.stored,
+                t("import.col_duplicates", lang): r.duplicates,
+                t("import.col_ignored", lang): r.ignored,
+                t("import.col_quarantined", lang): r.quarantined,
+            }
+            for r in reports
+        ]
+    )
 
 
 def render_results(container, reports) -> None:
     if not reports:
         return
     lang = language()
-    container.success(text("import.done", files=len(reports),
-                           stored=sum(r.stored for r in reports)))
+    container.success(
+        text("import.done", files=len(reports), stored=sum(r.stored for r in reports))
+    )
     container.dataframe(reconciliation(reports, lang), hide_index=True, width="stretch")
     container.caption(text("import.balance"))
 
@@ -85,14 +124,28 @@ def render_results(container, reports) -> None:
 def render_quarantine(container, limit: int = 50) -> None:
     q = schema.quarantine.c
     with database_errors_shown(), data.engine().connect() as conn:
-        rows = conn.execute(sa.select(q.received_at, q.provider, q.source, q.position,
-                                      q.reason, q.raw).order_by(q.id.desc()).limit(limit)).all()
+        rows = conn.execute(
+            sa.select(q.received_at, q.provider, q.source, q.position, q.reason, q.raw)
+            .order_by(q.id.desc())
+            .limit(limit)
+        ).all()
     lang = language()
     with container.expander(text("import.quarantine", count=len(rows)), expanded=False):
         if not rows:
             st.caption(text("import.quarantine_empty"))
             return
-        st.dataframe(pl.DataFrame(
-            [{t("import.col_file", lang): r.source, t("import.col_position", lang): r.position,
-              t("import.col_reason", lang): r.reason, t("import.col_raw", lang): r.raw[:300]}
-             for r in rows]), hide_index=True, width="stretch")
+        st.dataframe(
+            pl.DataFrame(
+                [
+                    {
+                        t("import.col_file", lang): r.source,
+                        t("import.col_position", lang): r.position,
+                        t("import.col_reason", lang): r.reason,
+                        t("import.col_raw", lang): r.raw[:300],
+                    }
+                    for r in rows
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )

@@ -24,7 +24,7 @@ BOTH = "ambos"
 
 
 def rate_level(rate: float | None, limits: tuple[float, float]) -> str:
-    """"none", "ok", "warning" or "critical" for a rate against (warning, critical)."""
+    """ "none", "ok", "warning" or "critical" for a rate against (warning, critical)."""
     if rate is None:
         return "none"
     warning, critical = limits
@@ -43,8 +43,11 @@ def drill_options(rep: Report, lang: str) -> dict[str, tuple]:
     for `reports.affected_contacts`)."""
     h = rep.headline.row(0, named=True)
     options = {}
-    for bounce_type, count in ((vocab.HARD, h["hard_bounced"]), (vocab.SOFT, h["soft_bounced"]),
-                               (vocab.UNDETERMINED, h["undetermined_bounced"])):
+    for bounce_type, count in (
+        (vocab.HARD, h["hard_bounced"]),
+        (vocab.SOFT, h["soft_bounced"]),
+        (vocab.UNDETERMINED, h["undetermined_bounced"]),
+    ):
         if count:
             label = f"{t('event.bounced', lang)} ({t('bounce.' + bounce_type, lang)})"
             options[label] = (("event", vocab.BOUNCED), ("bounce_type", bounce_type))
@@ -65,8 +68,11 @@ def target_from_selection(chart: str, selection: dict) -> tuple | None:
     if chart == "reasons" and point.get("reason"):
         return (("event", vocab.NOT_SENT), ("reason", point["reason"]))
     if chart == "categories" and point.get("category"):
-        return (("event", vocab.BOUNCED), ("bounce_type", point.get("bounce_type")),
-                ("category", point["category"]))
+        return (
+            ("event", vocab.BOUNCED),
+            ("bounce_type", point.get("bounce_type")),
+            ("category", point["category"]),
+        )
     if chart == "campaigns" and point.get("campaign_id") is not None:
         return (("event", vocab.BOUNCED), ("campaign_id", int(point["campaign_id"])))
     if chart == "domains" and point.get("domain"):
@@ -78,8 +84,9 @@ def affected_table(frame: pl.DataFrame, settings: Settings, lang: str) -> pl.Dat
     return frame.select(
         pl.col("name").alias(t("drill.name", lang)),
         pl.col("email").alias(t("drill.email", lang)),
-        pl.col("last_at").map_elements(lambda v: format_datetime(v, settings.timezone, lang),
-                                       return_dtype=pl.Utf8).alias(t("drill.last", lang)),
+        pl.col("last_at")
+        .map_elements(lambda v: format_datetime(v, settings.timezone, lang), return_dtype=pl.Utf8)
+        .alias(t("drill.last", lang)),
         pl.col("events").alias(t("drill.events", lang)),
         ("/?contacto=" + pl.col("contact_id").cast(pl.Utf8)).alias(t("drill.card", lang)),
     )
@@ -137,18 +144,32 @@ def render_filters(container) -> ReportFilter | None:
     lang = language()
     end_default = today_utc()
     cols = container.columns([1, 1, 2])
-    start = cols[0].date_input(text("reports.from"), value=end_default - timedelta(days=89),
-                               key="desde", bind="query-params", format="DD/MM/YYYY")
-    end = cols[1].date_input(text("reports.to"), value=end_default, key="hasta",
-                             bind="query-params", format="DD/MM/YYYY")
-    origin_labels = {BOTH: text("reports.both"),
-                     **{o: t(f"origin.{o}", lang) for o in vocab.ORIGINS}}
+    start = cols[0].date_input(
+        text("reports.from"),
+        value=end_default - timedelta(days=89),
+        key="desde",
+        bind="query-params",
+        format="DD/MM/YYYY",
+    )
+    end = cols[1].date_input(
+        text("reports.to"), value=end_default, key="hasta", bind="query-params", format="DD/MM/YYYY"
+    )
+    origin_labels = {
+        BOTH: text("reports.both"),
+        **{o: t(f"origin.{o}", lang) for o in vocab.ORIGINS},
+    }
     # Origin and campaigns keep their codes in the URL (not the translated labels).
     _from_url("origen", parse_origin)
-    origin = cols[2].segmented_control(
-        text("reports.origin"), list(origin_labels), format_func=origin_labels.get,
-        key="origen", required=True,
-    ) or BOTH
+    origin = (
+        cols[2].segmented_control(
+            text("reports.origin"),
+            list(origin_labels),
+            format_func=origin_labels.get,
+            key="origen",
+            required=True,
+        )
+        or BOTH
+    )
     _to_url("origen", None if origin == BOTH else origin)
     with database_errors_shown():
         known = data.campaigns()
@@ -158,8 +179,11 @@ def render_filters(container) -> ReportFilter | None:
     _from_url("campanas", parse_campaign_ids)
     st.session_state["campanas"] = [i for i in st.session_state["campanas"] if i in names]
     chosen = container.multiselect(
-        text("reports.campaigns"), list(names), format_func=lambda i: names.get(i, str(i)),
-        key="campanas", placeholder=text("reports.campaigns_all"),
+        text("reports.campaigns"),
+        list(names),
+        format_func=lambda i: names.get(i, str(i)),
+        key="campanas",
+        placeholder=text("reports.campaigns_all"),
     )
     _to_url("campanas", ",".join(str(i) for i in sorted(chosen)))
     if not isinstance(start, date) or not isinstance(end, date):
@@ -177,9 +201,15 @@ def render_headline(container, rep: Report, settings: Settings) -> None:
     cols = container.columns(7)
     cols[0].metric(text("metric.sends"), format_count(h["sends"], lang))
     cols[1].metric(text("metric.delivered"), format_count(h["delivered"], lang))
-    cols[2].metric(text("metric.bounced"), format_count(h["bounced"], lang),
-                   help=text("metric.bounced_detail", hard=format_count(h["hard_bounced"], lang),
-                             soft=format_count(h["soft_bounced"], lang)))
+    cols[2].metric(
+        text("metric.bounced"),
+        format_count(h["bounced"], lang),
+        help=text(
+            "metric.bounced_detail",
+            hard=format_count(h["hard_bounced"], lang),
+            soft=format_count(h["soft_bounced"], lang),
+        ),
+    )
     cols[3].metric(text("metric.spam"), format_count(h["spam_complaints"], lang))
     cols[4].metric(text("metric.not_sent"), format_count(h["not_sent"], lang))
     for col, key, value, limits in (
@@ -192,8 +222,15 @@ def render_headline(container, rep: Report, settings: Settings) -> None:
         badge = {"ok": "green", "warning": "orange", "critical": "red", "none": "gray"}[level]
         col.markdown(f":{badge}-badge[{text('level.' + level, limit=percent(limit, lang))}]")
     b, c = settings.bounce_limits, settings.complaint_limits
-    container.caption(text("reports.limits", bw=percent(b[0], lang), bc=percent(b[1], lang),
-                           cw=percent(c[0], lang), cc=percent(c[1], lang)))
+    container.caption(
+        text(
+            "reports.limits",
+            bw=percent(b[0], lang),
+            bc=percent(b[1], lang),
+            cw=percent(c[0], lang),
+            cc=percent(c[1], lang),
+        )
+    )
     container.caption(text("reports.utc"))
 
 
@@ -210,42 +247,73 @@ def render_charts(container, rep: Report) -> tuple | None:
     if rep.timeline.is_empty():
         container.caption(text("reports.none"))
     else:
-        container.altair_chart(charts.timeline_chart(rep.timeline, lang, rep.filter.grain),
-                               width="stretch")
+        container.altair_chart(
+            charts.timeline_chart(rep.timeline, lang, rep.filter.grain), width="stretch"
+        )
     left, right = container.columns(2)
     left.subheader(text("reports.reasons"))
     if rep.reasons.is_empty():
         left.caption(text("reports.none"))
     else:
         picked = target_from_selection(
-            "reasons", _chart(left, charts.reasons_chart(rep.reasons, lang), "chart_reasons"))
+            "reasons", _chart(left, charts.reasons_chart(rep.reasons, lang), "chart_reasons")
+        )
     right.subheader(text("reports.categories"))
     if rep.categories.is_empty():
         right.caption(text("reports.none"))
     else:
-        picked = target_from_selection("categories", _chart(
-            right, charts.categories_chart(rep.categories, lang), "chart_categories")) or picked
+        picked = (
+            target_from_selection(
+                "categories",
+                _chart(right, charts.categories_chart(rep.categories, lang), "chart_categories"),
+            )
+            or picked
+        )
     container.subheader(text("reports.campaigns_rank"))
     if rep.campaigns.is_empty():
         container.caption(text("reports.none"))
     else:
-        metrics = {"bounce_rate": t("chart.bounce_rate", lang),
-                   "complaint_rate": t("chart.complaint_rate", lang)}
-        metric = container.segmented_control(text("reports.rank_by"), list(metrics),
-                                             format_func=metrics.get, default="bounce_rate",
-                                             key="ranking", required=True) or "bounce_rate"
-        picked = target_from_selection("campaigns", _chart(
-            container, charts.campaigns_chart(rep.campaigns, lang, metric),
-            "chart_campaigns")) or picked
+        metrics = {
+            "bounce_rate": t("chart.bounce_rate", lang),
+            "complaint_rate": t("chart.complaint_rate", lang),
+        }
+        metric = (
+            container.segmented_control(
+                text("reports.rank_by"),
+                list(metrics),
+                format_func=metrics.get,
+                default="bounce_rate",
+                key="ranking",
+                required=True,
+            )
+            or "bounce_rate"
+        )
+        picked = (
+            target_from_selection(
+                "campaigns",
+                _chart(
+                    container,
+                    charts.campaigns_chart(rep.campaigns, lang, metric),
+                    "chart_campaigns",
+                ),
+            )
+            or picked
+        )
     container.subheader(text("reports.domains"))
     h = rep.headline.row(0, named=True)
-    container.caption(text("reports.domains_note", min=format_count(
-        min_domain_sends(h["sends"]), lang)))
+    container.caption(
+        text("reports.domains_note", min=format_count(min_domain_sends(h["sends"]), lang))
+    )
     if rep.domains.is_empty():
         container.caption(text("reports.none"))
     else:
-        picked = target_from_selection("domains", _chart(
-            container, charts.domains_chart(rep.domains, lang), "chart_domains")) or picked
+        picked = (
+            target_from_selection(
+                "domains",
+                _chart(container, charts.domains_chart(rep.domains, lang), "chart_domains"),
+            )
+            or picked
+        )
     return picked
 
 
@@ -263,20 +331,25 @@ def render_drill(container, rep: Report, settings: Settings, picked: tuple | Non
     pages = max(1, -(-total // PAGE_SIZE))
     page = container.pagination(pages, key=f"drill_page_{hash(target)}") if pages > 1 else 1
     with database_errors_shown():
-        rows, _ = data.affected(rep.filter, target, PAGE_SIZE, (page - 1) * PAGE_SIZE) \
-            if page > 1 else (first, total)
+        rows, _ = (
+            data.affected(rep.filter, target, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+            if page > 1
+            else (first, total)
+        )
     container.caption(text("drill.count", total=format_count(total, lang)))
     card = t("drill.card", lang)
     container.dataframe(
-        affected_table(rows, settings, lang), hide_index=True, width="stretch",
-        column_config={card: st.column_config.LinkColumn(card, display_text=t("drill.open",
-                                                                               lang))},
+        affected_table(rows, settings, lang),
+        hide_index=True,
+        width="stretch",
+        column_config={card: st.column_config.LinkColumn(card, display_text=t("drill.open", lang))},
     )
     engine = data.engine()
     container.download_button(
         text("drill.download"),
         # Read only when the button is pressed: the full list can be large.
         lambda: export_csv(engine, rep.filter, target, settings, lang),
-        file_name="rastro-contactos-afectados.csv", mime="text/csv",
+        file_name="rastro-contactos-afectados.csv",
+        mime="text/csv",
         icon=":material/download:",
     )

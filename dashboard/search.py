@@ -42,8 +42,10 @@ def result_label(row: dict, lang: str) -> str:
     if row["blocked"] is None:
         badge = ""
     elif row["blocked"]:
-        badge = (f" · :red[:material/block: {t('badge.blocked', lang)}: "
-                 f"{t('reason.' + row['reason'], lang)}]")
+        badge = (
+            f" · :red[:material/block: {t('badge.blocked', lang)}: "
+            f"{t('reason.' + row['reason'], lang)}]"
+        )
     else:
         badge = f" · :green[:material/check_circle: {t('badge.ok', lang)}]"
     return f"**{md_escape(row['name'] or '—')}** · {md_escape(row['email'])}{badge}"
@@ -59,8 +61,12 @@ def render_search() -> None:
     if st.session_state.pop(_CLEAR, False):
         st.session_state[SEARCH_KEY] = ""  # allowed: the widget is not drawn yet in this run
     typed = st.text_input(
-        text("search.label"), key=SEARCH_KEY, type="search", live=True,
-        placeholder=text("search.placeholder"), max_chars=300,
+        text("search.label"),
+        key=SEARCH_KEY,
+        type="search",
+        live=True,
+        placeholder=text("search.placeholder"),
+        max_chars=300,
     )
     if not typed or not fold_query(typed):
         st.caption(text("search.hint"))
@@ -72,8 +78,9 @@ def render_search() -> None:
         if len(fold_query(typed)) < 3:
             st.caption(text("search.short"))
         return
-    st.caption(text("search.count_one" if results.height == 1 else "search.count",
-                    count=results.height))
+    st.caption(
+        text("search.count_one" if results.height == 1 else "search.count", count=results.height)
+    )
     lang = language()
     for row in results.iter_rows(named=True):
         if st.button(result_label(row, lang), key=f"pick_{row['id']}", width="stretch"):

@@ -13,8 +13,13 @@ ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("RASTRO_CHROMIUM", "/usr/bin/chromium")
 # Debian's Chromium as root, headless, with no calls home (this machine has no network).
 CHROMIUM_FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
-    "--no-first-run", "--disable-background-networking", "--disable-component-update",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
     "--disable-sync",
 ]
 
@@ -25,18 +30,34 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_streamlit(database_url: str, log_path: Path, env: dict | None = None,
-                    timeout: float = 120):
+def start_streamlit(
+    database_url: str, log_path: Path, env: dict | None = None, timeout: float = 120
+):
     """`streamlit run streamlit_app.py` on a free local port; returns (process, base URL) once
     its health check answers."""
     port = free_port()
     child_env = {**os.environ, "DATABASE_URL": database_url, **(env or {})}
     log = open(log_path, "w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py",
-         "--server.port", str(port), "--server.address", "127.0.0.1",
-         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=child_env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "streamlit_app.py",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        env=child_env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout

@@ -76,9 +76,12 @@ def load_settings(environ=None) -> Settings:
             problems.append("settings.bad_number")
             numbers[name] = default
     limits = {}
-    for name, default in (("RASTRO_BOUNCE_WARNING", 0.02), ("RASTRO_BOUNCE_CRITICAL", 0.05),
-                          ("RASTRO_COMPLAINT_WARNING", 0.001),
-                          ("RASTRO_COMPLAINT_CRITICAL", 0.003)):
+    for name, default in (
+        ("RASTRO_BOUNCE_WARNING", 0.02),
+        ("RASTRO_BOUNCE_CRITICAL", 0.05),
+        ("RASTRO_COMPLAINT_WARNING", 0.001),
+        ("RASTRO_COMPLAINT_CRITICAL", 0.003),
+    ):
         try:
             value = float(environ.get(name) or default)
             if not 0 < value < 1:
@@ -96,7 +99,6 @@ def load_settings(environ=None) -> Settings:
         login_max_failures=numbers["RASTRO_LOGIN_MAX_FAILURES"],
         login_lockout=timedelta(minutes=numbers["RASTRO_LOGIN_LOCK_MINUTES"]),
         bounce_limits=(limits["RASTRO_BOUNCE_WARNING"], limits["RASTRO_BOUNCE_CRITICAL"]),
-        complaint_limits=(limits["RASTRO_COMPLAINT_WARNING"],
-                          limits["RASTRO_COMPLAINT_CRITICAL"]),
+        complaint_limits=(limits["RASTRO_COMPLAINT_WARNING"], limits["RASTRO_COMPLAINT_CRITICAL"]),
         problems=tuple(dict.fromkeys(problems)),
     )

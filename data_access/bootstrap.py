@@ -20,7 +20,9 @@ from .config import is_embedded, resolve_url
 from .engine import check_connection, make_engine
 
 
-def open_database(url: str | None = None, *, demo_contacts: int = demo.DEFAULT_CONTACTS) -> sa.Engine:
+def open_database(
+    url: str | None = None, *, demo_contacts: int = demo.DEFAULT_CONTACTS
+) -> sa.Engine:
     """An Engine on an up-to-date database (raises DatabaseUnavailable if it cannot be reached)."""
     url = resolve_url(url)
     engine = make_engine(url)
@@ -53,6 +55,7 @@ def ensure_first_admin(engine: sa.Engine) -> str | None:
         if users.count_users(conn):
             return None
         password = secrets.token_urlsafe(12)
-        users.add_user(conn, FIRST_ADMIN, display_name="Administrador", role=vocab.ADMIN,
-                       password=password)
+        users.add_user(
+            conn, FIRST_ADMIN, display_name="Administrador", role=vocab.ADMIN, password=password
+        )
         return password

@@ -43,9 +43,7 @@ def _as_text_times(frame: pl.DataFrame, fmt: str) -> pl.DataFrame:
 
 def _executemany(conn, table, columns, chunk: pl.DataFrame) -> None:
     chunk = _as_text_times(chunk, _SQLITE_TIME).with_columns(
-        pl.col(name).cast(pl.Int8)
-        for name, dtype in chunk.schema.items()
-        if dtype == pl.Boolean
+        pl.col(name).cast(pl.Int8) for name, dtype in chunk.schema.items() if dtype == pl.Boolean
     )
     quote = conn.dialect.identifier_preparer.quote
     names = ", ".join(quote(c.name) for c in columns)
@@ -93,9 +91,11 @@ def indexes_set_aside(conn: sa.Connection, tables):
         conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '1GB'")
     # PostgreSQL checks foreign keys with a trigger per row; adding them back checks every row
     # in one join instead. (SQLite cannot drop a constraint; its per-row check is cheap.)
-    foreign_keys = [
-        fk for t in tables for fk in t.foreign_key_constraints
-    ] if conn.dialect.name == "postgresql" else []
+    foreign_keys = (
+        [fk for t in tables for fk in t.foreign_key_constraints]
+        if conn.dialect.name == "postgresql"
+        else []
+    )
     for fk in foreign_keys:
         conn.execute(sa.schema.DropConstraint(fk))
     for index in indexes:
@@ -143,8 +143,9 @@ def reset_sequences(conn: sa.Connection, tables) -> None:
 _SQLITE_ROWS_PER_INSERT = 256
 
 
-def sqlite_insert(conn: sa.Connection, table: str, columns: tuple[str, ...],
-                   rows: list[tuple], conflict: str) -> None:
+def sqlite_insert(
+    conn: sa.Connection, table: str, columns: tuple[str, ...], rows: list[tuple], conflict: str
+) -> None:
     """Insert `rows` (tuples in `columns` order) into an SQLite table in the caller's
     transaction, with `ON CONFLICT <conflict>`, through the driver, 256 rows a statement (INSERT ... SELECT FROM VALUES): SQLite
     then checks its CHECK constraints' lists once per statement, not once per row as with
@@ -160,7 +161,7 @@ def sqlite_insert(conn: sa.Connection, table: str, columns: tuple[str, ...],
     cursor = conn.connection.driver_connection.cursor()
     try:
         for start in range(0, whole, per):
-            cursor.execute(batch, list(chain.from_iterable(rows[start:start + per])))
+            cursor.execute(batch, list(chain.from_iterable(rows[start : start + per])))
         if whole < len(rows):
             cursor.executemany(f"{head}VALUES {one}{tail}", rows[whole:])
     finally:

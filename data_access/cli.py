@@ -97,12 +97,26 @@ def db_current(database):
 
 
 @main.command(help="Construye el mundo de demostración (contactos, campañas, flujos y eventos).")
-@click.option("--contacts", type=click.IntRange(min=1), default=demo_world.DEFAULT_CONTACTS,
-              show_default=True, help="Número de contactos.")
-@click.option("--seed", type=int, default=demo_world.DEFAULT_SEED, show_default=True,
-              help="Semilla: la misma semilla y fecha dan el mismo mundo.")
-@click.option("--until", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="Fin del año simulado (AAAA-MM-DD); por defecto, hoy.")
+@click.option(
+    "--contacts",
+    type=click.IntRange(min=1),
+    default=demo_world.DEFAULT_CONTACTS,
+    show_default=True,
+    help="Número de contactos.",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=demo_world.DEFAULT_SEED,
+    show_default=True,
+    help="Semilla: la misma semilla y fecha dan el mismo mundo.",
+)
+@click.option(
+    "--until",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Fin del año simulado (AAAA-MM-DD); por defecto, hoy.",
+)
 @click.option("--replace", is_flag=True, help="Sustituye los datos que ya tenga la base de datos.")
 @database_option
 @_friendly_errors
@@ -140,8 +154,9 @@ def _password(from_stdin: bool, confirm: bool = True) -> str:
     if from_stdin:
         line = sys.stdin.readline()
         return line.rstrip("\r\n")
-    return click.prompt("Contraseña", hide_input=True, confirmation_prompt=confirm
-                        and "Repite la contraseña")
+    return click.prompt(
+        "Contraseña", hide_input=True, confirmation_prompt=confirm and "Repite la contraseña"
+    )
 
 
 def _user_errors(command):
@@ -163,8 +178,12 @@ def users():
 @users.command("add", help="Crea un usuario; la contraseña se pide (o se lee de stdin).")
 @click.argument("username")
 @click.option("--name", "display_name", required=True, help="Nombre para mostrar.")
-@click.option("--role", type=click.Choice(["admin", "seller"]), required=True,
-              help="admin (administrador) o seller (vendedor).")
+@click.option(
+    "--role",
+    type=click.Choice(["admin", "seller"]),
+    required=True,
+    help="admin (administrador) o seller (vendedor).",
+)
 @click.option("--email", default=None, help="Correo con el que entra por inicio de sesión único.")
 @click.option("--password-stdin", is_flag=True, help="Lee la contraseña de la entrada estándar.")
 @click.option("--sso-only", is_flag=True, help="Sin contraseña: solo inicio de sesión único.")
@@ -178,8 +197,9 @@ def users_add(username, display_name, role, email, password_stdin, sso_only, dat
         raise click.ClickException("Un usuario sin contraseña necesita --email.")
     password = None if sso_only else _password(password_stdin)
     with engine.begin() as conn:
-        user = users_module.add_user(conn, username, display_name=display_name, role=role,
-                                     password=password, email=email)
+        user = users_module.add_user(
+            conn, username, display_name=display_name, role=role, password=password, email=email
+        )
     click.echo(f"Usuario {user.username} creado ({user.role}).")
 
 
@@ -233,8 +253,10 @@ def users_list(database):
         return
     click.echo(f"{'usuario':<24}{'rol':<8}{'activo':<8}{'correo':<32}nombre")
     for row in frame.iter_rows(named=True):
-        click.echo(f"{row['username']:<24}{row['role']:<8}{'sí' if row['active'] else 'no':<8}"
-                   f"{row['email'] or '-':<32}{row['display_name']}")
+        click.echo(
+            f"{row['username']:<24}{row['role']:<8}{'sí' if row['active'] else 'no':<8}"
+            f"{row['email'] or '-':<32}{row['display_name']}"
+        )
 
 
 @main.command(help="Muestra el registro de auditoría (entradas, salidas, fichas abiertas).")
@@ -260,15 +282,32 @@ def audit(limit, username, action, database):
 
 
 @main.command("import", help="Importa eventos de entrega de un proveedor (uno o varios archivos).")
-@click.option("--provider", type=click.Choice(list(ingest.PROVIDERS)), required=True,
-              help="Formato de los archivos.")
-@click.option("--origin", type=click.Choice(list(vocab.ORIGINS)), default=None,
-              help="Origen para los eventos que no lo indican (si no, van a cuarentena).")
-@click.option("--campaign", "campaign", default=None, metavar="ID",
-              help="Campaña o flujo (id del CRM) para los eventos que no lo indican.")
-@click.option("--unknown-recipients", type=click.Choice(["create", "quarantine"]),
-              default="create", show_default=True,
-              help="Qué hacer con destinatarios que no son contactos todavía.")
+@click.option(
+    "--provider",
+    type=click.Choice(list(ingest.PROVIDERS)),
+    required=True,
+    help="Formato de los archivos.",
+)
+@click.option(
+    "--origin",
+    type=click.Choice(list(vocab.ORIGINS)),
+    default=None,
+    help="Origen para los eventos que no lo indican (si no, van a cuarentena).",
+)
+@click.option(
+    "--campaign",
+    "campaign",
+    default=None,
+    metavar="ID",
+    help="Campaña o flujo (id del CRM) para los eventos que no lo indican.",
+)
+@click.option(
+    "--unknown-recipients",
+    type=click.Choice(["create", "quarantine"]),
+    default="create",
+    show_default=True,
+    help="Qué hacer con destinatarios que no son contactos todavía.",
+)
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @database_option
 @_friendly_errors
@@ -278,11 +317,18 @@ def import_command(provider, origin, campaign, unknown_recipients, files, databa
     failed = False
     for name in files:
         try:
-            with tqdm(desc=Path(name).name, unit=" registros", file=sys.stderr,
-                      leave=False, disable=None) as bar:
+            with tqdm(
+                desc=Path(name).name, unit=" registros", file=sys.stderr, leave=False, disable=None
+            ) as bar:
                 report = ingest.import_file(
-                    engine, provider, name, default_origin=origin, default_campaign=campaign,
-                    unknown_recipients=unknown_recipients, progress=bar.update)
+                    engine,
+                    provider,
+                    name,
+                    default_origin=origin,
+                    default_campaign=campaign,
+                    unknown_recipients=unknown_recipients,
+                    progress=bar.update,
+                )
         except ingest.FormatError as error:
             click.echo(f"{name}: no se importó nada: {error}", err=True)
             failed = True
@@ -299,8 +345,11 @@ def import_command(provider, origin, campaign, unknown_recipients, files, databa
 def quarantine(limit, database):
     q = schema.quarantine.c
     with _engine(database).connect() as conn:
-        rows = conn.execute(sa.select(q.received_at, q.provider, q.source, q.position, q.reason,
-                                      q.raw).order_by(q.id.desc()).limit(limit)).all()
+        rows = conn.execute(
+            sa.select(q.received_at, q.provider, q.source, q.position, q.reason, q.raw)
+            .order_by(q.id.desc())
+            .limit(limit)
+        ).all()
     if not rows:
         click.echo("La cuarentena está vacía.")
         return
@@ -323,5 +372,6 @@ def rollups_rebuild(database):
     with engine.begin() as conn:
         rollups_module.rebuild(conn)
         days = conn.execute(sa.select(sa.func.count()).select_from(schema.daily_rollup)).scalar()
-    click.echo(f"Resúmenes recalculados ({days} filas diarias) en "
-               f"{time.perf_counter() - started:.1f} s.")
+    click.echo(
+        f"Resúmenes recalculados ({days} filas diarias) en {time.perf_counter() - started:.1f} s."
+    )

@@ -307,10 +307,12 @@ def _make_sends(rng, people: dict, camp: dict, start: int, end: int):
 def _simulate(rng, people, c, t, k, end, config) -> dict:
     n, s = people["n"], c.size
     kind = people["kind"]
-    p_hard = np.select([kind == "dead", kind == "flaky"], [_P_HARD["dead"], _P_HARD["flaky"]],
-                       _P_HARD["normal"])[c]
-    p_soft = np.select([kind == "dead", kind == "flaky"], [_P_SOFT["dead"], _P_SOFT["flaky"]],
-                       _P_SOFT["normal"])[c]
+    p_hard = np.select(
+        [kind == "dead", kind == "flaky"], [_P_HARD["dead"], _P_HARD["flaky"]], _P_HARD["normal"]
+    )[c]
+    p_soft = np.select(
+        [kind == "dead", kind == "flaky"], [_P_SOFT["dead"], _P_SOFT["flaky"]], _P_SOFT["normal"]
+    )[c]
     u = rng.random(s)
     u2 = rng.random(s)
     proposal = np.full(s, _DELIVERED, dtype=np.int8)
@@ -373,7 +375,7 @@ def _simulate(rng, people, c, t, k, end, config) -> dict:
                     # Nothing ahead can lift this block: every later send is not sent.
                     outcome[i:b] = _NOT_SENT
                     reason[i:b] = code
-                    emit[i + 1:b] = targeted[i + 1:b]
+                    emit[i + 1 : b] = targeted[i + 1 : b]
                     break
                 outcome[i] = _NOT_SENT
                 reason[i] = code
@@ -381,7 +383,9 @@ def _simulate(rng, people, c, t, k, end, config) -> dict:
                 continue
             p = proposal[i]
             if p == _HARD or p == _SOFT:
-                tracker.apply(vocab.BOUNCED, ti, bounce_type="hard" if p == _HARD else "soft", ref=i)
+                tracker.apply(
+                    vocab.BOUNCED, ti, bounce_type="hard" if p == _HARD else "soft", ref=i
+                )
                 continue
             tracker.apply(vocab.DELIVERED, ti, ref=i)
             if p == _SPAM or p == _UNSUB:
@@ -404,8 +408,13 @@ def _simulate(rng, people, c, t, k, end, config) -> dict:
             status[int(ci)] = (block.reason, block.since, block.cause)
 
     return {
-        "c": c[emit], "t": t[emit], "k": k[emit], "outcome": outcome[emit],
-        "reason": reason[emit], "hard_diag": hard_diag[emit], "soft_diag": soft_diag[emit],
+        "c": c[emit],
+        "t": t[emit],
+        "k": k[emit],
+        "outcome": outcome[emit],
+        "reason": reason[emit],
+        "hard_diag": hard_diag[emit],
+        "soft_diag": soft_diag[emit],
         "sent_index": np.cumsum(emit) - 1,
         "attempted": s,
         "extra_c": np.asarray(extra_c, dtype=np.int64),
@@ -468,28 +477,38 @@ def _assemble(people, camp, sim, end) -> DemoWorld:
     events = raw.select(
         pl.Series("id", np.arange(1, total + 1, dtype=np.int64)),
         pl.col("contact_id").cast(pl.Int64),
-        pl.when(pl.col("campaign_id") > 0).then(pl.col("campaign_id")).cast(pl.Int64)
+        pl.when(pl.col("campaign_id") > 0)
+        .then(pl.col("campaign_id"))
+        .cast(pl.Int64)
         .alias("campaign_id"),
         pl.col("code").replace_strict(_EVENT_NAMES, return_dtype=pl.Utf8).alias("event"),
-        pl.col("bounce_code").replace_strict(
-            {0: None, 1: vocab.HARD, 2: vocab.SOFT}, return_dtype=pl.Utf8
-        ).alias("bounce_type"),
-        pl.col("reason_code").replace_strict(
-            {0: None, **{v: k for k, v in _REASON_CODE.items()}}, return_dtype=pl.Utf8
-        ).alias("reason"),
-        pl.col("diag").replace_strict(
+        pl.col("bounce_code")
+        .replace_strict({0: None, 1: vocab.HARD, 2: vocab.SOFT}, return_dtype=pl.Utf8)
+        .alias("bounce_type"),
+        pl.col("reason_code")
+        .replace_strict({0: None, **{v: k for k, v in _REASON_CODE.items()}}, return_dtype=pl.Utf8)
+        .alias("reason"),
+        pl.col("diag")
+        .replace_strict(
             {-1: None, **{i: b[0] for i, b in enumerate(bounces)}}, return_dtype=pl.Utf8
-        ).alias("provider_reason"),
-        pl.col("diag").replace_strict(
+        )
+        .alias("provider_reason"),
+        pl.col("diag")
+        .replace_strict(
             {-1: None, **{i: b[1] for i, b in enumerate(bounces)}}, return_dtype=pl.Utf8
-        ).alias("smtp_diagnostic"),
+        )
+        .alias("smtp_diagnostic"),
         pl.lit(PROVIDER).alias("provider"),
         (pl.col("seconds") * 1_000_000).cast(TIME).alias("occurred_at"),
-        pl.col("diag").replace_strict(
-            {-1: None, **{i: diagnostics.bounce_category(b[1], b[0])
-                          for i, b in enumerate(bounces)}},
+        pl.col("diag")
+        .replace_strict(
+            {
+                -1: None,
+                **{i: diagnostics.bounce_category(b[1], b[0]) for i, b in enumerate(bounces)},
+            },
             return_dtype=pl.Utf8,
-        ).alias("bounce_category"),
+        )
+        .alias("bounce_category"),
     )
 
     blocked = np.zeros(n, dtype=bool)
@@ -514,7 +533,9 @@ def _assemble(people, camp, sim, end) -> DemoWorld:
         }
     ).with_columns(
         pl.when(pl.col("blocked")).then(pl.col("since")).alias("since"),
-        pl.when(pl.col("cause_event_id") > 0).then(pl.col("cause_event_id")).alias("cause_event_id"),
+        pl.when(pl.col("cause_event_id") > 0)
+        .then(pl.col("cause_event_id"))
+        .alias("cause_event_id"),
         pl.lit(end * 1_000_000).cast(TIME).alias("updated_at"),
     )
     return DemoWorld(contacts=contacts, campaigns=campaigns, events=events, statuses=statuses)
@@ -522,8 +543,14 @@ def _assemble(people, camp, sim, end) -> DemoWorld:
 
 # --- loading --------------------------------------------------------------------------------
 
-DATA_TABLES = (schema.daily_rollup, schema.domain_monthly_rollup, schema.contact_status,
-               schema.email_events, schema.campaigns, schema.contacts)
+DATA_TABLES = (
+    schema.daily_rollup,
+    schema.domain_monthly_rollup,
+    schema.contact_status,
+    schema.email_events,
+    schema.campaigns,
+    schema.contacts,
+)
 
 
 def is_empty(conn: sa.Connection) -> bool:

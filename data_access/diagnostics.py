@@ -14,27 +14,81 @@ MAILBOX_DISABLED = "mailbox_disabled"
 BLOCKED = "blocked"  # policy, spam filters, reputation
 TEMPORARY = "temporary"  # deferrals, greylisting, timeouts
 OTHER = "other"
-CATEGORIES = (MAILBOX_UNKNOWN, DOMAIN_UNKNOWN, MAILBOX_FULL, MAILBOX_DISABLED, BLOCKED,
-              TEMPORARY, OTHER)
+CATEGORIES = (
+    MAILBOX_UNKNOWN,
+    DOMAIN_UNKNOWN,
+    MAILBOX_FULL,
+    MAILBOX_DISABLED,
+    BLOCKED,
+    TEMPORARY,
+    OTHER,
+)
 
 _STATUS = re.compile(r"\b([245])\.(\d{1,3})\.(\d{1,3})\b")
 _BY_CODE = {
-    ("1", "1"): MAILBOX_UNKNOWN, ("1", "0"): MAILBOX_UNKNOWN, ("1", "6"): MAILBOX_UNKNOWN,
-    ("1", "2"): DOMAIN_UNKNOWN, ("4", "4"): DOMAIN_UNKNOWN, ("1", "10"): DOMAIN_UNKNOWN,
-    ("2", "2"): MAILBOX_FULL, ("2", "1"): MAILBOX_DISABLED,
+    ("1", "1"): MAILBOX_UNKNOWN,
+    ("1", "0"): MAILBOX_UNKNOWN,
+    ("1", "6"): MAILBOX_UNKNOWN,
+    ("1", "2"): DOMAIN_UNKNOWN,
+    ("4", "4"): DOMAIN_UNKNOWN,
+    ("1", "10"): DOMAIN_UNKNOWN,
+    ("2", "2"): MAILBOX_FULL,
+    ("2", "1"): MAILBOX_DISABLED,
 }
 _WORDS = (
     (MAILBOX_FULL, ("quota", "mailbox full", "mailbox is full", "insufficient storage")),
-    (MAILBOX_UNKNOWN, ("user unknown", "does not exist", "no such user", "unknown user",
-                       "recipient address rejected", "mailbox not found", "invalid recipient",
-                       "no mailbox")),
-    (DOMAIN_UNKNOWN, ("host not found", "domain not found", "no mx", "nxdomain",
-                      "unrouteable", "name service error", "domain does not exist")),
+    (
+        MAILBOX_UNKNOWN,
+        (
+            "user unknown",
+            "does not exist",
+            "no such user",
+            "unknown user",
+            "recipient address rejected",
+            "mailbox not found",
+            "invalid recipient",
+            "no mailbox",
+        ),
+    ),
+    (
+        DOMAIN_UNKNOWN,
+        (
+            "host not found",
+            "domain not found",
+            "no mx",
+            "nxdomain",
+            "unrouteable",
+            "name service error",
+            "domain does not exist",
+        ),
+    ),
     (MAILBOX_DISABLED, ("disabled", "inactive", "deactivated", "suspended")),
-    (BLOCKED, ("spam", "blocked", "blacklist", "blocklist", "policy", "reputation",
-               "rejected due to", "denied")),
-    (TEMPORARY, ("try again", "greylist", "deferred", "timeout", "timed out",
-                 "temporarily", "rate limit", "too many")),
+    (
+        BLOCKED,
+        (
+            "spam",
+            "blocked",
+            "blacklist",
+            "blocklist",
+            "policy",
+            "reputation",
+            "rejected due to",
+            "denied",
+        ),
+    ),
+    (
+        TEMPORARY,
+        (
+            "try again",
+            "greylist",
+            "deferred",
+            "timeout",
+            "timed out",
+            "temporarily",
+            "rate limit",
+            "too many",
+        ),
+    ),
 )
 
 

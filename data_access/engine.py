@@ -27,8 +27,7 @@ def make_engine(url: str, **kwargs) -> sa.Engine:
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
             except OSError as error:
                 raise DatabaseUnavailable(
-                    f"No se puede crear la carpeta de la base de datos {database}: "
-                    f"{error.strerror}"
+                    f"No se puede crear la carpeta de la base de datos {database}: {error.strerror}"
                 ) from error
         engine = sa.create_engine(url, **kwargs)
         sa.event.listen(engine, "connect", _sqlite_on_connect)

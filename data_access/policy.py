@@ -227,10 +227,19 @@ def evaluate(
     for item in events:
         if isinstance(item, dict):
             get = item.get
-            apply(get("event"), get("occurred_at"), bounce_type=get("bounce_type"),
-                  reason=get("reason"), ref=item)
+            apply(
+                get("event"),
+                get("occurred_at"),
+                bounce_type=get("bounce_type"),
+                reason=get("reason"),
+                ref=item,
+            )
         else:  # a database row (status refresh: thousands of them per import)
-            apply(getattr(item, "event", None), getattr(item, "occurred_at", None),
-                  bounce_type=getattr(item, "bounce_type", None),
-                  reason=getattr(item, "reason", None), ref=item)
+            apply(
+                getattr(item, "event", None),
+                getattr(item, "occurred_at", None),
+                bounce_type=getattr(item, "bounce_type", None),
+                reason=getattr(item, "reason", None),
+                ref=item,
+            )
     return tracker.verdict()

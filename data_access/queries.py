@@ -128,8 +128,9 @@ def contact_card(
     """The contact, its events and its verdict with two queries (the card's data)."""
     person = contact(conn, contact_id)
     if person.is_empty():
-        return ContactCard(person, pl.DataFrame(schema=EVENTS_SCHEMA),
-                           pl.DataFrame(schema=STATUS_SCHEMA))
+        return ContactCard(
+            person, pl.DataFrame(schema=EVENTS_SCHEMA), pl.DataFrame(schema=STATUS_SCHEMA)
+        )
     events = contact_events(conn, contact_id)
     return ContactCard(person, events, _status_frame(contact_id, person, events, config))
 
@@ -200,9 +201,7 @@ def _substring_ids(conn: sa.Connection, key: str, limit: int) -> list[int]:
     statement = (
         sa.select(c.id)
         .where(
-            sa.text(f"({schema.SEARCH_PACKED_SQL}) LIKE :packed").bindparams(
-                packed=f"%{packed}%"
-            ),
+            sa.text(f"({schema.SEARCH_PACKED_SQL}) LIKE :packed").bindparams(packed=f"%{packed}%"),
             sa.or_(c.name_key.like(pattern, escape="\\"), c.email_key.like(pattern, escape="\\")),
         )
         .limit(limit)
@@ -232,12 +231,7 @@ def search_contacts(conn: sa.Connection, text: object, *, limit: int = 20) -> pl
 
     take(conn.execute(sa.select(c.id).where(c.email_key == key)).scalars(), "email_exact")
     for column, match in ((c.email_key, "email_prefix"), (c.name_key, "name_prefix")):
-        prefix = (
-            sa.select(c.id)
-            .where(column >= key, column < upper)
-            .order_by(column)
-            .limit(limit)
-        )
+        prefix = sa.select(c.id).where(column >= key, column < upper).order_by(column).limit(limit)
         take(conn.execute(prefix).scalars(), match)
     if len(found) < limit and len(key) >= 3:
         take(_substring_ids(conn, key, limit), "substring")
@@ -259,8 +253,14 @@ def search_contacts(conn: sa.Connection, text: object, *, limit: int = 20) -> pl
         ranked.append((MATCH_RANK[match], row.name_key, row.id, row, match))
     ranked.sort(key=lambda item: item[:3])
     result = [
-        (row.id, row.name, row.email, match, None if row.blocked is None else bool(row.blocked),
-         row.reason)
+        (
+            row.id,
+            row.name,
+            row.email,
+            match,
+            None if row.blocked is None else bool(row.blocked),
+            row.reason,
+        )
         for *_, row, match in ranked[:limit]
     ]
     return _frame(result, SEARCH_SCHEMA)

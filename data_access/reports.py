@@ -31,23 +31,48 @@ DAILY_SCHEMA = {
     "events": pl.Int64,
 }
 HEADLINE_SCHEMA = {
-    "sends": pl.Int64, "delivered": pl.Int64, "bounced": pl.Int64, "hard_bounced": pl.Int64,
-    "soft_bounced": pl.Int64, "undetermined_bounced": pl.Int64, "spam_complaints": pl.Int64,
-    "not_sent": pl.Int64, "bounce_rate": pl.Float64, "complaint_rate": pl.Float64,
+    "sends": pl.Int64,
+    "delivered": pl.Int64,
+    "bounced": pl.Int64,
+    "hard_bounced": pl.Int64,
+    "soft_bounced": pl.Int64,
+    "undetermined_bounced": pl.Int64,
+    "spam_complaints": pl.Int64,
+    "not_sent": pl.Int64,
+    "bounce_rate": pl.Float64,
+    "complaint_rate": pl.Float64,
 }
 TIMELINE_SCHEMA = {"period": pl.Date, "origin": pl.Utf8, "kind": pl.Utf8, "events": pl.Int64}
 REASONS_SCHEMA = {"origin": pl.Utf8, "reason": pl.Utf8, "events": pl.Int64}
-CATEGORIES_SCHEMA = {"origin": pl.Utf8, "bounce_type": pl.Utf8, "category": pl.Utf8,
-                     "events": pl.Int64}
-CAMPAIGNS_SCHEMA = {
-    "campaign_id": pl.Int64, "campaign_name": pl.Utf8, "origin": pl.Utf8, "sends": pl.Int64,
-    "delivered": pl.Int64, "bounced": pl.Int64, "spam_complaints": pl.Int64,
-    "bounce_rate": pl.Float64, "complaint_rate": pl.Float64,
+CATEGORIES_SCHEMA = {
+    "origin": pl.Utf8,
+    "bounce_type": pl.Utf8,
+    "category": pl.Utf8,
+    "events": pl.Int64,
 }
-DOMAINS_SCHEMA = {"domain": pl.Utf8, "sends": pl.Int64, "bounced": pl.Int64,
-                  "hard_bounced": pl.Int64, "bounce_rate": pl.Float64}
+CAMPAIGNS_SCHEMA = {
+    "campaign_id": pl.Int64,
+    "campaign_name": pl.Utf8,
+    "origin": pl.Utf8,
+    "sends": pl.Int64,
+    "delivered": pl.Int64,
+    "bounced": pl.Int64,
+    "spam_complaints": pl.Int64,
+    "bounce_rate": pl.Float64,
+    "complaint_rate": pl.Float64,
+}
+DOMAINS_SCHEMA = {
+    "domain": pl.Utf8,
+    "sends": pl.Int64,
+    "bounced": pl.Int64,
+    "hard_bounced": pl.Int64,
+    "bounce_rate": pl.Float64,
+}
 AFFECTED_SCHEMA = {
-    "contact_id": pl.Int64, "name": pl.Utf8, "email": pl.Utf8, "last_at": pl.Datetime("us", "UTC"),
+    "contact_id": pl.Int64,
+    "name": pl.Utf8,
+    "email": pl.Utf8,
+    "last_at": pl.Datetime("us", "UTC"),
     "events": pl.Int64,
 }
 
@@ -89,8 +114,17 @@ def daily_counts(conn: sa.Connection, f: ReportFilter) -> pl.DataFrame:
     """The daily rollup rows in the filter; schema DAILY_SCHEMA."""
     r, k = schema.daily_rollup.c, schema.campaigns.c
     query = (
-        sa.select(r.day, r.campaign_id, k.name, k.origin, r.event, r.bounce_type, r.reason,
-                  r.category, r.events)
+        sa.select(
+            r.day,
+            r.campaign_id,
+            k.name,
+            k.origin,
+            r.event,
+            r.bounce_type,
+            r.reason,
+            r.category,
+            r.events,
+        )
         .select_from(schema.daily_rollup.join(schema.campaigns, k.id == r.campaign_id))
         .where(r.day >= f.start, r.day <= f.end)
     )
@@ -100,8 +134,7 @@ def daily_counts(conn: sa.Connection, f: ReportFilter) -> pl.DataFrame:
 
 
 TOTALS_SCHEMA = {k: v for k, v in DAILY_SCHEMA.items() if k != "day"}
-NOTICES_BY_DAY_SCHEMA = {"day": pl.Date, "origin": pl.Utf8, "event": pl.Utf8,
-                         "events": pl.Int64}
+NOTICES_BY_DAY_SCHEMA = {"day": pl.Date, "origin": pl.Utf8, "event": pl.Utf8, "events": pl.Int64}
 
 
 def campaign_totals(conn: sa.Connection, f: ReportFilter) -> pl.DataFrame:
@@ -152,16 +185,23 @@ def headline(daily: pl.DataFrame) -> pl.DataFrame:
     ev = pl.col("event")
     delivered = _count(daily, ev == vocab.DELIVERED)
     bounced = _count(daily, ev == vocab.BOUNCED)
-    by_type = {t: _count(daily, ev == vocab.BOUNCED, pl.col("bounce_type") == t)
-               for t in vocab.BOUNCE_TYPES}
+    by_type = {
+        t: _count(daily, ev == vocab.BOUNCED, pl.col("bounce_type") == t)
+        for t in vocab.BOUNCE_TYPES
+    }
     spam = _count(daily, ev == vocab.SPAM_COMPLAINT)
     sends = delivered + bounced
     row = {
-        "sends": sends, "delivered": delivered, "bounced": bounced,
-        "hard_bounced": by_type[vocab.HARD], "soft_bounced": by_type[vocab.SOFT],
-        "undetermined_bounced": by_type[vocab.UNDETERMINED], "spam_complaints": spam,
+        "sends": sends,
+        "delivered": delivered,
+        "bounced": bounced,
+        "hard_bounced": by_type[vocab.HARD],
+        "soft_bounced": by_type[vocab.SOFT],
+        "undetermined_bounced": by_type[vocab.UNDETERMINED],
+        "spam_complaints": spam,
         "not_sent": _count(daily, ev == vocab.NOT_SENT),
-        "bounce_rate": _rate(bounced, sends), "complaint_rate": _rate(spam, delivered),
+        "bounce_rate": _rate(bounced, sends),
+        "complaint_rate": _rate(spam, delivered),
     }
     return pl.DataFrame([row], schema=HEADLINE_SCHEMA)
 
@@ -178,8 +218,12 @@ def timeline(daily: pl.DataFrame, grain: str = "day") -> pl.DataFrame:
     )
 
 
-BOUNCE_TIMELINE_SCHEMA = {"period": pl.Date, "origin": pl.Utf8, "bounce_type": pl.Utf8,
-                          "events": pl.Int64}
+BOUNCE_TIMELINE_SCHEMA = {
+    "period": pl.Date,
+    "origin": pl.Utf8,
+    "bounce_type": pl.Utf8,
+    "events": pl.Int64,
+}
 
 
 def bounce_timeline(daily: pl.DataFrame, grain: str = "week") -> pl.DataFrame:
@@ -197,7 +241,8 @@ def bounce_timeline(daily: pl.DataFrame, grain: str = "week") -> pl.DataFrame:
 def not_sent_reasons(daily: pl.DataFrame) -> pl.DataFrame:
     return (
         daily.filter(pl.col("event") == vocab.NOT_SENT)
-        .group_by("origin", "reason").agg(pl.col("events").sum())
+        .group_by("origin", "reason")
+        .agg(pl.col("events").sum())
         .sort("events", "origin", "reason", descending=[True, False, False])
         .cast(REASONS_SCHEMA)
     )
@@ -206,9 +251,9 @@ def not_sent_reasons(daily: pl.DataFrame) -> pl.DataFrame:
 def bounce_categories(daily: pl.DataFrame) -> pl.DataFrame:
     return (
         daily.filter(pl.col("event") == vocab.BOUNCED)
-        .group_by("origin", "bounce_type", "category").agg(pl.col("events").sum())
-        .sort("events", "origin", "bounce_type", "category",
-              descending=[True, False, False, False])
+        .group_by("origin", "bounce_type", "category")
+        .agg(pl.col("events").sum())
+        .sort("events", "origin", "bounce_type", "category", descending=[True, False, False, False])
         .cast(CATEGORIES_SCHEMA)
     )
 
@@ -245,8 +290,9 @@ def _month_start(day: date) -> date:
     return day.replace(day=1)
 
 
-def domain_ranking(conn: sa.Connection, f: ReportFilter, *, top: int = 15,
-                   min_sends: int | None = None) -> pl.DataFrame:
+def domain_ranking(
+    conn: sa.Connection, f: ReportFilter, *, top: int = 15, min_sends: int | None = None
+) -> pl.DataFrame:
     """Recipient domains by bounce rate, among those with at least `min_sends` sends (default
     `min_domain_sends` of the total); schema DOMAINS_SCHEMA. Counted by whole UTC months (the
     months the range touches) and by origin; the campaign filter does not apply here."""
@@ -268,12 +314,17 @@ def domain_ranking(conn: sa.Connection, f: ReportFilter, *, top: int = 15,
     query = (
         query.group_by(d.domain)
         .having(sa.func.sum(d.sends) >= min_sends)
-        .order_by((sa.func.sum(d.bounced) * 1.0 / sa.func.sum(d.sends)).desc(),
-                  sa.func.sum(d.sends).desc(), d.domain)
+        .order_by(
+            (sa.func.sum(d.bounced) * 1.0 / sa.func.sum(d.sends)).desc(),
+            sa.func.sum(d.sends).desc(),
+            d.domain,
+        )
         .limit(top)
     )
-    rows = [(dom, int(s), int(b), int(h), b / s if s else None)
-            for dom, s, b, h in conn.execute(query).all()]
+    rows = [
+        (dom, int(s), int(b), int(h), b / s if s else None)
+        for dom, s, b, h in conn.execute(query).all()
+    ]
     return pl.DataFrame(rows, schema=DOMAINS_SCHEMA, orient="row")
 
 
@@ -296,9 +347,15 @@ class Report:
 def report(conn: sa.Connection, f: ReportFilter) -> Report:
     """All the data of the report page: three small aggregate queries, the rest in polars."""
     totals = campaign_totals(conn, f)
-    return Report(f, headline(totals), timeline(notices_by_day(conn, f), f.grain),
-                  not_sent_reasons(totals), bounce_categories(totals), campaign_ranking(totals),
-                  domain_ranking(conn, f))
+    return Report(
+        f,
+        headline(totals),
+        timeline(notices_by_day(conn, f), f.grain),
+        not_sent_reasons(totals),
+        bounce_categories(totals),
+        campaign_ranking(totals),
+        domain_ranking(conn, f),
+    )
 
 
 # --- drill-down -----------------------------------------------------------------------------
@@ -326,9 +383,13 @@ def affected_statement(
         # The index predicate, stated as such: the by-event and by-campaign time indexes hold
         # notices only, and the engines use them only for a query that says so.
         conditions.append(sa.text(schema.NOTICES_ONLY_SQL))
-    for column, value in ((e.bounce_type, bounce_type), (e.reason, reason),
-                          (e.bounce_category, category), (e.campaign_id, campaign_id),
-                          (c.email_domain, domain)):
+    for column, value in (
+        (e.bounce_type, bounce_type),
+        (e.reason, reason),
+        (e.bounce_category, category),
+        (e.campaign_id, campaign_id),
+        (c.email_domain, domain),
+    ):
         if value is not None:
             conditions.append(column == value)
     if f.origin:
@@ -336,11 +397,19 @@ def affected_statement(
     if f.campaign_ids:
         conditions.append(e.campaign_id.in_(list(f.campaign_ids)))
     joined = schema.email_events.join(schema.contacts, c.id == e.contact_id).join(
-        schema.campaigns, k.id == e.campaign_id)
+        schema.campaigns, k.id == e.campaign_id
+    )
     return (
-        sa.select(c.id, c.name, c.email, sa.func.max(e.occurred_at).label("last_at"),
-                  sa.func.count().label("events"))
-        .select_from(joined).where(*conditions).group_by(c.id, c.name, c.email)
+        sa.select(
+            c.id,
+            c.name,
+            c.email,
+            sa.func.max(e.occurred_at).label("last_at"),
+            sa.func.count().label("events"),
+        )
+        .select_from(joined)
+        .where(*conditions)
+        .group_by(c.id, c.name, c.email)
     )
 
 
@@ -359,13 +428,21 @@ def affected_contacts(
     offset: int = 0,
 ) -> tuple[pl.DataFrame, int]:
     """The contacts behind a bar: (one page, newest first; schema AFFECTED_SCHEMA, total)."""
-    grouped = affected_statement(f, event=event, bounce_type=bounce_type, reason=reason,
-                                 category=category, campaign_id=campaign_id, domain=domain,
-                                 day=day)
+    grouped = affected_statement(
+        f,
+        event=event,
+        bounce_type=bounce_type,
+        reason=reason,
+        category=category,
+        campaign_id=campaign_id,
+        domain=domain,
+        day=day,
+    )
     total = conn.execute(sa.select(sa.func.count()).select_from(grouped.subquery())).scalar_one()
     page = conn.execute(
         grouped.order_by(sa.desc("last_at"), schema.contacts.c.id)
-        .limit(max(1, min(limit, 100_000))).offset(max(0, offset))
+        .limit(max(1, min(limit, 100_000)))
+        .offset(max(0, offset))
     ).all()
     return pl.DataFrame([tuple(r) for r in page], schema=AFFECTED_SCHEMA, orient="row"), total
 

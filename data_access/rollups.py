@@ -52,8 +52,7 @@ def _daily_select(dialect: str, after_id: int | None):
     ).where(e.campaign_id.is_not(None))
     if after_id is not None:
         query = query.where(e.id > after_id)
-    return query.group_by(day, e.campaign_id, e.event, e.bounce_type, e.reason,
-                          e.bounce_category)
+    return query.group_by(day, e.campaign_id, e.event, e.bounce_type, e.reason, e.bounce_category)
 
 
 def _domain_select(dialect: str, after_id: int | None):
@@ -99,8 +98,12 @@ def add_events(conn: sa.Connection, *, after_id: int) -> None:
     """Count the events whose id is above `after_id` into the rollups."""
     dialect = conn.dialect.name
     _upsert(conn, schema.daily_rollup, _daily_select(dialect, after_id), ("events",))
-    _upsert(conn, schema.domain_monthly_rollup, _domain_select(dialect, after_id),
-            ("sends", "bounced", "hard_bounced"))
+    _upsert(
+        conn,
+        schema.domain_monthly_rollup,
+        _domain_select(dialect, after_id),
+        ("sends", "bounced", "hard_bounced"),
+    )
 
 
 def rebuild(conn: sa.Connection) -> None:
@@ -109,11 +112,17 @@ def rebuild(conn: sa.Connection) -> None:
     conn.execute(schema.daily_rollup.delete())
     conn.execute(schema.domain_monthly_rollup.delete())
     daily = _daily_select(dialect, None)
-    conn.execute(schema.daily_rollup.insert().from_select(
-        [col.name for col in daily.selected_columns], daily))
+    conn.execute(
+        schema.daily_rollup.insert().from_select(
+            [col.name for col in daily.selected_columns], daily
+        )
+    )
     domains = _domain_select(dialect, None)
-    conn.execute(schema.domain_monthly_rollup.insert().from_select(
-        [col.name for col in domains.selected_columns], domains))
+    conn.execute(
+        schema.domain_monthly_rollup.insert().from_select(
+            [col.name for col in domains.selected_columns], domains
+        )
+    )
 
 
 def max_event_id(conn: sa.Connection) -> int:
@@ -133,19 +142,28 @@ def backfill(conn: sa.Connection, batch: int = 50_000) -> None:
     categories) with the same functions new rows use, then rebuild the rollups."""
     rows = conn.execute(sa.select(c.id, c.email).where(c.email_domain == "")).all()
     domains = [{"row_id": i, "domain": email_domain(mail)} for i, mail in rows]
-    _update_in_batches(conn, schema.contacts, {"email_domain": sa.bindparam("domain")},
-                       [d for d in domains if d["domain"]], batch)
+    _update_in_batches(
+        conn,
+        schema.contacts,
+        {"email_domain": sa.bindparam("domain")},
+        [d for d in domains if d["domain"]],
+        batch,
+    )
     bounces = conn.execute(
         sa.select(e.id, e.smtp_diagnostic, e.provider_reason).where(
             # the index predicate, so that the notices-only by-event index serves this
-            e.event == vocab.BOUNCED, sa.text(schema.NOTICES_ONLY_SQL),
+            e.event == vocab.BOUNCED,
+            sa.text(schema.NOTICES_ONLY_SQL),
             e.bounce_category.is_(None),
         )
     ).all()
-    categories = [{"row_id": i, "category": diagnostics.bounce_category(text, reason)}
-                  for i, text, reason in bounces]
-    _update_in_batches(conn, schema.email_events, {"bounce_category": sa.bindparam("category")},
-                       categories, batch)
+    categories = [
+        {"row_id": i, "category": diagnostics.bounce_category(text, reason)}
+        for i, text, reason in bounces
+    ]
+    _update_in_batches(
+        conn, schema.email_events, {"bounce_category": sa.bindparam("category")}, categories, batch
+    )
     rebuild(conn)
 
 
@@ -154,21 +172,38 @@ def add_new_events(conn: sa.Connection, new: pl.DataFrame) -> None:
     `add_events`, without reading the events back (imports: `new` holds occurred_at,
     campaign_id, event, bounce_type, reason, bounce_category, c_origin and domain)."""
     blank = {name: pl.col(name).fill_null("") for name in ("bounce_type", "reason")}
-    daily = (new.filter(pl.col("campaign_id").is_not_null())
-             .group_by(day=pl.col("occurred_at").dt.date(), campaign_id="campaign_id",
-                       event="event", **blank,
-                       category=pl.col("bounce_category").fill_null(""))
-             .agg(events=pl.len()))
+    daily = (
+        new.filter(pl.col("campaign_id").is_not_null())
+        .group_by(
+            day=pl.col("occurred_at").dt.date(),
+            campaign_id="campaign_id",
+            event="event",
+            **blank,
+            category=pl.col("bounce_category").fill_null(""),
+        )
+        .agg(events=pl.len())
+    )
     bounced = pl.col("event") == vocab.BOUNCED
-    domains = (new.filter(pl.col("campaign_id").is_not_null(),
-                          pl.col("event").is_in([vocab.DELIVERED, vocab.BOUNCED]))
-               .group_by(month=pl.col("occurred_at").dt.truncate("1mo").dt.date(),
-                         origin="c_origin", domain="domain")
-               .agg(sends=pl.len(), bounced=bounced.sum(),
-                    hard_bounced=(bounced & (pl.col("bounce_type") == vocab.HARD)).sum()))
+    domains = (
+        new.filter(
+            pl.col("campaign_id").is_not_null(),
+            pl.col("event").is_in([vocab.DELIVERED, vocab.BOUNCED]),
+        )
+        .group_by(
+            month=pl.col("occurred_at").dt.truncate("1mo").dt.date(),
+            origin="c_origin",
+            domain="domain",
+        )
+        .agg(
+            sends=pl.len(),
+            bounced=bounced.sum(),
+            hard_bounced=(bounced & (pl.col("bounce_type") == vocab.HARD)).sum(),
+        )
+    )
     _upsert_counts(conn, schema.daily_rollup, daily, ("events",))
-    _upsert_counts(conn, schema.domain_monthly_rollup, domains,
-                   ("sends", "bounced", "hard_bounced"))
+    _upsert_counts(
+        conn, schema.domain_monthly_rollup, domains, ("sends", "bounced", "hard_bounced")
+    )
 
 
 def _upsert_counts(conn, table: sa.Table, counts: pl.DataFrame, added: tuple[str, ...]):
@@ -178,13 +213,19 @@ def _upsert_counts(conn, table: sa.Table, counts: pl.DataFrame, added: tuple[str
     if conn.dialect.name == "sqlite":
         # SQLAlchemy's Date is ISO text in SQLite, as date() and strftime() write it.
         text = counts.with_columns(pl.col(pl.Date).dt.to_string("%Y-%m-%d"))
-        bulk.sqlite_insert(conn, table.name, tuple(counts.columns), text.rows(),
-                       f"({', '.join(keys)}) DO UPDATE SET "
-                       + ", ".join(f"{name} = {name} + excluded.{name}" for name in added))
+        bulk.sqlite_insert(
+            conn,
+            table.name,
+            tuple(counts.columns),
+            text.rows(),
+            f"({', '.join(keys)}) DO UPDATE SET "
+            + ", ".join(f"{name} = {name} + excluded.{name}" for name in added),
+        )
         return
     insert = postgresql.insert(table)
     statement = insert.on_conflict_do_update(
-        index_elements=keys, set_={name: table.c[name] + insert.excluded[name] for name in added})
+        index_elements=keys, set_={name: table.c[name] + insert.excluded[name] for name in added}
+    )
     rows = counts.to_dicts()
     for start in range(0, len(rows), 5_000):
-        conn.execute(statement, rows[start:start + 5_000])
+        conn.execute(statement, rows[start : start + 5_000])

@@ -113,8 +113,9 @@ contacts = sa.Table(
     sa.Column("name_key", SearchKey, nullable=False),
     sa.Column("created_at", UTCDateTime, nullable=False),
     # The recipient domain, for the domain report (filled from `email` when not given).
-    sa.Column("email_domain", sa.String(255), nullable=False, server_default="",
-              default=_domain_default),
+    sa.Column(
+        "email_domain", sa.String(255), nullable=False, server_default="", default=_domain_default
+    ),
     sa.UniqueConstraint("email"),
     sa.Index("ix_contacts_email_key", "email_key"),
     sa.Index("ix_contacts_name_key", "name_key"),
@@ -219,7 +220,10 @@ contact_status = sa.Table(
     sa.Column("reason", sa.String(24), nullable=True),
     sa.Column("since", UTCDateTime, nullable=True),
     sa.Column(
-        "cause_event_id", BigId, sa.ForeignKey("email_events.id", ondelete="SET NULL"), nullable=True
+        "cause_event_id",
+        BigId,
+        sa.ForeignKey("email_events.id", ondelete="SET NULL"),
+        nullable=True,
     ),
     sa.Column("updated_at", UTCDateTime, nullable=False),
     sa.CheckConstraint(
@@ -237,8 +241,9 @@ users = sa.Table(
     sa.Column("display_name", sa.String(300), nullable=False),
     sa.Column("email", sa.String(320), nullable=True),  # matched by single sign-on
     sa.Column("role", sa.String(16), nullable=False),
-    sa.Column("active", sa.Boolean(create_constraint=False), nullable=False,
-              server_default=sa.true()),
+    sa.Column(
+        "active", sa.Boolean(create_constraint=False), nullable=False, server_default=sa.true()
+    ),
     sa.Column("password_hash", sa.String(255), nullable=True),  # argon2id; none: SSO only
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
@@ -305,7 +310,8 @@ quarantine = sa.Table(
     sa.Column("raw", sa.Text, nullable=False),
     sa.Column("reason", sa.Text, nullable=False),
     # Importing the same file again does not quarantine the same record twice.
-    sa.UniqueConstraint("source_sha256", "position", "item",
-                        name="uq_quarantine_source_position_item"),
+    sa.UniqueConstraint(
+        "source_sha256", "position", "item", name="uq_quarantine_source_position_item"
+    ),
     sa.Index("ix_quarantine_received_at", "received_at"),
 )

@@ -54,8 +54,9 @@ def _refresh_batch(conn, ids, config) -> int:
         .where(e.contact_id.in_(ids))
         .order_by(e.contact_id, e.occurred_at, e.id)
     ).all()
-    by_contact = {key: [_Event(*row) for row in rows]
-                  for key, rows in groupby(events, key=itemgetter(1))}
+    by_contact = {
+        key: [_Event(*row) for row in rows] for key, rows in groupby(events, key=itemgetter(1))
+    }
     now = datetime.now(timezone.utc)
     rows = []
     for person in people:
@@ -100,8 +101,12 @@ def blocked_contacts(
 ) -> pl.DataFrame:
     """Contacts the next send will skip (from the stored status), most recent block first,
     with the event that caused it; schema BLOCKED_SCHEMA."""
-    s, c, e, k = (schema.contact_status.c, schema.contacts.c, schema.email_events.c,
-                  schema.campaigns.c)
+    s, c, e, k = (
+        schema.contact_status.c,
+        schema.contacts.c,
+        schema.email_events.c,
+        schema.campaigns.c,
+    )
     query = (
         sa.select(c.id, c.name, c.email, s.reason, s.since, e.event, k.name, k.origin)
         .select_from(

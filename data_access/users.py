@@ -195,8 +195,14 @@ def list_users(conn: sa.Connection) -> pl.DataFrame:
     u = schema.users.c
     rows = conn.execute(
         sa.select(
-            u.username, u.display_name, u.email, u.role, u.active,
-            u.password_hash.is_not(None), u.created_at, u.updated_at,
+            u.username,
+            u.display_name,
+            u.email,
+            u.role,
+            u.active,
+            u.password_hash.is_not(None),
+            u.created_at,
+            u.updated_at,
         ).order_by(u.username)
     ).all()
     return pl.DataFrame([tuple(r) for r in rows], schema=USERS_SCHEMA, orient="row")

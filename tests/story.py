@@ -22,8 +22,16 @@ CONTACTS = {
         "Jose.Nunez@Example.com",
         [
             (0, "delivered", 2, {}),
-            (1, "bounced", 2, {"bounce_type": "soft", "provider_reason": "Mailbox full",
-                               "smtp_diagnostic": "452 4.2.2 over quota"}),
+            (
+                1,
+                "bounced",
+                2,
+                {
+                    "bounce_type": "soft",
+                    "provider_reason": "Mailbox full",
+                    "smtp_diagnostic": "452 4.2.2 over quota",
+                },
+            ),
             (2, "delivered", 1, {}),
             (3, "spam_complaint", 1, {}),
             (9, "not_sent", 1, {"reason": "previous_spam"}),
@@ -32,8 +40,11 @@ CONTACTS = {
     "mariajo": (
         "María José García-Pelayo",
         "mj.garcia@example.com",
-        [(0, "delivered", 1, {}), (1, "unsubscribed", 1, {}),
-         (5, "not_sent", 1, {"reason": "unsubscribed"})],
+        [
+            (0, "delivered", 1, {}),
+            (1, "unsubscribed", 1, {}),
+            (5, "not_sent", 1, {"reason": "unsubscribed"}),
+        ],
     ),
     "ana": (
         "Ana López",
@@ -43,9 +54,19 @@ CONTACTS = {
     "pedro": (
         "Pedro Gómez",
         "pedro.gomez@example.com",
-        [(4, "bounced", 2, {"bounce_type": "hard", "provider_reason": "User unknown",
-                            "smtp_diagnostic": "550 5.1.1 User unknown"}),
-         (6, "not_sent", 2, {"reason": "previous_bounce"})],
+        [
+            (
+                4,
+                "bounced",
+                2,
+                {
+                    "bounce_type": "hard",
+                    "provider_reason": "User unknown",
+                    "smtp_diagnostic": "550 5.1.1 User unknown",
+                },
+            ),
+            (6, "not_sent", 2, {"reason": "previous_bounce"}),
+        ],
     ),
     "lucia": ("Lucía Fernández", "lucia@example.com", []),
     "garcia2": ("José García", "jose.garcia@example.org", [(5, "delivered", 2, {})]),
@@ -60,8 +81,10 @@ USERS = [
     ("dora.baja", "Dora de Baja", "admin", False),
 ]
 
-HEAVY = ("Buzón de Pruebas del Equipo de Marketing Digital de la Región Andina",
-         "pruebas.marketing@example.com")
+HEAVY = (
+    "Buzón de Pruebas del Equipo de Marketing Digital de la Región Andina",
+    "pruebas.marketing@example.com",
+)
 HEAVY_EVENTS = 1500
 
 
@@ -70,13 +93,17 @@ def _heavy_events(contact_id: int) -> list[dict]:
     rows = []
     for i in range(HEAVY_EVENTS):
         bounce = i % 10 == 9
-        rows.append({
-            "contact_id": contact_id, "campaign_id": 1 + i % 2,
-            "event": "bounced" if bounce else "delivered",
-            "bounce_type": "soft" if bounce else None,
-            "smtp_diagnostic": "452 4.2.2 Mailbox full" if bounce else None,
-            "provider": "test", "occurred_at": T0 - timedelta(hours=6 * i),
-        })
+        rows.append(
+            {
+                "contact_id": contact_id,
+                "campaign_id": 1 + i % 2,
+                "event": "bounced" if bounce else "delivered",
+                "bounce_type": "soft" if bounce else None,
+                "smtp_diagnostic": "452 4.2.2 Mailbox full" if bounce else None,
+                "provider": "test",
+                "occurred_at": T0 - timedelta(hours=6 * i),
+            }
+        )
     return rows
 
 
@@ -122,8 +149,14 @@ def load_story(engine: sa.Engine, *, heavy: bool = False) -> dict[str, int]:
         refresh_contact_status(conn, ids.values())
         rollups.rebuild(conn)
         for username, name, role, active in USERS:
-            users.add_user(conn, username, display_name=name, role=role, password=PASSWORD,
-                           email=f"{username}@crm.test")
+            users.add_user(
+                conn,
+                username,
+                display_name=name,
+                role=role,
+                password=PASSWORD,
+                email=f"{username}@crm.test",
+            )
             if not active:
                 users.set_active(conn, username, False)
     return ids

@@ -21,15 +21,25 @@ PROVIDERS = {
     "csv": "csv_format",
 }
 
-__all__ = ["PROVIDERS", "Event", "FormatError", "Ignored", "ImportReport", "Record", "Rejected",
-           "decode", "import_bytes", "import_file", "parser"]
+__all__ = [
+    "PROVIDERS",
+    "Event",
+    "FormatError",
+    "Ignored",
+    "ImportReport",
+    "Record",
+    "Rejected",
+    "decode",
+    "import_bytes",
+    "import_file",
+    "parser",
+]
 
 
 def parser(provider: str):
     """The parser module of a provider (raises FormatError for an unknown provider)."""
     if provider not in PROVIDERS:
-        raise FormatError(f"Proveedor desconocido: {provider}. Usa uno de: "
-                          + ", ".join(PROVIDERS))
+        raise FormatError(f"Proveedor desconocido: {provider}. Usa uno de: " + ", ".join(PROVIDERS))
     return importlib.import_module(f"{__name__}.{PROVIDERS[provider]}")
 
 
@@ -41,9 +51,17 @@ def decode(content: bytes) -> str:
         raise FormatError(f"El archivo no es texto UTF-8 (byte {error.start}).") from error
 
 
-def import_bytes(engine: sa.Engine, provider: str, content: bytes, *, source: str,
-                 default_origin: str | None = None, default_campaign: str | None = None,
-                 unknown_recipients: str = "create", progress=None) -> ImportReport:
+def import_bytes(
+    engine: sa.Engine,
+    provider: str,
+    content: bytes,
+    *,
+    source: str,
+    default_origin: str | None = None,
+    default_campaign: str | None = None,
+    unknown_recipients: str = "create",
+    progress=None,
+) -> ImportReport:
     """Parse and store one file's content in one transaction (all of it, or nothing)."""
     sha = hashlib.sha256(content).hexdigest()
     # A file makes millions of small objects and no reference cycles: the cyclic garbage
@@ -57,11 +75,18 @@ def import_bytes(engine: sa.Engine, provider: str, content: bytes, *, source: st
         columns = reader(text) if reader else None
         records = list(module.parse(text)) if columns is None else []
         with engine.begin() as conn:
-            return import_records(conn, provider, records, source=source, source_sha256=sha,
-                                  default_origin=default_origin,
-                                  default_campaign=default_campaign,
-                                  unknown_recipients=unknown_recipients, progress=progress,
-                                  columns=columns)
+            return import_records(
+                conn,
+                provider,
+                records,
+                source=source,
+                source_sha256=sha,
+                default_origin=default_origin,
+                default_campaign=default_campaign,
+                unknown_recipients=unknown_recipients,
+                progress=progress,
+                columns=columns,
+            )
     finally:
         if collecting:
             gc.enable()

@@ -50,9 +50,14 @@ Item = tuple[int, str | Callable[[], str], object]
 # --- the file's records ----------------------------------------------------------------------
 
 
-def parse_events(text: str, *, recognise: Callable[[object], bool],
-                 outcomes: Callable[[object], tuple[Outcome, ...]], empty: str, foreign: str,
-                 ) -> Iterator[Record]:
+def parse_events(
+    text: str,
+    *,
+    recognise: Callable[[object], bool],
+    outcomes: Callable[[object], tuple[Outcome, ...]],
+    empty: str,
+    foreign: str,
+) -> Iterator[Record]:
     """The records of a SendGrid or SES file in order, each with `outcomes(value)` (a broken
     line is rejected). The file is refused (FormatError) when it is empty, when no line is
     JSON, when it holds no record (`empty`) or when `recognise` accepts none (`foreign`)."""
@@ -61,14 +66,25 @@ def parse_events(text: str, *, recognise: Callable[[object], bool],
         raise FormatError(empty)
     if not any(recognise(value) for _position, _raw, value in items):
         raise FormatError(foreign)
-    return (Record(position, raw, (Rejected(value.reason),) if isinstance(value, Broken)
-                   else outcomes(value))
-            for position, raw, value in items)
+    return (
+        Record(
+            position,
+            raw,
+            (Rejected(value.reason),) if isinstance(value, Broken) else outcomes(value),
+        )
+        for position, raw, value in items
+    )
 
 
-def parse_bodies(text: str, *, provider: str, recognise: Callable[[object], bool],
-                 outcome: Callable[[dict], Outcome], foreign_record: str, foreign_file: str,
-                 ) -> Iterator[Record]:
+def parse_bodies(
+    text: str,
+    *,
+    provider: str,
+    recognise: Callable[[object], bool],
+    outcome: Callable[[dict], Outcome],
+    foreign_record: str,
+    foreign_file: str,
+) -> Iterator[Record]:
     """The records of a Mailgun or Postmark file in order, one outcome each: a broken line and
     a body that `recognise` refuses are rejected (`foreign_record`), the others get
     `outcome(body)`. The file is refused (FormatError) when no body is recognised:
@@ -103,8 +119,12 @@ def _refusal(records: list[Record], provider: str, foreign_file: str) -> str:
 # --- reading the file ------------------------------------------------------------------------
 
 
-def json_items(text: str, *, strip_lines: bool = True, line_as_received: bool = True,
-               ) -> Sequence[Item]:
+def json_items(
+    text: str,
+    *,
+    strip_lines: bool = True,
+    line_as_received: bool = True,
+) -> Sequence[Item]:
     """(position, raw text, JSON value) for each element of an array, one value, or each line.
 
     Position is the index (from 1) in the array, or the line number. A line that is not JSON
@@ -328,8 +348,11 @@ def origin(value: object) -> str | None:
 
 def campaign_fields(origin_value: object, campaign_id: object, campaign_name: object) -> dict:
     """origin, campaign_external_id and campaign_name from the custom data's values."""
-    return {"origin": origin(origin_value), "campaign_external_id": identifier(campaign_id),
-            "campaign_name": written_text(campaign_name)}
+    return {
+        "origin": origin(origin_value),
+        "campaign_external_id": identifier(campaign_id),
+        "campaign_name": written_text(campaign_name),
+    }
 
 
 # --- values: Mailgun, Postmark ---------------------------------------------------------------

@@ -56,8 +56,15 @@ from .model import Columns, Event, FormatError, Outcome, Record, Rejected, event
 
 REQUIRED = ("occurred_at", "email", "event")
 COLUMNS = REQUIRED + (
-    "bounce_type", "reason", "provider_reason", "smtp_diagnostic", "origin", "campaign_id",
-    "campaign_name", "event_id", "message_id",
+    "bounce_type",
+    "reason",
+    "provider_reason",
+    "smtp_diagnostic",
+    "origin",
+    "campaign_id",
+    "campaign_name",
+    "event_id",
+    "message_id",
 )
 
 
@@ -87,29 +94,52 @@ def parse_columns(text: str) -> Columns:
     value = {name: column(name) for name in COLUMNS}
     first = _per_value(_first_checks, value["event"], [e is None for e in value["email"]])
     moments = _per_value(_when, value["occurred_at"])
-    last = _per_value(lambda *key: _last_checks(dict(zip(_LAST_CHECKED, key))),
-                      *(value[name] for name in _LAST_CHECKED))
+    last = _per_value(
+        lambda *key: _last_checks(dict(zip(_LAST_CHECKED, key))),
+        *(value[name] for name in _LAST_CHECKED),
+    )
     events, texts = [], {}
     for n, (line, fields) in enumerate(rows):
-        problem = first[n] if isinstance(first[n], _Invalid) else (
-            moments[n] if isinstance(moments[n], _Invalid) else last[n])
+        problem = (
+            first[n]
+            if isinstance(first[n], _Invalid)
+            else (moments[n] if isinstance(moments[n], _Invalid) else last[n])
+        )
         if isinstance(problem, _Invalid):
             row = json.dumps(dict(zip(header, fields)), ensure_ascii=False)
             others.append(Record(line, row, (Rejected(str(problem)),)))
             continue
         texts[line] = fields
-        events.append((line, 1, value["email"][n], value["event"][n], moments[n],
-                       *(value[name][n] for name in _EVENT_COLUMNS)))
+        events.append(
+            (
+                line,
+                1,
+                value["email"][n],
+                value["event"][n],
+                moments[n],
+                *(value[name][n] for name in _EVENT_COLUMNS),
+            )
+        )
     others.sort(key=lambda record: record.position)
-    return Columns(events=event_frame(events),
-                   raw=lambda line: json.dumps(dict(zip(header, texts[line])),
-                                               ensure_ascii=False),
-                   records=others)
+    return Columns(
+        events=event_frame(events),
+        raw=lambda line: json.dumps(dict(zip(header, texts[line])), ensure_ascii=False),
+        records=others,
+    )
 
 
 # Event's fields after email, event and occurred_at (model.EVENT_FIELDS), as columns here.
-_EVENT_COLUMNS = ("event_id", "message_id", "bounce_type", "reason", "provider_reason",
-                  "smtp_diagnostic", "origin", "campaign_id", "campaign_name")
+_EVENT_COLUMNS = (
+    "event_id",
+    "message_id",
+    "bounce_type",
+    "reason",
+    "provider_reason",
+    "smtp_diagnostic",
+    "origin",
+    "campaign_id",
+    "campaign_name",
+)
 _LAST_CHECKED = ("event", "bounce_type", "reason", "origin")
 
 
@@ -171,8 +201,13 @@ def _check_header(header: list[str]) -> None:
         raise FormatError(f"Columna sin nombre en la cabecera (columna {header.index('') + 1}).")
     unknown = [name for name in header if name not in COLUMNS]
     if unknown:
-        raise FormatError("Columnas desconocidas: " + ", ".join(unknown)
-                          + ". Las válidas son: " + ", ".join(COLUMNS) + ".")
+        raise FormatError(
+            "Columnas desconocidas: "
+            + ", ".join(unknown)
+            + ". Las válidas son: "
+            + ", ".join(COLUMNS)
+            + "."
+        )
     repeated = sorted({name for name in header if header.count(name) > 1})
     if repeated:
         raise FormatError("Columnas repetidas: " + ", ".join(repeated) + ".")

@@ -42,8 +42,12 @@ from datetime import datetime
 
 from .. import vocab
 from ._json_input import (
-    Unreadable as _Invalid, custom_data as _custom, occurred_at_utc as _when, parse_bodies,
-    trimmed_text as _text)
+    Unreadable as _Invalid,
+    custom_data as _custom,
+    occurred_at_utc as _when,
+    parse_bodies,
+    trimmed_text as _text,
+)
 from .model import Event, Ignored, Outcome, Record, Rejected
 
 _IGNORED = {
@@ -75,9 +79,13 @@ _RETRY = "fallo temporal: Mailgun lo reintentará (el resultado final llega en o
 def parse(text: str) -> Iterator[Record]:
     """The records of a Mailgun webhook file, in file order."""
     return parse_bodies(
-        text, provider="Mailgun", recognise=_looks_like_mailgun, outcome=_outcome,
+        text,
+        provider="Mailgun",
+        recognise=_looks_like_mailgun,
+        outcome=_outcome,
         foreign_record="no parece un evento de Mailgun: falta event-data",
-        foreign_file="ningún registro tiene event-data ni un evento con recipient.")
+        foreign_file="ningún registro tiene event-data ni un evento con recipient.",
+    )
 
 
 def _looks_like_mailgun(body: object) -> bool:

@@ -119,8 +119,11 @@ def event_frame(rows: list[tuple]) -> pl.DataFrame:
     for (name, dtype), column in zip(EVENT_FRAME_SCHEMA.items(), columns):
         if name == "occurred_at":
             micros = [(moment - _EPOCH) // _MICROSECOND for moment in column]
-            series.append(pl.Series(name, micros, dtype=pl.Int64).cast(pl.Datetime("us"))
-                          .dt.replace_time_zone("UTC"))
+            series.append(
+                pl.Series(name, micros, dtype=pl.Int64)
+                .cast(pl.Datetime("us"))
+                .dt.replace_time_zone("UTC")
+            )
         else:
             series.append(pl.Series(name, column, dtype=dtype))
     return pl.DataFrame(series)

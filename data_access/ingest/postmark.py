@@ -47,8 +47,12 @@ from collections.abc import Iterator
 
 from .. import vocab
 from ._json_input import (
-    Unreadable as _Invalid, custom_data as _custom, occurred_at_utc as _when, parse_bodies,
-    trimmed_text as _text)
+    Unreadable as _Invalid,
+    custom_data as _custom,
+    occurred_at_utc as _when,
+    parse_bodies,
+    trimmed_text as _text,
+)
 from .model import Event, Ignored, Outcome, Record, Rejected
 
 _IGNORED_RECORDS = {
@@ -88,9 +92,13 @@ _SUPPRESSION_IGNORED = {
 def parse(text: str) -> Iterator[Record]:
     """The records of a Postmark webhook file, in file order."""
     return parse_bodies(
-        text, provider="Postmark", recognise=_has_record_type, outcome=_outcome,
+        text,
+        provider="Postmark",
+        recognise=_has_record_type,
+        outcome=_outcome,
         foreign_record="no parece un evento de Postmark: falta RecordType",
-        foreign_file="ningún registro tiene RecordType.")
+        foreign_file="ningún registro tiene RecordType.",
+    )
 
 
 def _has_record_type(body: object) -> bool:
@@ -131,8 +139,9 @@ def _bounce(body: dict, *, spam: bool) -> Outcome:
         return _event(body, vocab.UNSUBSCRIBED, "Email", "BouncedAt", provider_reason=bounce)
     # A type Postmark adds later is still a bounce: undetermined until someone maps it.
     bounce_type = _BOUNCE_TYPES.get(bounce, vocab.UNDETERMINED)
-    return _event(body, vocab.BOUNCED, "Email", "BouncedAt", bounce_type=bounce_type,
-                  provider_reason=bounce)
+    return _event(
+        body, vocab.BOUNCED, "Email", "BouncedAt", bounce_type=bounce_type, provider_reason=bounce
+    )
 
 
 def _subscription_change(body: dict) -> Outcome:
@@ -153,8 +162,15 @@ def _subscription_change(body: dict) -> Outcome:
     raise _Invalid(f"motivo de supresión desconocido: {reason}")
 
 
-def _event(body: dict, event: str, email_key: str, time_key: str, *,
-           bounce_type: str | None = None, provider_reason: str | None = None) -> Event:
+def _event(
+    body: dict,
+    event: str,
+    email_key: str,
+    time_key: str,
+    *,
+    bounce_type: str | None = None,
+    provider_reason: str | None = None,
+) -> Event:
     """The Event of a record whose recipient and time are under these keys."""
     # Bounce records name the recipient Email; accept Recipient there too (and the reverse).
     email = _text(body.get(email_key)) or _text(body.get("Recipient")) or _text(body.get("Email"))

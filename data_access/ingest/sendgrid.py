@@ -33,10 +33,23 @@ import polars as pl
 from data_access import vocab
 from data_access.ingest import _json_input
 from data_access.ingest._json_input import (
-    Unreadable as _Unreadable, _Dumped, identifier as _identifier, occurred_at as _occurred_at,
-    origin as _origin, parse_events, written_text as _text)
+    Unreadable as _Unreadable,
+    _Dumped,
+    identifier as _identifier,
+    occurred_at as _occurred_at,
+    origin as _origin,
+    parse_events,
+    written_text as _text,
+)
 from data_access.ingest.model import (
-    EVENT_FIELDS, Columns, Event, Ignored, Outcome, Record, Rejected)
+    EVENT_FIELDS,
+    Columns,
+    Event,
+    Ignored,
+    Outcome,
+    Record,
+    Rejected,
+)
 
 # Fields that only a SendGrid event object carries next to its `event` name.
 _SENDGRID_FIELDS = ("email", "timestamp", "sg_event_id", "sg_message_id", "smtp-id")
@@ -66,15 +79,21 @@ _DROP_REASONS = {
 def parse(text: str) -> Iterator[Record]:
     """The file's records in order, one outcome each; FormatError if it is not SendGrid's."""
     return parse_events(
-        text, recognise=_looks_like_sendgrid, outcomes=_outcomes,
+        text,
+        recognise=_looks_like_sendgrid,
+        outcomes=_outcomes,
         empty="no hay ningún evento en el fichero",
         foreign="no parece un fichero de eventos de SendGrid: ningún objeto tiene «event» junto "
-                "a «email», «timestamp» o «sg_event_id»")
+        "a «email», «timestamp» o «sg_event_id»",
+    )
 
 
 def _looks_like_sendgrid(value: object) -> bool:
-    return (isinstance(value, dict) and isinstance(value.get("event"), str)
-            and any(name in value for name in _SENDGRID_FIELDS))
+    return (
+        isinstance(value, dict)
+        and isinstance(value.get("event"), str)
+        and any(name in value for name in _SENDGRID_FIELDS)
+    )
 
 
 # --- one event -------------------------------------------------------------------------------
@@ -119,8 +138,11 @@ def _event_fields(name: str, value: dict) -> dict:
     if name == "bounce":
         # A bounce's `reason` is the receiving server's SMTP reply when it comes with a `status`.
         smtp_reply = _text(value.get("reason")) if value.get("status") else None
-        return {"event": vocab.BOUNCED, "bounce_type": _bounce_type(value.get("type")),
-                "smtp_diagnostic": response or smtp_reply}
+        return {
+            "event": vocab.BOUNCED,
+            "bounce_type": _bounce_type(value.get("type")),
+            "smtp_diagnostic": response or smtp_reply,
+        }
     if name == "dropped":
         return {"event": vocab.NOT_SENT, "reason": _drop_reason(value.get("reason"))}
     raise _Unreadable(f"evento desconocido: {name}")
@@ -152,17 +174,27 @@ def _campaign(value: dict) -> dict:
     origin = _origin(value.get("origin"))
     marketing_id = _identifier(value.get("marketing_campaign_id"))
     if origin is None and marketing_id is not None:
-        return {"origin": "campaign", "campaign_external_id": marketing_id,
-                "campaign_name": _text(value.get("marketing_campaign_name"))}
-    return {"origin": origin, "campaign_external_id": _identifier(value.get("campaign_id")),
-            "campaign_name": _text(value.get("campaign_name"))}
+        return {
+            "origin": "campaign",
+            "campaign_external_id": marketing_id,
+            "campaign_name": _text(value.get("marketing_campaign_name")),
+        }
+    return {
+        "origin": origin,
+        "campaign_external_id": _identifier(value.get("campaign_id")),
+        "campaign_name": _text(value.get("campaign_name")),
+    }
 
 
 # --- a whole batch, column by column ---------------------------------------------------------
 
 _LOOKS_LIKE_ARRAY = re.compile(r"\s*\[")
-_KINDS = {**{name: "ignored" for name in _IGNORED}, **{name: "simple" for name in _SIMPLE_EVENTS},
-          "bounce": "bounce", "dropped": "dropped"}
+_KINDS = {
+    **{name: "ignored" for name in _IGNORED},
+    **{name: "simple" for name in _SIMPLE_EVENTS},
+    "bounce": "bounce",
+    "dropped": "dropped",
+}
 _EARLIEST = int(_json_input.EARLIEST_SECONDS)
 _LATEST = int(_json_input.LATEST_SECONDS)
 
@@ -206,8 +238,11 @@ def parse_columns(text: str) -> Columns | None:
         batch = _DECODE(text)
     except (msgspec.DecodeError, msgspec.ValidationError, UnicodeEncodeError, RecursionError):
         return None  # not JSON, other types, too deep, lone surrogates: `parse` reads it
-    if not any(f.event is not None and (f.email is not None or f.timestamp is not None
-                                        or f.sg_event_id is not None) for f in batch):
+    if not any(
+        f.event is not None
+        and (f.email is not None or f.timestamp is not None or f.sg_event_id is not None)
+        for f in batch
+    ):
         return None  # maybe not SendGrid's at all: `parse` says so
     whole = _Whole(text)
     rows, others, ignored = [], [], 0
@@ -224,8 +259,12 @@ def parse_columns(text: str) -> Columns | None:
                 ignored += 1
                 continue
             email, seconds = f.email, f.timestamp
-            if (email is None or not email.strip() or seconds is None
-                    or not _EARLIEST < seconds < _LATEST):
+            if (
+                email is None
+                or not email.strip()
+                or seconds is None
+                or not _EARLIEST < seconds < _LATEST
+            ):
                 raise _PerRecord
             reason = f.reason
             response = _text(f.response)
@@ -239,14 +278,31 @@ def parse_columns(text: str) -> Columns | None:
             else:
                 event, smtp = vocab.NOT_SENT, None
                 drop = _cached(drop_reasons, _drop_reason, reason)
-            key = (f.origin, f.marketing_campaign_id, f.marketing_campaign_name, f.campaign_id,
-                   f.campaign_name)
+            key = (
+                f.origin,
+                f.marketing_campaign_id,
+                f.marketing_campaign_name,
+                f.campaign_id,
+                f.campaign_name,
+            )
             campaign = campaigns.get(key)
             if campaign is None:
                 campaign = campaigns[key] = _campaign_of(key)
-            rows.append((position, email, event, seconds, _identifier(f.sg_event_id),
-                         _identifier(f.sg_message_id), bounce_type, drop, _text(reason), smtp,
-                         *campaign))
+            rows.append(
+                (
+                    position,
+                    email,
+                    event,
+                    seconds,
+                    _identifier(f.sg_event_id),
+                    _identifier(f.sg_message_id),
+                    bounce_type,
+                    drop,
+                    _text(reason),
+                    smtp,
+                    *campaign,
+                )
+            )
         except (_PerRecord, ValueError):  # _Unreadable, or an integer id too long for str()
             value = whole.value(position)
             others.append(Record(position, _Dumped(value), _outcomes(value)))
@@ -279,8 +335,13 @@ def _cached(cache: dict, function, value: str | None):
 
 
 def _campaign_of(key: tuple) -> tuple:
-    names = ("origin", "marketing_campaign_id", "marketing_campaign_name", "campaign_id",
-             "campaign_name")
+    names = (
+        "origin",
+        "marketing_campaign_id",
+        "marketing_campaign_name",
+        "campaign_id",
+        "campaign_name",
+    )
     fields = _campaign(dict(zip(names, key)))
     return fields["origin"], fields["campaign_external_id"], fields["campaign_name"]
 
@@ -290,10 +351,20 @@ def _frame(rows: list[tuple]) -> pl.DataFrame:
     names = ("position",) + EVENT_FIELDS
     columns = list(zip(*rows)) if rows else [()] * len(names)
     frame = pl.DataFrame(
-        [pl.Series(name, column, dtype=pl.Int64 if name in ("position", "occurred_at")
-                   else pl.Utf8) for name, column in zip(names, columns)])
+        [
+            pl.Series(
+                name, column, dtype=pl.Int64 if name in ("position", "occurred_at") else pl.Utf8
+            )
+            for name, column in zip(names, columns)
+        ]
+    )
     return frame.select(
-        "position", pl.lit(1, pl.Int64).alias("item"), *EVENT_FIELDS[:2],
-        pl.from_epoch("occurred_at", "s").dt.cast_time_unit("us").dt.replace_time_zone("UTC")
+        "position",
+        pl.lit(1, pl.Int64).alias("item"),
+        *EVENT_FIELDS[:2],
+        pl.from_epoch("occurred_at", "s")
+        .dt.cast_time_unit("us")
+        .dt.replace_time_zone("UTC")
         .alias("occurred_at"),
-        *EVENT_FIELDS[3:])
+        *EVENT_FIELDS[3:],
+    )

@@ -41,8 +41,13 @@ from collections.abc import Callable, Iterator
 from data_access import vocab
 from data_access.ingest import _json_input
 from data_access.ingest._json_input import (
-    Unreadable as _Unreadable, campaign_fields, identifier as _identifier,
-    occurred_at as _occurred_at, parse_events, written_text as _text)
+    Unreadable as _Unreadable,
+    campaign_fields,
+    identifier as _identifier,
+    occurred_at as _occurred_at,
+    parse_events,
+    written_text as _text,
+)
 from data_access.ingest.model import Event, Ignored, Outcome, Record, Rejected
 
 _NOT_RASTRO_REASON = "no es ninguno de los motivos de no envío de Rastro"
@@ -54,8 +59,11 @@ _IGNORED = {
     "AmazonSnsSubscriptionSucceeded": "aviso de SES sobre el tema SNS, no es un envío",
 }
 _SNS_CONFIRMATIONS = ("SubscriptionConfirmation", "UnsubscribeConfirmation")
-_BOUNCE_TYPES = {"Permanent": vocab.HARD, "Transient": vocab.SOFT,
-                 "Undetermined": vocab.UNDETERMINED}
+_BOUNCE_TYPES = {
+    "Permanent": vocab.HARD,
+    "Transient": vocab.SOFT,
+    "Undetermined": vocab.UNDETERMINED,
+}
 # Subtypes meaning that SES never tried: the address was on a suppression list.
 _SUPPRESSED = ("OnAccountSuppressionList", "Suppressed")
 
@@ -63,16 +71,20 @@ _SUPPRESSED = ("OnAccountSuppressionList", "Suppressed")
 def parse(text: str) -> Iterator[Record]:
     """The file's notifications in order, with their outcomes; FormatError if it is not SES."""
     return parse_events(
-        text, recognise=_looks_like_ses, outcomes=_outcomes,
+        text,
+        recognise=_looks_like_ses,
+        outcomes=_outcomes,
         empty="no hay ninguna notificación en el fichero",
         foreign="no parece un fichero de notificaciones de Amazon SES: ningún objeto tiene "
-                "«eventType» o «notificationType» ni es un sobre SNS")
+        "«eventType» o «notificationType» ni es un sobre SNS",
+    )
 
 
 def _looks_like_ses(value: object) -> bool:
     return isinstance(value, dict) and (
-        _is_sns(value) or any(isinstance(value.get(key), str)
-                              for key in ("eventType", "notificationType")))
+        _is_sns(value)
+        or any(isinstance(value.get(key), str) for key in ("eventType", "notificationType"))
+    )
 
 
 def _is_sns(value: dict) -> bool:
@@ -146,11 +158,14 @@ def _bounce(body: dict, mail: dict) -> tuple[Outcome, ...]:
     def event(address: str, entry: object) -> Event:
         entry = entry if isinstance(entry, dict) else {}
         return Event(
-            email=address, occurred_at=occurred_at,
+            email=address,
+            occurred_at=occurred_at,
             provider_event_id=f"{feedback_id}:bounce:{address}" if feedback_id else None,
             provider_reason="/".join(part for part in (kind, subtype) if part),
             smtp_diagnostic=_text(entry.get("diagnosticCode")) or _text(entry.get("status")),
-            **fields, **common)
+            **fields,
+            **common,
+        )
 
     return _per_recipient(bounce.get("bouncedRecipients"), event)
 
@@ -168,10 +183,13 @@ def _complaint(body: dict, mail: dict) -> tuple[Outcome, ...]:
 
     def event(address: str, _entry: object) -> Event:
         return Event(
-            email=address, occurred_at=occurred_at,
+            email=address,
+            occurred_at=occurred_at,
             provider_event_id=f"{feedback_id}:complaint:{address}" if feedback_id else None,
             provider_reason=_text(complaint.get("complaintFeedbackType")) or subtype,
-            **fields, **common)
+            **fields,
+            **common,
+        )
 
     return _per_recipient(complaint.get("complainedRecipients"), event)
 
@@ -184,9 +202,13 @@ def _delivery(body: dict, mail: dict) -> tuple[Outcome, ...]:
 
     def event(address: str, _entry: object) -> Event:
         return Event(
-            email=address, event=vocab.DELIVERED, occurred_at=occurred_at,
+            email=address,
+            event=vocab.DELIVERED,
+            occurred_at=occurred_at,
             provider_event_id=f"{message_id}:delivery:{address}" if message_id else None,
-            smtp_diagnostic=_text(delivery.get("smtpResponse")), **common)
+            smtp_diagnostic=_text(delivery.get("smtpResponse")),
+            **common,
+        )
 
     return _per_recipient(delivery.get("recipients"), event)
 
@@ -198,9 +220,12 @@ def _send(_body: dict, mail: dict) -> tuple[Outcome, ...]:
 
     def event(address: str, _entry: object) -> Event:
         return Event(
-            email=address, event=vocab.SENT, occurred_at=occurred_at,
+            email=address,
+            event=vocab.SENT,
+            occurred_at=occurred_at,
             provider_event_id=f"{message_id}:send:{address}" if message_id else None,
-            **common)
+            **common,
+        )
 
     return _per_recipient(mail.get("destination"), event)
 
@@ -214,17 +239,24 @@ def _subscription(body: dict, mail: dict) -> tuple[Outcome, ...]:
     occurred_at = _occurred_at(stamp)
     recipients = mail.get("destination")
     if isinstance(recipients, list) and len(recipients) > 1:
-        raise _Unreadable(f"cambio de suscripción de un correo con {len(recipients)} "
-                          "destinatarios: no se sabe cuál de ellos fue")
+        raise _Unreadable(
+            f"cambio de suscripción de un correo con {len(recipients)} "
+            "destinatarios: no se sabe cuál de ellos fue"
+        )
     common = _common(mail)
     message_id = common["message_id"]
 
     def event(address: str, _entry: object) -> Event:
         return Event(
-            email=address, event=change, occurred_at=occurred_at,
-            provider_event_id=(f"{message_id}:subscription:{address}:{stamp}"
-                               if message_id else None),
-            provider_reason=_text(subscription.get("source")), **common)
+            email=address,
+            event=change,
+            occurred_at=occurred_at,
+            provider_event_id=(
+                f"{message_id}:subscription:{address}:{stamp}" if message_id else None
+            ),
+            provider_reason=_text(subscription.get("source")),
+            **common,
+        )
 
     return _per_recipient(recipients, event)
 
@@ -252,8 +284,9 @@ def _reject(body: dict, _mail: dict) -> tuple[Outcome, ...]:
 def _rendering_failure(body: dict, _mail: dict) -> tuple[Outcome, ...]:
     failure = body.get("failure")
     detail = (isinstance(failure, dict) and _text(failure.get("errorMessage"))) or "sin detalle"
-    raise _Unreadable(f"SES no pudo componer el correo con la plantilla ({detail}): "
-                      f"{_NOT_RASTRO_REASON}")
+    raise _Unreadable(
+        f"SES no pudo componer el correo con la plantilla ({detail}): {_NOT_RASTRO_REASON}"
+    )
 
 
 _HANDLERS: dict[str, Callable[[dict, dict], tuple[Outcome, ...]]] = {
@@ -279,8 +312,10 @@ def _section(body: dict, name: str) -> dict:
     return section
 
 
-def _per_recipient(recipients: object, event: Callable[[str, object], Event],
-                   ) -> tuple[Outcome, ...]:
+def _per_recipient(
+    recipients: object,
+    event: Callable[[str, object], Event],
+) -> tuple[Outcome, ...]:
     """One event per recipient (a string, or an object with `emailAddress`)."""
     if not isinstance(recipients, list) or not recipients:
         raise _Unreadable("falta el destinatario")
@@ -298,9 +333,12 @@ def _common(mail: dict) -> dict:
     """message_id, origin, campaign_external_id and campaign_name from the `mail` object."""
     tags = mail.get("tags")
     tags = tags if isinstance(tags, dict) else {}
-    return {"message_id": _identifier(mail.get("messageId")),
-            **campaign_fields(_tag(tags, "origin"), _tag(tags, "campaign_id"),
-                              _tag(tags, "campaign_name"))}
+    return {
+        "message_id": _identifier(mail.get("messageId")),
+        **campaign_fields(
+            _tag(tags, "origin"), _tag(tags, "campaign_id"), _tag(tags, "campaign_name")
+        ),
+    }
 
 
 def _tag(tags: dict, name: str) -> object:

@@ -71,12 +71,30 @@ class ImportReport:
         )
 
 
-def _event_hash(provider: str, email: str, event: str, occurred_at: datetime,
-                message_id, bounce_type, reason, smtp_diagnostic, campaign_external_id) -> str:
+def _event_hash(
+    provider: str,
+    email: str,
+    event: str,
+    occurred_at: datetime,
+    message_id,
+    bounce_type,
+    reason,
+    smtp_diagnostic,
+    campaign_external_id,
+) -> str:
     """A stable id for providers that give none: the same event always hashes the same."""
     key = json.dumps(
-        [provider, email, event, occurred_at.astimezone(timezone.utc).isoformat(),
-         message_id, bounce_type, reason, smtp_diagnostic, campaign_external_id],
+        [
+            provider,
+            email,
+            event,
+            occurred_at.astimezone(timezone.utc).isoformat(),
+            message_id,
+            bounce_type,
+            reason,
+            smtp_diagnostic,
+            campaign_external_id,
+        ],
         ensure_ascii=False,
     )
     return "h:" + hashlib.sha256(key.encode()).hexdigest()[:40]
@@ -95,13 +113,16 @@ def _check(event: model.Event, default_origin: str | None) -> str | None:
     if event.occurred_at.tzinfo is None:
         return "fecha sin zona horaria"
     if (event.origin or default_origin) not in vocab.ORIGINS:
-        return ("no se sabe si es un correo de campaña o de automatización: falta la clave "
-                "origin (o indica --origin al importar)")
+        return (
+            "no se sabe si es un correo de campaña o de automatización: falta la clave "
+            "origin (o indica --origin al importar)"
+        )
     return None
 
 
-def _per_value(frame: pl.DataFrame, columns: list[str], function: Callable,
-               outputs: dict[str, pl.DataType]) -> pl.DataFrame:
+def _per_value(
+    frame: pl.DataFrame, columns: list[str], function: Callable, outputs: dict[str, pl.DataType]
+) -> pl.DataFrame:
     """`frame` with the `outputs` columns of `function(*values)`, called once per distinct
     combination of `columns` (a rule written for one event, applied to a million)."""
     keys = frame.select(columns).unique()
@@ -125,19 +146,32 @@ class _Store:
         self.quarantine: list[dict] = []
 
     def reject(self, position: int, item: int, raw: str, reason: str) -> None:
-        self.quarantine.append({"position": position, "item": item, "raw": raw,
-                                "reason": reason})
+        self.quarantine.append({"position": position, "item": item, "raw": raw, "reason": reason})
 
     # --- what an event means -----------------------------------------------------------------
 
     def problems(self, frame: pl.DataFrame) -> pl.Series:
         """_check for every row (None where the event can be stored)."""
+
         def check(email, event, bounce_type, reason, origin):
-            return _check(model.Event(email=email, event=event, occurred_at=_AWARE,
-                                      bounce_type=bounce_type, reason=reason, origin=origin),
-                          self.default_origin)
-        checked = _per_value(frame, ["email", "event", "bounce_type", "reason", "origin"],
-                             check, {"problem": pl.Utf8})
+            return _check(
+                model.Event(
+                    email=email,
+                    event=event,
+                    occurred_at=_AWARE,
+                    bounce_type=bounce_type,
+                    reason=reason,
+                    origin=origin,
+                ),
+                self.default_origin,
+            )
+
+        checked = _per_value(
+            frame,
+            ["email", "event", "bounce_type", "reason", "origin"],
+            check,
+            {"problem": pl.Utf8},
+        )
         return checked["problem"]
 
     def campaign_key(self, origin, external, name) -> tuple[str, str, str | None]:
@@ -154,15 +188,27 @@ class _Store:
         for origin in vocab.ORIGINS:
             externals = [x for (o, x) in wanted if o == origin]
             for start in range(0, len(externals), 500):
-                rows = self.conn.execute(sa.select(k.origin, k.external_id, k.id).where(
-                    k.origin == origin, k.external_id.in_(externals[start:start + 500]))).all()
+                rows = self.conn.execute(
+                    sa.select(k.origin, k.external_id, k.id).where(
+                        k.origin == origin, k.external_id.in_(externals[start : start + 500])
+                    )
+                ).all()
                 found.update({(o, x): i for o, x, i in rows})
         missing = [key for key in wanted if key not in found]
         if missing:
             now = datetime.now(timezone.utc)
-            self.conn.execute(schema.campaigns.insert(), [
-                {"origin": o, "external_id": x, "name": (wanted[(o, x)] or x)[:300],
-                 "created_at": now} for o, x in missing])
+            self.conn.execute(
+                schema.campaigns.insert(),
+                [
+                    {
+                        "origin": o,
+                        "external_id": x,
+                        "name": (wanted[(o, x)] or x)[:300],
+                        "created_at": now,
+                    }
+                    for o, x in missing
+                ],
+            )
             return self.campaign_ids(wanted)
         return found
 
@@ -173,15 +219,28 @@ class _Store:
         emails = list(first_seen)
         found = {}
         for start in range(0, len(emails), 500):
-            rows = self.conn.execute(sa.select(c.email, c.id, c.email_domain).where(
-                c.email.in_(emails[start:start + 500]))).all()
+            rows = self.conn.execute(
+                sa.select(c.email, c.id, c.email_domain).where(
+                    c.email.in_(emails[start : start + 500])
+                )
+            ).all()
             found.update({email: (ident, domain) for email, ident, domain in rows})
         missing = [e for e in emails if e not in found]
         if missing and self.unknown_recipients == "create":
-            self.conn.execute(schema.contacts.insert(), [
-                {"email": e, "name": "", "email_key": fold(e), "name_key": "",
-                 "email_domain": email_domain(e), "created_at": first_seen[e]}
-                for e in missing])
+            self.conn.execute(
+                schema.contacts.insert(),
+                [
+                    {
+                        "email": e,
+                        "name": "",
+                        "email_key": fold(e),
+                        "name_key": "",
+                        "email_domain": email_domain(e),
+                        "created_at": first_seen[e],
+                    }
+                    for e in missing
+                ],
+            )
             return self.contacts(first_seen)
         return found
 
@@ -196,16 +255,23 @@ class _Store:
                     cursor.execute(
                         "SELECT provider_event_id FROM email_events WHERE provider = ? AND "
                         "provider_event_id IN (SELECT value FROM json_each(?))",
-                        (self.provider, json.dumps(ids[start:start + 100_000])))
+                        (self.provider, json.dumps(ids[start : start + 100_000])),
+                    )
                     found.update(row[0] for row in cursor.fetchall())
             finally:
                 cursor.close()
             return found
         for start in range(0, len(ids), 50_000):
-            chunk = sa.bindparam("ids", ids[start:start + 50_000],
-                                 type_=postgresql.ARRAY(sa.String))
-            found.update(self.conn.execute(sa.select(e.provider_event_id).where(
-                e.provider == self.provider, e.provider_event_id == sa.any_(chunk))).scalars())
+            chunk = sa.bindparam(
+                "ids", ids[start : start + 50_000], type_=postgresql.ARRAY(sa.String)
+            )
+            found.update(
+                self.conn.execute(
+                    sa.select(e.provider_event_id).where(
+                        e.provider == self.provider, e.provider_event_id == sa.any_(chunk)
+                    )
+                ).scalars()
+            )
         return found
 
 
@@ -261,8 +327,10 @@ def import_records(
         _insert_events(conn, new)
         stored = _count_above(conn, mark)
         if stored != new.height:  # cannot happen with one writer at a time; never half-done
-            raise model.FormatError("otra importación guardó eventos a la vez; no se guardó "
-                                    "nada de este archivo: vuelve a importarlo")
+            raise model.FormatError(
+                "otra importación guardó eventos a la vez; no se guardó "
+                "nada de este archivo: vuelve a importarlo"
+            )
         report.stored = stored
         if stored:
             rollups.add_new_events(conn, new)
@@ -275,8 +343,11 @@ def import_records(
 def _checked(store: _Store, columns: model.Columns) -> pl.DataFrame:
     """The column-read events that pass _check; the others go to the quarantine."""
     frame = columns.events.with_columns(problem=store.problems(columns.events))
-    for position, item, problem in frame.filter(pl.col("problem").is_not_null()).select(
-            "position", "item", "problem").iter_rows():
+    for position, item, problem in (
+        frame.filter(pl.col("problem").is_not_null())
+        .select("position", "item", "problem")
+        .iter_rows()
+    ):
         store.reject(position, item, columns.raw(position), problem)
     return frame.filter(pl.col("problem").is_null()).drop("problem")
 
@@ -285,27 +356,38 @@ def _new_events(store: _Store, events: pl.DataFrame, report: ImportReport) -> pl
     """The rows to insert (EVENT_COLUMNS and what the rollups need), without the duplicates;
     counts the duplicates and quarantines the unknown recipients (when asked to)."""
     events = _per_value(events, ["email"], normalise_email, {"address": pl.Utf8})
-    events = _per_value(events, ["origin", "campaign_external_id", "campaign_name"],
-                        store.campaign_key,
-                        {"c_origin": pl.Utf8, "c_external": pl.Utf8, "c_name": pl.Utf8})
+    events = _per_value(
+        events,
+        ["origin", "campaign_external_id", "campaign_name"],
+        store.campaign_key,
+        {"c_origin": pl.Utf8, "c_external": pl.Utf8, "c_name": pl.Utf8},
+    )
     wanted = events.group_by("c_origin", "c_external", maintain_order=True).agg(
-        pl.col("c_name").drop_nulls().first())
+        pl.col("c_name").drop_nulls().first()
+    )
     campaigns = store.campaign_ids({(o, x): n for o, x, n in wanted.iter_rows()})
     first_seen = events.group_by("address", maintain_order=True).agg(pl.col("occurred_at").min())
     contacts = store.contacts(dict(first_seen.iter_rows()))
     ids = pl.DataFrame(
         [(a, i, d) for a, (i, d) in contacts.items()],
-        schema={"address": pl.Utf8, "contact_id": pl.Int64, "domain": pl.Utf8}, orient="row")
+        schema={"address": pl.Utf8, "contact_id": pl.Int64, "domain": pl.Utf8},
+        orient="row",
+    )
     events = events.join(ids, on="address", how="left", maintain_order="left")
     unknown = events.filter(pl.col("contact_id").is_null())
     for position, item, email in unknown.select("position", "item", "email").iter_rows():
-        store.reject(position, item, json.dumps({"email": email}, ensure_ascii=False),
-                     "destinatario desconocido (importación sin crear contactos)")
+        store.reject(
+            position,
+            item,
+            json.dumps({"email": email}, ensure_ascii=False),
+            "destinatario desconocido (importación sin crear contactos)",
+        )
     events = events.filter(pl.col("contact_id").is_not_null())
     keys = pl.DataFrame(
         [(o, x, i) for (o, x), i in campaigns.items()],
         schema={"c_origin": pl.Utf8, "c_external": pl.Utf8, "campaign_id": pl.Int64},
-        orient="row")
+        orient="row",
+    )
     events = events.join(keys, on=["c_origin", "c_external"], how="left", maintain_order="left")
     events = _with_event_ids(store.provider, events)
     kind = pl.col("event")
@@ -316,10 +398,18 @@ def _new_events(store: _Store, events: pl.DataFrame, report: ImportReport) -> pl
         message_id=pl.when(pl.col("message_id") != "").then(pl.col("message_id").str.slice(0, 255)),
         provider=pl.lit(store.provider),
     )
-    categories = _per_value(events.filter(bounced), ["smtp_diagnostic", "provider_reason"],
-                            diagnostics.bounce_category, {"bounce_category": pl.Utf8})
-    events = events.join(categories.select("position", "item", "bounce_category"),
-                         on=["position", "item"], how="left", maintain_order="left")
+    categories = _per_value(
+        events.filter(bounced),
+        ["smtp_diagnostic", "provider_reason"],
+        diagnostics.bounce_category,
+        {"bounce_category": pl.Utf8},
+    )
+    events = events.join(
+        categories.select("position", "item", "bounce_category"),
+        on=["position", "item"],
+        how="left",
+        maintain_order="left",
+    )
     # Exactly once: the first copy in the file, unless the database has it already.
     first = events.filter(pl.col("provider_event_id").is_first_distinct())
     stored = store.stored_ids(first["provider_event_id"].to_list())
@@ -334,15 +424,24 @@ def _with_event_ids(provider: str, events: pl.DataFrame) -> pl.DataFrame:
     missing = events.filter(given.is_null() | (given == ""))
     if missing.height:
         hashes = [
-            _event_hash(provider, row["address"], row["event"], row["occurred_at"],
-                        row["message_id"], row["bounce_type"], row["reason"],
-                        row["smtp_diagnostic"], row["campaign_external_id"])
-            for row in missing.iter_rows(named=True)]
+            _event_hash(
+                provider,
+                row["address"],
+                row["event"],
+                row["occurred_at"],
+                row["message_id"],
+                row["bounce_type"],
+                row["reason"],
+                row["smtp_diagnostic"],
+                row["campaign_external_id"],
+            )
+            for row in missing.iter_rows(named=True)
+        ]
         made = missing.select("position", "item").with_columns(
-            hashed=pl.Series(hashes, dtype=pl.Utf8))
+            hashed=pl.Series(hashes, dtype=pl.Utf8)
+        )
         events = events.join(made, on=["position", "item"], how="left", maintain_order="left")
-        events = events.with_columns(provider_event_id=pl.coalesce("hashed", given)).drop(
-            "hashed")
+        events = events.with_columns(provider_event_id=pl.coalesce("hashed", given)).drop("hashed")
     return events.with_columns(provider_event_id=pl.col("provider_event_id").str.slice(0, 255))
 
 
@@ -352,15 +451,18 @@ def _status_may_change(conn: sa.Connection, new: pl.DataFrame) -> list[int]:
     with no stored status yet. Deliveries to everyone else change nothing, and they are most
     of the events."""
     s = schema.contact_status.c
-    notices = set(new.filter(~pl.col("event").is_in([vocab.DELIVERED, vocab.SENT]))
-                  ["contact_id"].unique().to_list())
-    delivered = set(new.filter(pl.col("event") == vocab.DELIVERED)["contact_id"].unique()
-                    .to_list())
+    notices = set(
+        new.filter(~pl.col("event").is_in([vocab.DELIVERED, vocab.SENT]))["contact_id"]
+        .unique()
+        .to_list()
+    )
+    delivered = set(new.filter(pl.col("event") == vocab.DELIVERED)["contact_id"].unique().to_list())
     others = sorted(set(new["contact_id"].unique().to_list()) - notices)
     known, bounced = set(), set()
     for start in range(0, len(others), 5_000):
-        rows = conn.execute(sa.select(s.contact_id, s.reason).where(
-            s.contact_id.in_(others[start:start + 5_000]))).all()
+        rows = conn.execute(
+            sa.select(s.contact_id, s.reason).where(s.contact_id.in_(others[start : start + 5_000]))
+        ).all()
         known.update(i for i, _reason in rows)
         bounced.update(i for i, reason in rows if reason == vocab.PREVIOUS_BOUNCE)
     return sorted(notices | (set(others) - known) | (bounced & delivered))
@@ -368,9 +470,22 @@ def _status_may_change(conn: sa.Connection, new: pl.DataFrame) -> list[int]:
 
 # --- writing ---------------------------------------------------------------------------------
 
-EVENT_COLUMNS = ("contact_id", "campaign_id", "event", "bounce_type", "reason",
-                 "provider_reason", "smtp_diagnostic", "provider", "provider_event_id",
-                 "message_id", "occurred_at", "bounce_category")
+EVENT_COLUMNS = (
+    "contact_id",
+    "campaign_id",
+    "event",
+    "bounce_type",
+    "reason",
+    "provider_reason",
+    "smtp_diagnostic",
+    "provider",
+    "provider_event_id",
+    "message_id",
+    "occurred_at",
+    "bounce_category",
+)
+
+
 def _max_event_id(conn: sa.Connection) -> int:
     e = schema.email_events.c
     return conn.execute(sa.select(sa.func.coalesce(sa.func.max(e.id), 0))).scalar_one()
@@ -387,19 +502,27 @@ def _insert_events(conn: sa.Connection, new: pl.DataFrame) -> None:
     new = new.sort("contact_id", "occurred_at", maintain_order=True)
     if conn.dialect.name == "sqlite":
         # UTC text as SQLAlchemy's DateTime stores it in SQLite ("YYYY-MM-DD HH:MM:SS.ffffff").
-        rows = new.select(*EVENT_COLUMNS[:10], pl.col("occurred_at").dt.strftime(
-            "%Y-%m-%d %H:%M:%S%.6f"), "bounce_category").rows()
-        bulk.sqlite_insert(conn, "email_events", EVENT_COLUMNS, rows,
-                       "(provider, provider_event_id) WHERE provider_event_id IS NOT NULL "
-                       "DO NOTHING")
+        rows = new.select(
+            *EVENT_COLUMNS[:10],
+            pl.col("occurred_at").dt.strftime("%Y-%m-%d %H:%M:%S%.6f"),
+            "bounce_category",
+        ).rows()
+        bulk.sqlite_insert(
+            conn,
+            "email_events",
+            EVENT_COLUMNS,
+            rows,
+            "(provider, provider_event_id) WHERE provider_event_id IS NOT NULL DO NOTHING",
+        )
         return
     table = schema.email_events
     statement = postgresql.insert(table).on_conflict_do_nothing(
         index_elements=[table.c.provider, table.c.provider_event_id],
-        index_where=table.c.provider_event_id.is_not(None))
+        index_where=table.c.provider_event_id.is_not(None),
+    )
     rows = new.select(*EVENT_COLUMNS).to_dicts()
     for start in range(0, len(rows), CHUNK):
-        conn.execute(statement, rows[start:start + CHUNK])
+        conn.execute(statement, rows[start : start + CHUNK])
 
 
 def _quarantine(conn, provider, source, sha, items) -> None:
@@ -407,11 +530,22 @@ def _quarantine(conn, provider, source, sha, items) -> None:
         return
     now = datetime.now(timezone.utc)
     insert = (sqlite.insert if conn.dialect.name == "sqlite" else postgresql.insert)(
-        schema.quarantine)
-    statement = insert.on_conflict_do_nothing(
-        index_elements=["source_sha256", "position", "item"])
-    conn.execute(statement, [
-        {"received_at": now, "provider": provider, "source": source[:300],
-         "source_sha256": sha, "position": q["position"], "item": q["item"],
-         "raw": q["raw"], "reason": q["reason"]}
-        for q in sorted(items, key=lambda q: (q["position"], q["item"]))])
+        schema.quarantine
+    )
+    statement = insert.on_conflict_do_nothing(index_elements=["source_sha256", "position", "item"])
+    conn.execute(
+        statement,
+        [
+            {
+                "received_at": now,
+                "provider": provider,
+                "source": source[:300],
+                "source_sha256": sha,
+                "position": q["position"],
+                "item": q["item"],
+                "raw": q["raw"],
+                "reason": q["reason"],
+            }
+            for q in sorted(items, key=lambda q: (q["position"], q["item"]))
+        ],
+    )

@@ -78,8 +78,9 @@ def test_an_administrator_signs_in_and_the_deep_link_still_opens(story):
     assert trail["contact_id"][0] == ids["jose"]
 
 
-@pytest.mark.parametrize("username, password", [("ana.admin", "equivocada-123"),
-                                                ("nadie.existe", PASSWORD), ("", "")])
+@pytest.mark.parametrize(
+    "username, password", [("ana.admin", "equivocada-123"), ("nadie.existe", PASSWORD), ("", "")]
+)
 def test_wrong_password_and_unknown_user_get_the_same_answer(story, username, password):
     engine, _ = story
     at = sign_in(entry(), username, password)
@@ -113,8 +114,9 @@ def test_five_failures_lock_the_username_without_revealing_if_it_exists(story):
             at = sign_in(entry(), username, "equivocada-123")
             assert "incorrectos" in at.error[0].value
         at = sign_in(entry(), username, PASSWORD)
-        assert "Demasiados intentos fallidos con este usuario. Espera 15 minutos" in \
-            at.error[0].value
+        assert (
+            "Demasiados intentos fallidos con este usuario. Espera 15 minutos" in at.error[0].value
+        )
     assert audit(engine, "login_throttled").height == 2
     # other usernames are not affected
     assert "No autorizado" in shown(sign_in(entry(), "victor.ventas"))

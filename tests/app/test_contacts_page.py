@@ -62,8 +62,16 @@ def open_card(app, contact_id):
 def texts(app):
     """Every text the page shows (Markdown, captions, alerts, badges, titles)."""
     parts = []
-    for kind in ("markdown", "caption", "error", "success", "warning", "info", "title",
-                 "subheader"):
+    for kind in (
+        "markdown",
+        "caption",
+        "error",
+        "success",
+        "warning",
+        "info",
+        "title",
+        "subheader",
+    ):
         parts += [str(e.value) for e in getattr(app, kind)]
     return "\n".join(parts)
 
@@ -99,7 +107,8 @@ def test_typing_suggests_contacts_with_a_status_badge_and_picking_opens_the_card
     app.button(key=f"pick_{ids['jose']}").click().run()
     assert not app.exception
     assert app.query_params["contacto"] == [str(ids["jose"])] or app.query_params[
-        "contacto"] == str(ids["jose"])
+        "contacto"
+    ] == str(ids["jose"])
     assert "Los próximos envíos no se realizarán" in texts(app)
     assert app.text_input(key="busqueda").value == ""  # the list folds away above the card
     assert not any(b.key.startswith("pick_") for b in app.button)
@@ -107,8 +116,18 @@ def test_typing_suggests_contacts_with_a_status_badge_and_picking_opens_the_card
 
 @pytest.mark.parametrize(
     "typed",
-    ["x", "zz", "x" * 300, '"', "%", "_", "'; DROP TABLE contacts; --",
-     "<script>alert(1)</script>", "😀", "**negrita** [enlace](javascript:alert(1))"],
+    [
+        "x",
+        "zz",
+        "x" * 300,
+        '"',
+        "%",
+        "_",
+        "'; DROP TABLE contacts; --",
+        "<script>alert(1)</script>",
+        "😀",
+        "**negrita** [enlace](javascript:alert(1))",
+    ],
 )
 def test_any_search_text_gives_results_or_a_clear_message(app, typed):
     app.run()
@@ -147,8 +166,10 @@ def test_card_shows_details_status_and_notices_with_editor_links(app, ids):
     assert "José Núñez Peña" in shown and "jose.nunez@example.com" in shown
     assert "Contacto creado el 21 feb 2026" in shown  # 15:00 UTC on 21 Feb is 10:00 in Bogotá
     status = unescape(app.error[0].value)
-    assert "Los próximos envíos no se realizarán: el contacto marcó como spam un envío anterior" \
+    assert (
+        "Los próximos envíos no se realizarán: el contacto marcó como spam un envío anterior"
         in status
+    )
     assert "desde el 6 mar 2026" in status and "Correo de campaña «[Black Friday]" in status
     assert "https://crm.test/emails/cmp-77/editor" in status
     assert "El correo se envió correctamente." in shown and "lo marcó como spam" in shown

@@ -27,8 +27,9 @@ def page(tmp_path, monkeypatch):
     engine = make_engine(url)
     migrate.upgrade(engine)
     with engine.begin() as conn:
-        users.add_user(conn, "ana.admin", display_name="Ana", role="admin",
-                       password="contraseña-de-prueba-1")
+        users.add_user(
+            conn, "ana.admin", display_name="Ana", role="admin", password="contraseña-de-prueba-1"
+        )
     monkeypatch.chdir(ROOT)
     monkeypatch.setenv("DATABASE_URL", url)
     at = AppTest.from_file(str(PAGE), default_timeout=60)
@@ -50,11 +51,17 @@ def test_upload_a_csv_and_see_the_reconciliation(page):
     assert "Importación terminada: 1 archivo(s), 2 eventos nuevos." in at.success[0].value
     table = at.dataframe[0].value
     row = table.iloc[0].to_dict() if hasattr(table, "iloc") else table.row(0, named=True)
-    assert (row["Recibidos"], row["Guardados"], row["Duplicados"], row["Ignorados"],
-            row["En cuarentena"]) == (4, 2, 0, 0, 2)  # "opened" is not a CSV event
+    assert (
+        row["Recibidos"],
+        row["Guardados"],
+        row["Duplicados"],
+        row["Ignorados"],
+        row["En cuarentena"],
+    ) == (4, 2, 0, 0, 2)  # "opened" is not a CSV event
     with engine.connect() as conn:
-        assert conn.execute(sa.select(sa.func.count()).select_from(schema.email_events)).scalar() \
-            == 2
+        assert (
+            conn.execute(sa.select(sa.func.count()).select_from(schema.email_events)).scalar() == 2
+        )
 
 
 def test_a_file_in_another_format_is_refused_whole(page):
@@ -67,8 +74,9 @@ def test_a_file_in_another_format_is_refused_whole(page):
     assert not at.exception
     assert "eventos.csv: no se importó nada" in at.error[0].value
     with engine.connect() as conn:
-        assert conn.execute(sa.select(sa.func.count()).select_from(schema.email_events)).scalar() \
-            == 0
+        assert (
+            conn.execute(sa.select(sa.func.count()).select_from(schema.email_events)).scalar() == 0
+        )
 
 
 def test_no_file_chosen(page):

@@ -23,8 +23,9 @@ def world_db(tmp_path_factory):
     migrate.upgrade(engine)
     demo.load(engine, demo.generate(WORLD_CONTACTS, seed=WORLD_SEED, until=WORLD_UNTIL))
     with engine.begin() as conn:
-        users.add_user(conn, "ana.admin", display_name="Ana", role="admin",
-                       password="contraseña-de-prueba-1")
+        users.add_user(
+            conn, "ana.admin", display_name="Ana", role="admin", password="contraseña-de-prueba-1"
+        )
     yield url, engine
     engine.dispose()
 
@@ -52,8 +53,9 @@ def expected_headline(engine, f):
 def test_filters_come_from_the_url_and_the_figures_match(page, world_db):
     _, engine = world_db
     start, end = WORLD_UNTIL - timedelta(days=120), WORLD_UNTIL - timedelta(days=1)
-    page.query_params.update({"desde": start.isoformat(), "hasta": end.isoformat(),
-                              "origen": "automation"})
+    page.query_params.update(
+        {"desde": start.isoformat(), "hasta": end.isoformat(), "origen": "automation"}
+    )
     page.run()
     assert not page.exception, page.exception
     want = expected_headline(engine, reports.ReportFilter(start, end, "automation"))
@@ -61,13 +63,20 @@ def test_filters_come_from_the_url_and_the_figures_match(page, world_db):
     assert shown["Envíos"] == f"{want['sends']:,}".replace(",", ".")
     assert shown["No enviados"] == f"{want['not_sent']:,}".replace(",", ".")
     assert [s.value for s in page.subheader][:3] == [
-        "Avisos a lo largo del tiempo", "Motivos de no envío", "Rebotes por tipo y causa"]
+        "Avisos a lo largo del tiempo",
+        "Motivos de no envío",
+        "Rebotes por tipo y causa",
+    ]
     assert any("Límites: rebote aviso > 2,00 %" in c.value for c in page.caption)
 
 
 def test_changing_a_filter_changes_the_report_and_the_url(page, world_db):
-    page.query_params.update({"desde": (WORLD_UNTIL - timedelta(days=364)).isoformat(),
-                              "hasta": (WORLD_UNTIL - timedelta(days=1)).isoformat()})
+    page.query_params.update(
+        {
+            "desde": (WORLD_UNTIL - timedelta(days=364)).isoformat(),
+            "hasta": (WORLD_UNTIL - timedelta(days=1)).isoformat(),
+        }
+    )
     page.run()
     both = metrics(page)["Envíos"]
     page.segmented_control(key="origen").set_value("campaign").run()
@@ -87,8 +96,9 @@ def test_drill_down_lists_affected_contacts_with_card_links_and_csv(page, world_
     assert not page.exception
     table = page.dataframe[-1].value
     with engine.connect() as conn:
-        _, total = reports.affected_contacts(conn, reports.ReportFilter(start, end),
-                                             event="bounced", bounce_type="hard")
+        _, total = reports.affected_contacts(
+            conn, reports.ReportFilter(start, end), event="bounced", bounce_type="hard"
+        )
     assert any(c.value == f"{total} contactos" for c in page.caption)
     assert len(table) == min(total, 25)
     assert table["Ficha"].str.startswith("/?contacto=").all()
@@ -109,8 +119,9 @@ def test_a_reversed_range_is_explained(page):
     assert "La fecha inicial es posterior a la final" in page.warning[0].value
 
 
-@pytest.mark.parametrize("params", [{"desde": "ayer"}, {"origen": "marte"},
-                                    {"campanas": "abc"}, {"hasta": "2026-13-40"}])
+@pytest.mark.parametrize(
+    "params", [{"desde": "ayer"}, {"origen": "marte"}, {"campanas": "abc"}, {"hasta": "2026-13-40"}]
+)
 def test_bad_url_parameters_never_break_the_page(page, params):
     page.query_params.update(params)
     page.run()
@@ -123,8 +134,7 @@ def test_a_campaign_with_no_sends_in_the_range(page, world_db):
     with engine.connect() as conn:
         listed = reports.campaign_list(conn)
     first = listed.filter(pl.col("origin") == "campaign")["campaign_id"][0]
-    page.query_params.update({"desde": "2019-01-01", "hasta": "2019-01-02",
-                              "campanas": str(first)})
+    page.query_params.update({"desde": "2019-01-01", "hasta": "2019-01-02", "campanas": str(first)})
     page.run()
     assert not page.exception
     assert "No hay envíos en este periodo" in page.info[0].value

@@ -32,8 +32,9 @@ def test_db_upgrade_and_current(url):
 
 
 def test_demo_builds_a_world_and_reports_time_and_size(url):
-    done = run("demo", "--contacts", "40", "--seed", "3", "--until", "2026-11-26",
-               "--database", url)
+    done = run(
+        "demo", "--contacts", "40", "--seed", "3", "--until", "2026-11-26", "--database", url
+    )
     assert done.exit_code == 0, done.output
     assert "40 contactos" in done.output and "MiB" in done.output
     engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
@@ -75,7 +76,8 @@ def test_bad_arguments_are_refused_before_anything_is_written(url):
 
 
 def test_module_entry_point_shows_help():
-    done = subprocess.run([sys.executable, "-m", "data_access", "--help"], capture_output=True,
-                          text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "data_access", "--help"], capture_output=True, text=True
+    )
     assert done.returncode == 0
     assert "demo" in done.stdout and "db" in done.stdout

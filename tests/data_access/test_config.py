@@ -50,7 +50,9 @@ def test_open_database_creates_and_fills_the_embedded_default(tmp_path, monkeypa
     # a second start keeps what is there
     bootstrap.open_database(demo_contacts=80)
     with engine.connect() as conn:
-        assert conn.execute(sa.select(sa.func.count()).select_from(schema.contacts)).scalar_one() == 50
+        assert (
+            conn.execute(sa.select(sa.func.count()).select_from(schema.contacts)).scalar_one() == 50
+        )
 
 
 def test_open_database_only_migrates_a_configured_database(databases):
@@ -74,7 +76,8 @@ def test_open_database_reports_an_unreachable_server_in_spanish():
 
 def test_packages_import_from_any_folder(tmp_path):
     code = "import data_access, dashboard; print(data_access.search_contacts.__name__)"
-    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
-                          text=True)
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "search_contacts"

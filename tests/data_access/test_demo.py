@@ -23,8 +23,13 @@ def _replay(world):
         for row in frame.iter_rows(named=True) if frame is not None else []:
             if row["event"] == vocab.NOT_SENT:
                 drops.append((row, tracker.verdict()))
-            tracker.apply(row["event"], row["occurred_at"], bounce_type=row["bounce_type"],
-                          reason=row["reason"], ref=row["id"])
+            tracker.apply(
+                row["event"],
+                row["occurred_at"],
+                bounce_type=row["bounce_type"],
+                reason=row["reason"],
+                ref=row["id"],
+            )
         finals[contact_id] = tracker.verdict()
     return drops, finals
 
@@ -57,13 +62,18 @@ def test_stored_status_is_the_policy_verdict_of_every_contact(world, replay):
 def test_every_reason_event_and_origin_occurs(world):
     events = world.events
     assert set(events["event"]) == {
-        vocab.DELIVERED, vocab.BOUNCED, vocab.SPAM_COMPLAINT, vocab.NOT_SENT,
-        vocab.UNSUBSCRIBED, vocab.RESUBSCRIBED,
+        vocab.DELIVERED,
+        vocab.BOUNCED,
+        vocab.SPAM_COMPLAINT,
+        vocab.NOT_SENT,
+        vocab.UNSUBSCRIBED,
+        vocab.RESUBSCRIBED,
     }
     assert set(events["reason"].drop_nulls()) == set(vocab.REASONS)
     assert set(events["bounce_type"].drop_nulls()) == {vocab.HARD, vocab.SOFT}
-    origins = events.join(world.campaigns.select(pl.col("id").alias("campaign_id"), "origin"),
-                          on="campaign_id")
+    origins = events.join(
+        world.campaigns.select(pl.col("id").alias("campaign_id"), "origin"), on="campaign_id"
+    )
     for event in (vocab.BOUNCED, vocab.SPAM_COMPLAINT, vocab.NOT_SENT, vocab.DELIVERED):
         assert set(origins.filter(pl.col("event") == event)["origin"]) == set(vocab.ORIGINS), event
     assert set(world.statuses["reason"].drop_nulls()) == set(vocab.REASONS)
@@ -161,8 +171,13 @@ def test_ids_continue_after_a_bulk_load(empty_engine):
     with empty_engine.begin() as conn:
         new_id = conn.execute(
             schema.contacts.insert().returning(schema.contacts.c.id),
-            {"email": "nuevo@example.com", "name": "Nuevo", "email_key": "nuevo@example.com",
-             "name_key": "nuevo", "created_at": demo.datetime.now(demo.timezone.utc)},
+            {
+                "email": "nuevo@example.com",
+                "name": "Nuevo",
+                "email_key": "nuevo@example.com",
+                "name_key": "nuevo",
+                "created_at": demo.datetime.now(demo.timezone.utc),
+            },
         ).scalar_one()
     assert new_id == 11
 
@@ -170,10 +185,16 @@ def test_ids_continue_after_a_bulk_load(empty_engine):
 def test_search_works_after_a_bulk_load_and_for_contacts_added_later(empty_engine, world):
     demo.load(empty_engine, demo.generate(200, seed=5))
     with empty_engine.begin() as conn:
-        conn.execute(schema.contacts.insert(), {
-            "email": "zacarias.quinonez@example.com", "name": "Zacarías Quiñónez",
-            "email_key": "zacarias.quinonez@example.com", "name_key": "zacarias quinonez",
-            "created_at": demo.datetime.now(demo.timezone.utc)})
+        conn.execute(
+            schema.contacts.insert(),
+            {
+                "email": "zacarias.quinonez@example.com",
+                "name": "Zacarías Quiñónez",
+                "email_key": "zacarias.quinonez@example.com",
+                "name_key": "zacarias quinonez",
+                "created_at": demo.datetime.now(demo.timezone.utc),
+            },
+        )
     with empty_engine.connect() as conn:
         assert da.search_contacts(conn, "ñónez")["name"].to_list() == ["Zacarías Quiñónez"]
         loaded = conn.execute(sa.select(schema.contacts.c.name).limit(1)).scalar_one()

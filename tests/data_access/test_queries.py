@@ -71,9 +71,30 @@ def test_search_returns_the_documented_schema_and_respects_the_limit(story):
 
 @pytest.mark.parametrize(
     "hostile",
-    ["", "   ", "a", "x" * 300, '"', "'", "%", "_", "\\", "%_%", "jose%", "' OR 1=1 --",
-     "'; DROP TABLE contacts; --", "<script>alert(1)</script>", "😀", "jo😀se", "NEAR(a b)",
-     "a* OR b", "\x00", "\u202e", None, 12],
+    [
+        "",
+        "   ",
+        "a",
+        "x" * 300,
+        '"',
+        "'",
+        "%",
+        "_",
+        "\\",
+        "%_%",
+        "jose%",
+        "' OR 1=1 --",
+        "'; DROP TABLE contacts; --",
+        "<script>alert(1)</script>",
+        "😀",
+        "jo😀se",
+        "NEAR(a b)",
+        "a* OR b",
+        "\x00",
+        "\u202e",
+        None,
+        12,
+    ],
 )
 def test_search_never_fails_and_never_matches_everything(story, hostile):
     conn, _ = story
@@ -106,8 +127,11 @@ def test_contact_returns_one_row_with_address_validity(story):
     jose = da.contact(conn, ids["jose"])
     assert jose.schema == pl.Schema(da.CONTACT_SCHEMA)
     assert jose.row(0, named=True) | {"created_at": None} == {
-        "id": ids["jose"], "name": "José Núñez Peña", "email": "jose.nunez@example.com",
-        "created_at": None, "email_valid": True,
+        "id": ids["jose"],
+        "name": "José Núñez Peña",
+        "email": "jose.nunez@example.com",
+        "created_at": None,
+        "email_valid": True,
     }
     assert da.contact(conn, ids["ana"])["email_valid"][0] is False
 
@@ -126,12 +150,20 @@ def test_contact_events_newest_first_with_campaign_and_origin(story):
     events = da.contact_events(conn, ids["jose"])
     assert events.schema == pl.Schema(da.EVENTS_SCHEMA)
     assert events["event"].to_list() == [
-        "not_sent", "spam_complaint", "delivered", "bounced", "delivered"
+        "not_sent",
+        "spam_complaint",
+        "delivered",
+        "bounced",
+        "delivered",
     ]
     assert events["occurred_at"].is_sorted(descending=True)
     assert events["occurred_at"][0] == T0.replace(day=12)
     assert events["campaign_name"].to_list() == [
-        "Black Friday", "Black Friday", "Black Friday", "Bienvenida", "Bienvenida"
+        "Black Friday",
+        "Black Friday",
+        "Black Friday",
+        "Bienvenida",
+        "Bienvenida",
     ]
     assert events["origin"].to_list()[-1] == "automation"
     assert events["campaign_external_id"][0] == "cmp-77"
@@ -156,8 +188,9 @@ def test_contact_with_no_emails_has_no_events_and_can_send(story):
         ("pedro", vocab.PREVIOUS_BOUNCE, "bounced", "Bienvenida", "automation"),
     ],
 )
-def test_contact_status_gives_reason_since_and_evidence(story, key, reason, cause_event,
-                                                        campaign, origin):
+def test_contact_status_gives_reason_since_and_evidence(
+    story, key, reason, cause_event, campaign, origin
+):
     conn, ids = story
     status = da.contact_status(conn, ids[key])
     first = status.row(0, named=True)
@@ -207,15 +240,24 @@ def test_refresh_contact_status_rewrites_only_the_given_contacts(databases):
     with engine.begin() as conn:
         conn.execute(schema.contact_status.update().values(blocked=False, reason=None))
         assert da.refresh_contact_status(conn, [ids["jose"]]) == 1
-        rows = dict(conn.execute(sa.select(schema.contact_status.c.contact_id,
-                                           schema.contact_status.c.reason)).all())
+        rows = dict(
+            conn.execute(
+                sa.select(schema.contact_status.c.contact_id, schema.contact_status.c.reason)
+            ).all()
+        )
     assert rows[ids["jose"]] == vocab.PREVIOUS_SPAM
     assert rows[ids["pedro"]] is None  # not refreshed
     with engine.connect() as conn:
         live = da.contact_status(conn, ids["jose"]).row(0, named=True)
-    stored = engine.connect().execute(
-        sa.select(schema.contact_status).where(schema.contact_status.c.contact_id == ids["jose"])
-    ).one()
+    stored = (
+        engine.connect()
+        .execute(
+            sa.select(schema.contact_status).where(
+                schema.contact_status.c.contact_id == ids["jose"]
+            )
+        )
+        .one()
+    )
     assert stored.cause_event_id == live["cause_event_id"] and stored.since == live["since"]
 
 

@@ -18,12 +18,14 @@ from tests.conftest import WORLD_UNTIL
 
 def raw_events(world) -> pl.DataFrame:
     """The world's events with origin, campaign name and recipient domain, in UTC days."""
-    campaigns = world.campaigns.select(pl.col("id").alias("campaign_id"), "origin",
-                                       pl.col("name").alias("campaign_name"))
+    campaigns = world.campaigns.select(
+        pl.col("id").alias("campaign_id"), "origin", pl.col("name").alias("campaign_name")
+    )
     contacts = world.contacts.select(pl.col("id").alias("contact_id"), "email_domain")
     return (
         world.events.filter(pl.col("campaign_id").is_not_null())
-        .join(campaigns, on="campaign_id").join(contacts, on="contact_id")
+        .join(campaigns, on="campaign_id")
+        .join(contacts, on="contact_id")
         .with_columns(pl.col("occurred_at").dt.date().alias("day"))
     )
 
@@ -40,8 +42,12 @@ def brute(raw: pl.DataFrame, f: ReportFilter) -> pl.DataFrame:
 FILTERS = [
     ReportFilter(WORLD_UNTIL - timedelta(days=90), WORLD_UNTIL),
     ReportFilter(WORLD_UNTIL - timedelta(days=365), WORLD_UNTIL, origin="automation"),
-    ReportFilter(WORLD_UNTIL - timedelta(days=200), WORLD_UNTIL - timedelta(days=20),
-                 origin="campaign", campaign_ids=(3, 5, 8)),
+    ReportFilter(
+        WORLD_UNTIL - timedelta(days=200),
+        WORLD_UNTIL - timedelta(days=20),
+        origin="campaign",
+        campaign_ids=(3, 5, 8),
+    ),
     ReportFilter(WORLD_UNTIL - timedelta(days=30), WORLD_UNTIL - timedelta(days=30)),  # one day
 ]
 
@@ -75,8 +81,9 @@ def test_every_figure_equals_the_brute_force_count(world_engine, raw, f):
             assert (rows["events"].sum() if rows.height else 0) == expected
     cats = want.filter(ev == "bounced").group_by("origin", "bounce_type", "bounce_category").len()
     for row in cats.iter_rows(named=True):
-        found = got.categories.filter(origin=row["origin"], bounce_type=row["bounce_type"],
-                                      category=row["bounce_category"])
+        found = got.categories.filter(
+            origin=row["origin"], bounce_type=row["bounce_type"], category=row["bounce_category"]
+        )
         assert found["events"].sum() == row["len"]
     assert got.categories["events"].sum() == bounced
     for row in got.campaigns.iter_rows(named=True):
@@ -99,13 +106,18 @@ def test_domain_ranking_equals_brute_force_by_month(world_engine, raw):
     f = ReportFilter(date(2026, 3, 10), date(2026, 9, 2), origin="campaign")
     with world_engine.connect() as conn:
         got = reports.domain_ranking(conn, f, top=50, min_sends=20)
-    months = raw.filter(pl.col("day") >= date(2026, 3, 1), pl.col("day") <= date(2026, 9, 30),
-                        pl.col("origin") == "campaign",
-                        pl.col("event").is_in(["delivered", "bounced"]))
+    months = raw.filter(
+        pl.col("day") >= date(2026, 3, 1),
+        pl.col("day") <= date(2026, 9, 30),
+        pl.col("origin") == "campaign",
+        pl.col("event").is_in(["delivered", "bounced"]),
+    )
     per = months.group_by("email_domain").agg(
-        pl.len().alias("sends"), (pl.col("event") == "bounced").sum().alias("bounced"))
+        pl.len().alias("sends"), (pl.col("event") == "bounced").sum().alias("bounced")
+    )
     per = per.filter(pl.col("sends") >= 20).with_columns(
-        (pl.col("bounced") / pl.col("sends")).alias("rate"))
+        (pl.col("bounced") / pl.col("sends")).alias("rate")
+    )
     top = per.sort(["rate", "sends", "email_domain"], descending=[True, True, False]).head(50)
     assert got["domain"].to_list() == top["email_domain"].to_list()
     assert got["sends"].to_list() == top["sends"].to_list()
@@ -115,14 +127,18 @@ def test_domain_ranking_equals_brute_force_by_month(world_engine, raw):
 def test_empty_and_out_of_range_filters(world_engine):
     with world_engine.connect() as conn:
         before = reports.report(conn, ReportFilter(date(2020, 1, 1), date(2020, 3, 1)))
-        nobody = reports.report(conn, ReportFilter(WORLD_UNTIL - timedelta(days=30), WORLD_UNTIL,
-                                                   campaign_ids=(999,)))
+        nobody = reports.report(
+            conn, ReportFilter(WORLD_UNTIL - timedelta(days=30), WORLD_UNTIL, campaign_ids=(999,))
+        )
     for r in (before, nobody):
         assert r.empty
         h = r.headline.row(0, named=True)
         assert h["sends"] == 0 and h["bounce_rate"] is None and h["complaint_rate"] is None
-        assert r.timeline.is_empty() and r.campaigns.is_empty() and r.domains.schema == \
-            pl.Schema(reports.DOMAINS_SCHEMA)
+        assert (
+            r.timeline.is_empty()
+            and r.campaigns.is_empty()
+            and r.domains.schema == pl.Schema(reports.DOMAINS_SCHEMA)
+        )
 
 
 def test_bad_filters_are_refused():
@@ -136,23 +152,28 @@ def test_affected_contacts_are_the_ones_in_the_raw_events(world_engine, raw):
     f = FILTERS[0]
     want = brute(raw, f).filter(pl.col("event") == "bounced", pl.col("bounce_type") == "hard")
     with world_engine.connect() as conn:
-        page, total = reports.affected_contacts(conn, f, event="bounced", bounce_type="hard",
-                                                limit=5)
-        rest, _ = reports.affected_contacts(conn, f, event="bounced", bounce_type="hard",
-                                            limit=500, offset=5)
+        page, total = reports.affected_contacts(
+            conn, f, event="bounced", bounce_type="hard", limit=5
+        )
+        rest, _ = reports.affected_contacts(
+            conn, f, event="bounced", bounce_type="hard", limit=500, offset=5
+        )
     assert total == want["contact_id"].n_unique()
     assert set(page["contact_id"]) | set(rest["contact_id"]) == set(want["contact_id"])
     assert page["last_at"].is_sorted(descending=True)
 
 
-@pytest.mark.parametrize("target", [
-    {"event": "delivered"},  # not a notice: the partial indexes do not hold it
-    {"event": "spam_complaint"},
-    {"event": "not_sent", "reason": "previous_spam"},
-    {"event": "bounced", "campaign_id": 20},
-], ids=["delivered", "spam", "not-sent", "campaign"])
-def test_affected_contacts_of_any_event_are_the_ones_in_the_raw_events(world_engine, raw,
-                                                                        target):
+@pytest.mark.parametrize(
+    "target",
+    [
+        {"event": "delivered"},  # not a notice: the partial indexes do not hold it
+        {"event": "spam_complaint"},
+        {"event": "not_sent", "reason": "previous_spam"},
+        {"event": "bounced", "campaign_id": 20},
+    ],
+    ids=["delivered", "spam", "not-sent", "campaign"],
+)
+def test_affected_contacts_of_any_event_are_the_ones_in_the_raw_events(world_engine, raw, target):
     f = FILTERS[0]
     want = brute(raw, f)
     for column, value in target.items():
@@ -199,20 +220,23 @@ def _plan(conn: sa.Connection, statement) -> str:
     world does not make an index look not worth it)."""
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
-    return "\n".join(str(row[-1] if conn.dialect.name == "sqlite" else row[0])
-                     for row in conn.execute(_Explain(statement)))
+    return "\n".join(
+        str(row[-1] if conn.dialect.name == "sqlite" else row[0])
+        for row in conn.execute(_Explain(statement))
+    )
 
 
 def _generic_plan(conn: sa.Connection, statement) -> str:
     """PostgreSQL's generic plan for `statement` (the one a prepared statement may switch
     to): the values are parameters, so the planner cannot prove a partial index's predicate
     from `event = $1`; only the predicate written in the query lets it use the index."""
-    compiled = statement.compile(dialect=pg_psycopg.dialect(paramstyle="numeric_dollar"),
-                                 compile_kwargs={"render_postcompile": True})
+    compiled = statement.compile(
+        dialect=pg_psycopg.dialect(paramstyle="numeric_dollar"),
+        compile_kwargs={"render_postcompile": True},
+    )
     params = compiled.construct_params()
     raw = conn.connection.driver_connection
-    args = ", ".join(pg_sql.Literal(params[name]).as_string(raw)
-                     for name in compiled.positiontup)
+    args = ", ".join(pg_sql.Literal(params[name]).as_string(raw) for name in compiled.positiontup)
     conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
     conn.exec_driver_sql("SET LOCAL plan_cache_mode = force_generic_plan")
     conn.exec_driver_sql(f"PREPARE drill_down AS {compiled.string}")
@@ -234,8 +258,7 @@ def _drill_down_plans(world_engine, target) -> list[str]:
     return plans
 
 
-@pytest.mark.parametrize("target, index", DRILL_DOWNS, ids=["hard", "spam", "not-sent",
-                                                            "campaign"])
+@pytest.mark.parametrize("target, index", DRILL_DOWNS, ids=["hard", "spam", "not-sent", "campaign"])
 def test_the_drill_down_uses_the_notices_only_indexes(world_engine, target, index):
     """SQLite uses a partial index only when the query's WHERE has the index's WHERE term;
     PostgreSQL proves it from `event = 'bounced'` for a custom plan, but not for a generic
@@ -259,7 +282,8 @@ def test_a_delivery_drill_down_states_no_notices_predicate():
         statement = reports.affected_statement(FILTERS[0], event=event)
         assert "NOT IN" not in str(statement)
     assert schema.NOTICES_ONLY_SQL in str(
-        reports.affected_statement(FILTERS[0], event=vocab.BOUNCED))
+        reports.affected_statement(FILTERS[0], event=vocab.BOUNCED)
+    )
 
 
 def test_incremental_additions_keep_the_rollups_exact(empty_engine, world):
@@ -267,15 +291,23 @@ def test_incremental_additions_keep_the_rollups_exact(empty_engine, world):
     full rebuild at every step."""
     events = world.events.sort("id")
     half = events.height // 2
-    first = demo.DemoWorld(world.contacts, world.campaigns, events.head(half),
-                           world.statuses.with_columns(cause_event_id=None))
+    first = demo.DemoWorld(
+        world.contacts,
+        world.campaigns,
+        events.head(half),
+        world.statuses.with_columns(cause_event_id=None),
+    )
     demo.load(empty_engine, first)
 
     def snapshot(conn):
-        daily = conn.execute(sa.select(schema.daily_rollup).order_by(
-            *schema.daily_rollup.primary_key.columns)).all()
-        domains = conn.execute(sa.select(schema.domain_monthly_rollup).order_by(
-            *schema.domain_monthly_rollup.primary_key.columns)).all()
+        daily = conn.execute(
+            sa.select(schema.daily_rollup).order_by(*schema.daily_rollup.primary_key.columns)
+        ).all()
+        domains = conn.execute(
+            sa.select(schema.domain_monthly_rollup).order_by(
+                *schema.domain_monthly_rollup.primary_key.columns
+            )
+        ).all()
         return daily, domains
 
     from data_access import bulk
@@ -296,15 +328,31 @@ def test_incremental_additions_keep_the_rollups_exact(empty_engine, world):
 def test_rollup_days_are_utc_days(empty_engine):
     late = datetime(2026, 5, 31, 23, 30, tzinfo=timezone.utc)
     with empty_engine.begin() as conn:
-        conn.execute(schema.contacts.insert(), {"id": 1, "email": "a@x.test", "name": "A",
-                                                "email_key": "a@x.test", "name_key": "a",
-                                                "created_at": late})
-        conn.execute(schema.campaigns.insert(), {"id": 1, "origin": "campaign",
-                                                 "external_id": "c", "name": "C",
-                                                 "created_at": late})
-        conn.execute(schema.email_events.insert(), {"contact_id": 1, "campaign_id": 1,
-                                                    "event": "delivered", "provider": "t",
-                                                    "occurred_at": late})
+        conn.execute(
+            schema.contacts.insert(),
+            {
+                "id": 1,
+                "email": "a@x.test",
+                "name": "A",
+                "email_key": "a@x.test",
+                "name_key": "a",
+                "created_at": late,
+            },
+        )
+        conn.execute(
+            schema.campaigns.insert(),
+            {"id": 1, "origin": "campaign", "external_id": "c", "name": "C", "created_at": late},
+        )
+        conn.execute(
+            schema.email_events.insert(),
+            {
+                "contact_id": 1,
+                "campaign_id": 1,
+                "event": "delivered",
+                "provider": "t",
+                "occurred_at": late,
+            },
+        )
         rollups.rebuild(conn)
         day = conn.execute(sa.select(schema.daily_rollup.c.day)).scalar_one()
         month = conn.execute(sa.select(schema.domain_monthly_rollup.c.month)).scalar_one()
@@ -317,6 +365,8 @@ def test_bounce_timeline_splits_hard_and_soft(world_engine, raw):
         got = reports.bounce_timeline(reports.daily_counts(conn, f), "week")
     want = brute(raw, f).filter(pl.col("event") == "bounced")
     for bounce_type in ("hard", "soft"):
-        assert got.filter(bounce_type=bounce_type)["events"].sum() == \
-            want.filter(pl.col("bounce_type") == bounce_type).height
+        assert (
+            got.filter(bounce_type=bounce_type)["events"].sum()
+            == want.filter(pl.col("bounce_type") == bounce_type).height
+        )
     assert got["period"].dt.weekday().unique().to_list() == [1]

@@ -53,20 +53,22 @@ def index_predicate_differences(conn: sa.Connection) -> list[tuple]:
     inspector = sa.inspect(conn)
     differences = []
     for table in schema.metadata.sorted_tables:
-        reflected = {ix["name"]: ix.get("dialect_options", {}).get(f"{dialect}_where")
-                     for ix in inspector.get_indexes(table.name)}
+        reflected = {
+            ix["name"]: ix.get("dialect_options", {}).get(f"{dialect}_where")
+            for ix in inspector.get_indexes(table.name)
+        }
         for index in table.indexes:
             if index.name not in reflected:  # another engine's (ddl_if); compare_metadata
                 continue  # reports any that is missing
             declared = index.dialect_options[dialect]["where"]
             if declared is not None:
-                declared = str(declared.compile(dialect=conn.dialect,
-                                                compile_kwargs={"literal_binds": True}))
+                declared = str(
+                    declared.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
+                )
             found = reflected[index.name]
             found = None if found is None else str(found)
             # PostgreSQL's reflected predicate is already in its words (pg_get_expr)
-            have = found if dialect == "postgresql" else _normal_predicate(conn, table.name,
-                                                                           found)
+            have = found if dialect == "postgresql" else _normal_predicate(conn, table.name, found)
             want = _normal_predicate(conn, table.name, declared)
             if have != want:
                 differences.append((table.name, index.name, have, want))
@@ -96,8 +98,7 @@ def test_the_notice_indexes_are_partial_and_the_contact_index_is_not():
     assert schema.NOTICES_ONLY_SQL == "event NOT IN ('delivered', 'sent')"
     for name in ("ix_email_events_event_time", "ix_email_events_campaign_time"):
         for dialect in ("sqlite", "postgresql"):
-            assert str(events[name].dialect_options[dialect]["where"]) == \
-                schema.NOTICES_ONLY_SQL
+            assert str(events[name].dialect_options[dialect]["where"]) == schema.NOTICES_ONLY_SQL
         assert events["ix_email_events_contact_time"].dialect_options[dialect]["where"] is None
 
 
@@ -126,17 +127,32 @@ def test_upgrade_is_idempotent_and_downgrade_works(empty_engine):
 @pytest.fixture
 def seeded(empty_engine):
     with empty_engine.begin() as conn:
-        conn.execute(schema.contacts.insert(), {
-            "id": 1, "email": "a@example.com", "name": "A", "email_key": "a@example.com",
-            "name_key": "a", "created_at": NOW})
-        conn.execute(schema.campaigns.insert(), {
-            "id": 1, "origin": "campaign", "external_id": "c1", "name": "C", "created_at": NOW})
+        conn.execute(
+            schema.contacts.insert(),
+            {
+                "id": 1,
+                "email": "a@example.com",
+                "name": "A",
+                "email_key": "a@example.com",
+                "name_key": "a",
+                "created_at": NOW,
+            },
+        )
+        conn.execute(
+            schema.campaigns.insert(),
+            {"id": 1, "origin": "campaign", "external_id": "c1", "name": "C", "created_at": NOW},
+        )
     return empty_engine
 
 
 def _event(**overrides):
-    row = {"contact_id": 1, "campaign_id": 1, "event": "delivered", "provider": "test",
-           "occurred_at": NOW}
+    row = {
+        "contact_id": 1,
+        "campaign_id": 1,
+        "event": "delivered",
+        "provider": "test",
+        "occurred_at": NOW,
+    }
     row.update(overrides)
     return row
 
@@ -179,34 +195,50 @@ def test_the_database_accepts_valid_events(seeded, good):
 
 def test_provider_event_ids_are_unique_per_provider(seeded):
     with seeded.begin() as conn:
-        conn.execute(schema.email_events.insert(), _event(provider="sendgrid", provider_event_id="x1"))
-        conn.execute(schema.email_events.insert(), _event(provider="mailgun", provider_event_id="x1"))
+        conn.execute(
+            schema.email_events.insert(), _event(provider="sendgrid", provider_event_id="x1")
+        )
+        conn.execute(
+            schema.email_events.insert(), _event(provider="mailgun", provider_event_id="x1")
+        )
         conn.execute(schema.email_events.insert(), _event(provider_event_id=None))
         conn.execute(schema.email_events.insert(), _event(provider_event_id=None))
     with pytest.raises(sa.exc.IntegrityError):
         with seeded.begin() as conn:
-            conn.execute(schema.email_events.insert(),
-                         _event(provider="sendgrid", provider_event_id="x1"))
+            conn.execute(
+                schema.email_events.insert(), _event(provider="sendgrid", provider_event_id="x1")
+            )
 
 
 def test_campaign_origin_and_contact_email_are_checked(seeded):
     with pytest.raises(sa.exc.IntegrityError):
         with seeded.begin() as conn:
-            conn.execute(schema.campaigns.insert(), {
-                "origin": "newsletter", "external_id": "c2", "name": "X", "created_at": NOW})
+            conn.execute(
+                schema.campaigns.insert(),
+                {"origin": "newsletter", "external_id": "c2", "name": "X", "created_at": NOW},
+            )
     with pytest.raises(sa.exc.IntegrityError):
         with seeded.begin() as conn:
-            conn.execute(schema.contacts.insert(), {
-                "email": "a@example.com", "name": "Otra", "email_key": "a@example.com",
-                "name_key": "otra", "created_at": NOW})
+            conn.execute(
+                schema.contacts.insert(),
+                {
+                    "email": "a@example.com",
+                    "name": "Otra",
+                    "email_key": "a@example.com",
+                    "name_key": "otra",
+                    "created_at": NOW,
+                },
+            )
 
 
 def test_status_rows_need_a_reason_exactly_when_blocked(seeded):
     for blocked, reason in ((True, None), (False, "previous_spam"), (True, "tired")):
         with pytest.raises(sa.exc.IntegrityError):
             with seeded.begin() as conn:
-                conn.execute(schema.contact_status.insert(), {
-                    "contact_id": 1, "blocked": blocked, "reason": reason, "updated_at": NOW})
+                conn.execute(
+                    schema.contact_status.insert(),
+                    {"contact_id": 1, "blocked": blocked, "reason": reason, "updated_at": NOW},
+                )
 
 
 def test_times_come_back_as_utc(seeded):
@@ -229,8 +261,10 @@ def test_naive_times_are_refused(seeded):
 def test_deleting_a_contact_deletes_its_events_and_status(seeded):
     with seeded.begin() as conn:
         conn.execute(schema.email_events.insert(), _event())
-        conn.execute(schema.contact_status.insert(), {
-            "contact_id": 1, "blocked": False, "reason": None, "updated_at": NOW})
+        conn.execute(
+            schema.contact_status.insert(),
+            {"contact_id": 1, "blocked": False, "reason": None, "updated_at": NOW},
+        )
         conn.execute(schema.contacts.delete())
     with seeded.connect() as conn:
         for table in (schema.email_events, schema.contact_status):
@@ -252,8 +286,10 @@ def test_a_bulk_load_leaves_the_schema_exactly_as_migrated(world_engine):
         assert_schema_is_the_metadata(conn)
         if conn.dialect.name == "postgresql":
             fks = {fk["name"] for fk in sa.inspect(conn).get_foreign_keys("email_events")}
-            assert fks == {"fk_email_events_contact_id_contacts",
-                           "fk_email_events_campaign_id_campaigns"}
+            assert fks == {
+                "fk_email_events_contact_id_contacts",
+                "fk_email_events_campaign_id_campaigns",
+            }
 
 
 def test_upgrading_an_older_database_keeps_and_completes_its_data(databases):
@@ -263,31 +299,52 @@ def test_upgrading_an_older_database_keeps_and_completes_its_data(databases):
         engine = databases.engine(kind, migrated=False)
         migrate.upgrade(engine, "0001")
         with engine.begin() as conn:
-            conn.execute(sa.text(
-                "INSERT INTO contacts (id, email, name, email_key, name_key, created_at) "
-                "VALUES (1, 'ana@gmial.com', 'Ana', 'ana@gmial.com', 'ana', :t)"), {"t": NOW})
-            conn.execute(sa.text(
-                "INSERT INTO campaigns (id, origin, external_id, name, created_at) "
-                "VALUES (1, 'campaign', 'c1', 'C', :t)"), {"t": NOW})
-            conn.execute(sa.text(
-                "INSERT INTO email_events (contact_id, campaign_id, event, bounce_type, "
-                "smtp_diagnostic, provider, occurred_at) VALUES "
-                "(1, 1, 'bounced', 'hard', '550 5.1.1 user unknown', 'test', :t), "
-                "(1, 1, 'delivered', NULL, NULL, 'test', :t)"), {"t": NOW})
+            conn.execute(
+                sa.text(
+                    "INSERT INTO contacts (id, email, name, email_key, name_key, created_at) "
+                    "VALUES (1, 'ana@gmial.com', 'Ana', 'ana@gmial.com', 'ana', :t)"
+                ),
+                {"t": NOW},
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO campaigns (id, origin, external_id, name, created_at) "
+                    "VALUES (1, 'campaign', 'c1', 'C', :t)"
+                ),
+                {"t": NOW},
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO email_events (contact_id, campaign_id, event, bounce_type, "
+                    "smtp_diagnostic, provider, occurred_at) VALUES "
+                    "(1, 1, 'bounced', 'hard', '550 5.1.1 user unknown', 'test', :t), "
+                    "(1, 1, 'delivered', NULL, NULL, 'test', :t)"
+                ),
+                {"t": NOW},
+            )
         migrate.upgrade(engine)
         assert migrate.is_up_to_date(engine)
         with engine.connect() as conn:
             assert conn.execute(sa.select(schema.contacts.c.email_domain)).scalar() == "gmial.com"
-            categories = conn.execute(sa.select(schema.email_events.c.bounce_category)
-                                      .order_by(schema.email_events.c.id)).scalars().all()
+            categories = (
+                conn.execute(
+                    sa.select(schema.email_events.c.bounce_category).order_by(
+                        schema.email_events.c.id
+                    )
+                )
+                .scalars()
+                .all()
+            )
             assert categories == ["mailbox_unknown", None]
-            assert conn.execute(sa.select(sa.func.sum(schema.daily_rollup.c.events))).scalar() \
-                == 2
+            assert conn.execute(sa.select(sa.func.sum(schema.daily_rollup.c.events))).scalar() == 2
             domains = conn.execute(sa.select(schema.domain_monthly_rollup)).one()
-            assert (domains.domain, domains.sends, domains.bounced, domains.hard_bounced) == \
-                ("gmial.com", 2, 1, 1)
-            assert conn.execute(sa.select(sa.func.count()).select_from(schema.users)).scalar() \
-                == 0
+            assert (domains.domain, domains.sends, domains.bounced, domains.hard_bounced) == (
+                "gmial.com",
+                2,
+                1,
+                1,
+            )
+            assert conn.execute(sa.select(sa.func.count()).select_from(schema.users)).scalar() == 0
 
 
 @EXPRESSION_INDEX_WARNINGS
@@ -297,21 +354,44 @@ def test_upgrading_a_0004_database_makes_the_notice_indexes_partial(databases):
         engine = databases.engine(kind, migrated=False)
         migrate.upgrade(engine, "0004")
         with engine.begin() as conn:
-            conn.execute(schema.contacts.insert(), {
-                "id": 1, "email": "a@example.com", "name": "A", "email_key": "a@example.com",
-                "name_key": "a", "created_at": NOW})
-            conn.execute(schema.campaigns.insert(), {
-                "id": 1, "origin": "campaign", "external_id": "c1", "name": "C",
-                "created_at": NOW})
-            for event, bounce_type in (("delivered", None), ("sent", None), ("bounced", "hard"),
-                                       ("spam_complaint", None)):
-                conn.execute(schema.email_events.insert(),
-                             _event(event=event, bounce_type=bounce_type))
+            conn.execute(
+                schema.contacts.insert(),
+                {
+                    "id": 1,
+                    "email": "a@example.com",
+                    "name": "A",
+                    "email_key": "a@example.com",
+                    "name_key": "a",
+                    "created_at": NOW,
+                },
+            )
+            conn.execute(
+                schema.campaigns.insert(),
+                {
+                    "id": 1,
+                    "origin": "campaign",
+                    "external_id": "c1",
+                    "name": "C",
+                    "created_at": NOW,
+                },
+            )
+            for event, bounce_type in (
+                ("delivered", None),
+                ("sent", None),
+                ("bounced", "hard"),
+                ("spam_complaint", None),
+            ):
+                conn.execute(
+                    schema.email_events.insert(), _event(event=event, bounce_type=bounce_type)
+                )
 
         def rows():
             with engine.connect() as conn:
-                return conn.execute(sa.select(schema.email_events.c.id, schema.email_events.c.event)
-                                    .order_by(schema.email_events.c.id)).all()
+                return conn.execute(
+                    sa.select(schema.email_events.c.id, schema.email_events.c.event).order_by(
+                        schema.email_events.c.id
+                    )
+                ).all()
 
         def partial_ones_missing():
             with engine.connect() as conn:
@@ -335,5 +415,6 @@ def test_upgrading_a_0004_database_makes_the_notice_indexes_partial(databases):
         with engine.connect() as conn:
             assert_schema_is_the_metadata(conn)
             reflected = {ix["name"]: ix for ix in sa.inspect(conn).get_indexes("email_events")}
-            assert "_where" not in str(reflected["ix_email_events_contact_time"]
-                                       .get("dialect_options", {}))
+            assert "_where" not in str(
+                reflected["ix_email_events_contact_time"].get("dialect_options", {})
+            )

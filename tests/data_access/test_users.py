@@ -47,16 +47,16 @@ def test_duplicates_are_refused(conn):
     with pytest.raises(users.UserError, match="Ya existe"):
         users.add_user(conn, "ANA", display_name="Otra", role="seller", password=GOOD)
     with pytest.raises(users.UserError, match="correo"):
-        users.add_user(conn, "otra", display_name="Otra", role="seller", password=GOOD,
-                       email="A@X.test")
+        users.add_user(
+            conn, "otra", display_name="Otra", role="seller", password=GOOD, email="A@X.test"
+        )
 
 
 def test_authenticate_outcomes_and_audit(conn):
     users.add_user(conn, "ana", display_name="Ana", role="admin", password=GOOD)
     users.add_user(conn, "vic", display_name="Vic", role="seller", password=GOOD)
     assert users.authenticate(conn, "ana", GOOD, now=T0).outcome == users.OK
-    assert users.authenticate(conn, "ana", "otra-cosa-123", now=T0).outcome == \
-        users.BAD_CREDENTIALS
+    assert users.authenticate(conn, "ana", "otra-cosa-123", now=T0).outcome == users.BAD_CREDENTIALS
     assert users.authenticate(conn, "nadie", GOOD, now=T0).outcome == users.BAD_CREDENTIALS
     seller = users.authenticate(conn, "vic", GOOD, now=T0)
     assert seller.outcome == users.OK and not seller.user.is_admin
@@ -68,32 +68,38 @@ def test_authenticate_outcomes_and_audit(conn):
 
 def test_throttling_locks_for_a_while_then_lets_the_right_password_in(conn):
     users.add_user(conn, "ana", display_name="Ana", role="admin", password=GOOD)
-    policy = users.LoginPolicy(max_failures=5, window=timedelta(minutes=15),
-                               lockout=timedelta(minutes=15))
+    policy = users.LoginPolicy(
+        max_failures=5, window=timedelta(minutes=15), lockout=timedelta(minutes=15)
+    )
     for i in range(5):
-        result = users.authenticate(conn, "ana", "mala-clave-123", policy=policy,
-                                    now=T0 + timedelta(seconds=i))
+        result = users.authenticate(
+            conn, "ana", "mala-clave-123", policy=policy, now=T0 + timedelta(seconds=i)
+        )
         assert result.outcome == users.BAD_CREDENTIALS
     locked = users.authenticate(conn, "ana", GOOD, policy=policy, now=T0 + timedelta(minutes=1))
     assert locked.outcome == users.THROTTLED
     later = users.authenticate(conn, "ana", GOOD, policy=policy, now=T0 + timedelta(minutes=20))
     assert later.outcome == users.OK
     # a success starts the count again
-    again = users.authenticate(conn, "ana", "mala-clave-123", policy=policy,
-                               now=T0 + timedelta(minutes=21))
+    again = users.authenticate(
+        conn, "ana", "mala-clave-123", policy=policy, now=T0 + timedelta(minutes=21)
+    )
     assert again.outcome == users.BAD_CREDENTIALS
 
 
 def test_unknown_usernames_are_throttled_the_same_way(conn):
     for i in range(5):
         users.authenticate(conn, "fantasma", "x" * 12, now=T0 + timedelta(seconds=i))
-    assert users.authenticate(conn, "fantasma", "x" * 12, now=T0 + timedelta(minutes=1)).outcome \
+    assert (
+        users.authenticate(conn, "fantasma", "x" * 12, now=T0 + timedelta(minutes=1)).outcome
         == users.THROTTLED
+    )
 
 
 def test_single_sign_on_lookup_by_email(conn):
-    users.add_user(conn, "ana", display_name="Ana", role="admin", password=None,
-                   email="Ana@Empresa.test")
+    users.add_user(
+        conn, "ana", display_name="Ana", role="admin", password=None, email="Ana@Empresa.test"
+    )
     assert users.user_for_email(conn, "ana@empresa.TEST").username == "ana"
     assert users.user_for_email(conn, "otra@empresa.test") is None
     assert users.authenticate(conn, "ana", "", now=T0).outcome == users.BAD_CREDENTIALS
@@ -112,11 +118,32 @@ def cli(*args, input=None):
 
 
 def test_cli_users_lifecycle(url):
-    added = cli("users", "add", "Ana.Admin", "--name", "Ana Pérez", "--role", "admin",
-                "--password-stdin", "--database", url, input=GOOD + "\n")
+    added = cli(
+        "users",
+        "add",
+        "Ana.Admin",
+        "--name",
+        "Ana Pérez",
+        "--role",
+        "admin",
+        "--password-stdin",
+        "--database",
+        url,
+        input=GOOD + "\n",
+    )
     assert added.exit_code == 0 and "Usuario ana.admin creado (admin)" in added.output
-    prompted = cli("users", "add", "vic", "--name", "Víctor", "--role", "seller",
-                   "--database", url, input=f"{GOOD}\n{GOOD}\n")
+    prompted = cli(
+        "users",
+        "add",
+        "vic",
+        "--name",
+        "Víctor",
+        "--role",
+        "seller",
+        "--database",
+        url,
+        input=f"{GOOD}\n{GOOD}\n",
+    )
     assert prompted.exit_code == 0, prompted.output
     assert GOOD not in prompted.output
     listing = cli("users", "list", "--database", url)
@@ -124,27 +151,86 @@ def test_cli_users_lifecycle(url):
     assert cli("users", "disable", "vic", "--database", url).exit_code == 0
     assert "vic                     seller  no" in cli("users", "list", "--database", url).output
     assert cli("users", "enable", "vic", "--database", url).exit_code == 0
-    changed = cli("users", "set-password", "vic", "--password-stdin", "--database", url,
-                  input="otra-clave-larga\n")
+    changed = cli(
+        "users",
+        "set-password",
+        "vic",
+        "--password-stdin",
+        "--database",
+        url,
+        input="otra-clave-larga\n",
+    )
     assert changed.exit_code == 0
     trail = cli("audit", "--database", url)
     assert trail.exit_code == 0 and "vacío" in trail.output
 
 
 def test_cli_refuses_bad_requests_clearly(url):
-    cli("users", "add", "ana", "--name", "Ana", "--role", "admin", "--password-stdin",
-        "--database", url, input=GOOD + "\n")
-    duplicate = CliRunner().invoke(main, ["users", "add", "ana", "--name", "A", "--role", "admin",
-                                          "--password-stdin", "--database", url],
-                                   input=GOOD + "\n")
+    cli(
+        "users",
+        "add",
+        "ana",
+        "--name",
+        "Ana",
+        "--role",
+        "admin",
+        "--password-stdin",
+        "--database",
+        url,
+        input=GOOD + "\n",
+    )
+    duplicate = CliRunner().invoke(
+        main,
+        [
+            "users",
+            "add",
+            "ana",
+            "--name",
+            "A",
+            "--role",
+            "admin",
+            "--password-stdin",
+            "--database",
+            url,
+        ],
+        input=GOOD + "\n",
+    )
     assert duplicate.exit_code == 1 and "Ya existe el usuario ana" in duplicate.output
-    short = CliRunner().invoke(main, ["users", "add", "bea", "--name", "B", "--role", "admin",
-                                      "--password-stdin", "--database", url], input="corta\n")
+    short = CliRunner().invoke(
+        main,
+        [
+            "users",
+            "add",
+            "bea",
+            "--name",
+            "B",
+            "--role",
+            "admin",
+            "--password-stdin",
+            "--database",
+            url,
+        ],
+        input="corta\n",
+    )
     assert short.exit_code == 1 and "al menos 10 caracteres" in short.output
     missing = CliRunner().invoke(main, ["users", "disable", "nadie", "--database", url])
     assert missing.exit_code == 1 and "No existe el usuario nadie" in missing.output
-    as_argument = CliRunner().invoke(main, ["users", "add", "cai", "--name", "C", "--role",
-                                            "admin", "--password", GOOD, "--database", url])
+    as_argument = CliRunner().invoke(
+        main,
+        [
+            "users",
+            "add",
+            "cai",
+            "--name",
+            "C",
+            "--role",
+            "admin",
+            "--password",
+            GOOD,
+            "--database",
+            url,
+        ],
+    )
     assert as_argument.exit_code == 2  # no way to pass a password as an argument
 
 

@@ -32,9 +32,11 @@ def browser():
     if not Path(CHROMIUM).exists():
         if os.environ.get("RASTRO_ALLOW_NO_BROWSER") == "1":
             pytest.skip("Chromium no está instalado")
-        pytest.fail(f"Falta Chromium en {CHROMIUM} (apt-get install chromium; .ci/run lo hace) "
-                    "o exporta RASTRO_ALLOW_NO_BROWSER=1 para saltar estas pruebas.",
-                    pytrace=False)
+        pytest.fail(
+            f"Falta Chromium en {CHROMIUM} (apt-get install chromium; .ci/run lo hace) "
+            "o exporta RASTRO_ALLOW_NO_BROWSER=1 para saltar estas pruebas.",
+            pytrace=False,
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -33,8 +33,17 @@ from hypothesis.control import currently_in_test_context
 from data_access import schema
 from data_access.ingest import import_bytes, sendgrid
 from data_access.ingest.model import (
-    EVENT_FIELDS, EVENT_FRAME_SCHEMA, Columns, Event, FormatError, Ignored, Record, Rejected,
-    event_frame, raw_text)
+    EVENT_FIELDS,
+    EVENT_FRAME_SCHEMA,
+    Columns,
+    Event,
+    FormatError,
+    Ignored,
+    Record,
+    Rejected,
+    event_frame,
+    raw_text,
+)
 from data_access.ingest.store import import_records
 from data_access.text import email_domain, fold
 
@@ -68,19 +77,23 @@ def frame_events(columns: Columns) -> list[tuple[int, int, Event]]:
     for row in columns.events.iter_rows(named=True):
         when = row["occurred_at"]
         assert when.tzinfo is not None and when.utcoffset() == timedelta(0), row
-        found.append((row["position"], row["item"],
-                      Event(**{name: row[name] for name in EVENT_FIELDS})))
+        found.append(
+            (row["position"], row["item"], Event(**{name: row[name] for name in EVENT_FIELDS}))
+        )
     return found
 
 
 def columnar_outcomes(columns: Columns) -> tuple[list[tuple], int]:
     """parse_columns' output in the shape of parse's: a sorted list of (position, item,
     comparable outcome) for everything but the ignored records, and how many were ignored."""
-    rows = [(position, item, comparable(outcome))
-            for position, item, outcome in frame_events(columns)]
+    rows = [
+        (position, item, comparable(outcome)) for position, item, outcome in frame_events(columns)
+    ]
     for record in columns.records:
-        rows.extend((record.position, item, comparable(outcome))
-                    for item, outcome in enumerate(record.outcomes, start=1))
+        rows.extend(
+            (record.position, item, comparable(outcome))
+            for item, outcome in enumerate(record.outcomes, start=1)
+        )
     return sorted(rows, key=lambda row: row[:2]), columns.ignored
 
 
@@ -141,8 +154,10 @@ def check_equivalent(text: str) -> Columns | None:
         event("parse_columns: None")
         return None
     event("parse_columns: Columns")
-    event(f"columns: {columns.events.height > 0 and 'frame rows' or 'no frame rows'}, "
-          f"{columns.records and 'per-record rows' or 'no per-record rows'}")
+    event(
+        f"columns: {columns.events.height > 0 and 'frame rows' or 'no frame rows'}, "
+        f"{columns.records and 'per-record rows' or 'no per-record rows'}"
+    )
     assert_same_outcomes(records, columns)
     return columns
 
@@ -158,13 +173,15 @@ def docs_payloads() -> list[list[dict]]:
 def fixture_texts() -> dict[str, str]:
     """Every SendGrid fixture file, each documented example as a batch, and all of them as
     one batch."""
-    texts = {path.name: path.read_text(encoding="utf-8")
-             for path in sorted(FIXTURES.glob("*.json*"))}
+    texts = {
+        path.name: path.read_text(encoding="utf-8") for path in sorted(FIXTURES.glob("*.json*"))
+    }
     payloads = docs_payloads()
     for number, payload in enumerate(payloads, start=1):
         texts[f"documented example {number}"] = json.dumps(payload)
     texts["documented examples as one batch"] = json.dumps(
-        [one for payload in payloads for one in payload], indent=2)
+        [one for payload in payloads for one in payload], indent=2
+    )
     return texts
 
 
@@ -194,29 +211,83 @@ def test_the_event_frame_has_the_documented_schema_in_order():
 
 MISSING = object()  # the key is left out of the object
 
-KNOWN_NAMES = ["processed", "delivered", "bounce", "dropped", "spamreport", "unsubscribe",
-               "group_unsubscribe", "group_resubscribe", "deferred", "open", "click"]
-ODD_NAMES = ["bounced", "blocked", "Processed", "DELIVERED", " delivered", "dropped ",
-             "group unsubscribe", "spam report", "unknown_event", "", "   "]
-EMAILS = ["ana@example.com", "Ana@Example.COM", " ana@example.com ", "luis@example.org",
-          "josé@ejemplo.es", "ÑANDÚ@Dominio.com", "用户@例子.广告", "sin-arroba", "", "   ",
-          "\t\n", "\u2003"]
+KNOWN_NAMES = [
+    "processed",
+    "delivered",
+    "bounce",
+    "dropped",
+    "spamreport",
+    "unsubscribe",
+    "group_unsubscribe",
+    "group_resubscribe",
+    "deferred",
+    "open",
+    "click",
+]
+ODD_NAMES = [
+    "bounced",
+    "blocked",
+    "Processed",
+    "DELIVERED",
+    " delivered",
+    "dropped ",
+    "group unsubscribe",
+    "spam report",
+    "unknown_event",
+    "",
+    "   ",
+]
+EMAILS = [
+    "ana@example.com",
+    "Ana@Example.COM",
+    " ana@example.com ",
+    "luis@example.org",
+    "josé@ejemplo.es",
+    "ÑANDÚ@Dominio.com",
+    "用户@例子.广告",
+    "sin-arroba",
+    "",
+    "   ",
+    "\t\n",
+    "\u2003",
+]
 GOOD_SECONDS = [1513299569, 1513299569 + 86_400 * 40, 1700000000, 1, 4133980799]
 BAD_SECONDS = [0, -1, -1513299569, 4133980800, 4133980801, 2**64 + 5, -(2**64) - 5, 10**30]
 IDS = ["ev-1", "ev-2", "ev-3", "", "   ", "id con espacios"]
-REASONS = ["Bounced Address", " bounced   address ", "BOUNCED ADDRESS", "Unsubscribed Address",
-           "Spam Reporting Address", "Invalid", "Invalid email address", "invalid EMAIL",
-           "Invalid SMTPAPI header", "Spam Content", "500 unknown recipient",
-           "550 5.1.1 user unknown", "", "  "]
-RESPONSES = ["250 OK", "550 5.1.1 The email account that you tried to reach does not exist",
-             "", "  "]
+REASONS = [
+    "Bounced Address",
+    " bounced   address ",
+    "BOUNCED ADDRESS",
+    "Unsubscribed Address",
+    "Spam Reporting Address",
+    "Invalid",
+    "Invalid email address",
+    "invalid EMAIL",
+    "Invalid SMTPAPI header",
+    "Spam Content",
+    "500 unknown recipient",
+    "550 5.1.1 user unknown",
+    "",
+    "  ",
+]
+RESPONSES = [
+    "250 OK",
+    "550 5.1.1 The email account that you tried to reach does not exist",
+    "",
+    "  ",
+]
 TYPES = ["bounce", "blocked", "Bounce", " BLOCKED ", "expired", "", " "]
 STATUSES = ["5.1.1", "4.0.0", "0", "", " "]
 ORIGINS = ["campaign", "automation", "Campaign", " AUTOMATION ", "newsletter", "", " "]
 CAMPAIGN_IDS = ["cmp-1", "cmp-2", "", "  "]
 NAMES = ["Verano", "Otoño 2026", "", " "]
-EXTRAS = {"smtp-id": "<14c5d75ce93.dfd.64b469@ismtpd-555>", "category": ["cat facts"],
-          "pool": {"name": "new_MY_test", "id": 210}, "attempt": "5", "ip": "255.255.255.255"}
+EXTRAS = {
+    "smtp-id": "<14c5d75ce93.dfd.64b469@ismtpd-555>",
+    "category": ["cat facts"],
+    "pool": {"name": "new_MY_test", "id": 210},
+    "attempt": "5",
+    "ip": "255.255.255.255",
+}
 
 
 def text_value(words: list[str], *, free_text: bool):
@@ -234,42 +305,80 @@ def big_int():
 def field_strategies(*, free_text: bool) -> dict[str, tuple]:
     """Per field: (values of the types a webhook batch gives, values of other types)."""
     ident = st.one_of(text_value(IDS, free_text=free_text), st.integers(-5, 10**6), big_int())
-    odd_scalar = st.one_of(st.booleans(), st.floats(allow_nan=True, allow_infinity=True),
-                           st.lists(st.integers(0, 3), max_size=2))
-    seconds = st.one_of(st.sampled_from(GOOD_SECONDS), st.integers(1, 4133980799),
-                        st.sampled_from(GOOD_SECONDS + BAD_SECONDS))
+    odd_scalar = st.one_of(
+        st.booleans(),
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.lists(st.integers(0, 3), max_size=2),
+    )
+    seconds = st.one_of(
+        st.sampled_from(GOOD_SECONDS),
+        st.integers(1, 4133980799),
+        st.sampled_from(GOOD_SECONDS + BAD_SECONDS),
+    )
     odd_seconds = st.one_of(
-        st.sampled_from([1513299569.0, 1513299569.25, 1.5e9, float("nan"), float("inf"),
-                         "1513299569", " 1513299569 ", "1513299569.5", "-5",
-                         "2017-12-15T00:59:29+00:00", "2017-12-15T00:59:29Z",
-                         "2017-12-15T01:59:29+01:00", "2017-12-15T00:59:29",
-                         "0001-01-01T00:00:00+01:00",
-                         "ayer", "", True, False, [], {}]),
-        st.floats(-1e10, 5e9))
+        st.sampled_from(
+            [
+                1513299569.0,
+                1513299569.25,
+                1.5e9,
+                float("nan"),
+                float("inf"),
+                "1513299569",
+                " 1513299569 ",
+                "1513299569.5",
+                "-5",
+                "2017-12-15T00:59:29+00:00",
+                "2017-12-15T00:59:29Z",
+                "2017-12-15T01:59:29+01:00",
+                "2017-12-15T00:59:29",
+                "0001-01-01T00:00:00+01:00",
+                "ayer",
+                "",
+                True,
+                False,
+                [],
+                {},
+            ]
+        ),
+        st.floats(-1e10, 5e9),
+    )
     return {
-        "event": (st.one_of(st.sampled_from(KNOWN_NAMES), st.sampled_from(KNOWN_NAMES[:8]),
-                            st.sampled_from(ODD_NAMES)),
-                  st.one_of(st.integers(0, 3), st.booleans(), st.just(["processed"]))),
-        "email": (st.one_of(st.sampled_from(EMAILS[:7]),
-                            text_value(EMAILS, free_text=free_text)),
-                  st.one_of(st.integers(0, 3), st.booleans(), st.just(["ana@example.com"]))),
+        "event": (
+            st.one_of(
+                st.sampled_from(KNOWN_NAMES),
+                st.sampled_from(KNOWN_NAMES[:8]),
+                st.sampled_from(ODD_NAMES),
+            ),
+            st.one_of(st.integers(0, 3), st.booleans(), st.just(["processed"])),
+        ),
+        "email": (
+            st.one_of(st.sampled_from(EMAILS[:7]), text_value(EMAILS, free_text=free_text)),
+            st.one_of(st.integers(0, 3), st.booleans(), st.just(["ana@example.com"])),
+        ),
         "timestamp": (seconds, odd_seconds),
         "sg_event_id": (ident, odd_scalar),
         "sg_message_id": (ident, odd_scalar),
-        "reason": (text_value(REASONS, free_text=free_text),
-                   st.one_of(st.integers(), odd_scalar)),
-        "response": (text_value(RESPONSES, free_text=free_text),
-                     st.one_of(st.integers(), odd_scalar)),
+        "reason": (text_value(REASONS, free_text=free_text), st.one_of(st.integers(), odd_scalar)),
+        "response": (
+            text_value(RESPONSES, free_text=free_text),
+            st.one_of(st.integers(), odd_scalar),
+        ),
         "type": (st.sampled_from(TYPES), st.one_of(st.integers(0, 3), odd_scalar)),
         "status": (st.sampled_from(STATUSES), st.one_of(st.sampled_from([550, 0]), odd_scalar)),
         "origin": (st.sampled_from(ORIGINS), st.one_of(st.integers(0, 3), odd_scalar)),
-        "campaign_id": (st.one_of(st.sampled_from(CAMPAIGN_IDS), st.integers(0, 3), big_int()),
-                        odd_scalar),
+        "campaign_id": (
+            st.one_of(st.sampled_from(CAMPAIGN_IDS), st.integers(0, 3), big_int()),
+            odd_scalar,
+        ),
         "campaign_name": (st.sampled_from(NAMES), st.one_of(st.integers(0, 3), odd_scalar)),
-        "marketing_campaign_id": (st.one_of(st.sampled_from(CAMPAIGN_IDS), st.integers(0, 3)),
-                                  odd_scalar),
-        "marketing_campaign_name": (st.sampled_from(NAMES),
-                                    st.one_of(st.integers(0, 3), odd_scalar)),
+        "marketing_campaign_id": (
+            st.one_of(st.sampled_from(CAMPAIGN_IDS), st.integers(0, 3)),
+            odd_scalar,
+        ),
+        "marketing_campaign_name": (
+            st.sampled_from(NAMES),
+            st.one_of(st.integers(0, 3), odd_scalar),
+        ),
     }
 
 
@@ -308,23 +417,40 @@ def event_pairs(draw, *, loose: bool, free_text: bool) -> list[tuple[str, object
 
 
 def object_text(pairs: list[tuple[str, object]], ensure_ascii: bool) -> str:
-    return "{" + ", ".join(f"{json.dumps(key)}: {json.dumps(value, ensure_ascii=ensure_ascii)}"
-                           for key, value in pairs) + "}"
+    return (
+        "{"
+        + ", ".join(
+            f"{json.dumps(key)}: {json.dumps(value, ensure_ascii=ensure_ascii)}"
+            for key, value in pairs
+        )
+        + "}"
+    )
 
 
-NOT_OBJECTS = [1, -2.5, "processed", None, True, [], ["a"],
-               [{"event": "processed", "email": "ana@example.com", "timestamp": 1513299569}]]
+NOT_OBJECTS = [
+    1,
+    -2.5,
+    "processed",
+    None,
+    True,
+    [],
+    ["a"],
+    [{"event": "processed", "email": "ana@example.com", "timestamp": 1513299569}],
+]
 
 
 @st.composite
 def batch_texts(draw, *, loose: bool, free_text: bool = True, max_size: int = 12) -> str:
     """A webhook batch's text: a JSON array of event objects (loose: and other values)."""
-    elements = st.builds(object_text, event_pairs(loose=loose, free_text=free_text),
-                         st.booleans())
+    elements = st.builds(object_text, event_pairs(loose=loose, free_text=free_text), st.booleans())
     if loose:
         elements = st.one_of(
-            elements, elements, elements, elements,
-            st.sampled_from(NOT_OBJECTS).map(lambda value: json.dumps(value)))
+            elements,
+            elements,
+            elements,
+            elements,
+            st.sampled_from(NOT_OBJECTS).map(lambda value: json.dumps(value)),
+        )
     items = draw(st.lists(elements, min_size=0 if loose else 1, max_size=max_size))
     separator = draw(st.sampled_from([",", ", ", ",\n  "]))
     lead = draw(st.sampled_from(["", " ", "\n", "\t\r\n"]))
@@ -363,18 +489,17 @@ EDGE_BATCHES = {
     "timestamp written twice": "[{" + PLAIN + ', "timestamp": 0}, {' + PLAIN + "}]",
     # Escaped keys and values.
     "escaped key": '[{"\\u0065vent": "processed", "email": "a\\u00e9@example.com", '
-                   '"timestamp": 1513299569}]',
+    '"timestamp": 1513299569}]',
     # Integers beyond 64 bits as timestamp and as ids.
     "timestamp beyond 64 bits": '[{"event": "processed", "email": "a@example.com", '
-                                '"timestamp": 18446744073709551621}]',
+    '"timestamp": 18446744073709551621}]',
     "ids beyond 64 bits": "[{" + PLAIN + ', "sg_event_id": 1180591620717411303424, '
-                          '"campaign_id": 18446744073709551617, "origin": "campaign"}]',
+    '"campaign_id": 18446744073709551617, "origin": "campaign"}]',
     # Nested deeper than the json module goes (both readers fail alike).
     "deep nesting": "[{" + PLAIN + ', "x": ' + "[" * 1200 + "]" * 1200 + "}]",
     # Integers longer than Python converts (4300 digits): json.loads raises ValueError.
     "5000-digit id": "[{" + PLAIN + ', "sg_event_id": ' + "7" * 5000 + "}]",
-    "5000-digit number in an unread field": "[{" + PLAIN + ', "pool": {"id": ' + "7" * 5000
-                                            + "}}]",
+    "5000-digit number in an unread field": "[{" + PLAIN + ', "pool": {"id": ' + "7" * 5000 + "}}]",
     # A lone surrogate in the text itself (only a str can hold one; decoded bytes never do).
     "lone surrogate in the text": "[{" + PLAIN + ', "category": "\udcff"}]',
 }
@@ -399,9 +524,20 @@ def store_batches():
 def create_contacts(conn, emails) -> None:
     """Contacts that exist before the import (as the store itself creates them)."""
     if emails:
-        conn.execute(schema.contacts.insert(), [
-            {"email": e, "name": "", "email_key": fold(e), "name_key": "",
-             "email_domain": email_domain(e), "created_at": PRE_CREATED_AT} for e in emails])
+        conn.execute(
+            schema.contacts.insert(),
+            [
+                {
+                    "email": e,
+                    "name": "",
+                    "email_key": fold(e),
+                    "name_key": "",
+                    "email_domain": email_domain(e),
+                    "created_at": PRE_CREATED_AT,
+                }
+                for e in emails
+            ],
+        )
 
 
 def table_rows(conn, table: sa.Table, *, exclude=(), maps=None) -> list[tuple]:
@@ -411,9 +547,17 @@ def table_rows(conn, table: sa.Table, *, exclude=(), maps=None) -> list[tuple]:
     names = [column.name for column in table.c if column.name not in exclude]
     rows = conn.execute(sa.select(*(table.c[name] for name in names))).all()
     translated = [
-        tuple((name, maps[name].get(value, ("?", value)) if name in maps and value is not None
-               else value) for name, value in zip(names, row))
-        for row in rows]
+        tuple(
+            (
+                name,
+                maps[name].get(value, ("?", value))
+                if name in maps and value is not None
+                else value,
+            )
+            for name, value in zip(names, row)
+        )
+        for row in rows
+    ]
     return sorted(translated, key=repr)
 
 
@@ -422,15 +566,24 @@ def contents(conn) -> dict[str, list[tuple]]:
     c, k, e = schema.contacts.c, schema.campaigns.c, schema.email_events.c
     contacts = dict(conn.execute(sa.select(c.id, c.email)).all())
     campaigns = {i: (o, x) for i, o, x in conn.execute(sa.select(k.id, k.origin, k.external_id))}
-    events = {i: (p, x) for i, p, x in conn.execute(
-        sa.select(e.id, e.provider, e.provider_event_id))}
+    events = {
+        i: (p, x) for i, p, x in conn.execute(sa.select(e.id, e.provider, e.provider_event_id))
+    }
     return {
-        "email_events": table_rows(conn, schema.email_events, exclude=("id",), maps={
-            "contact_id": contacts, "campaign_id": campaigns}),
+        "email_events": table_rows(
+            conn,
+            schema.email_events,
+            exclude=("id",),
+            maps={"contact_id": contacts, "campaign_id": campaigns},
+        ),
         "contacts": table_rows(conn, schema.contacts, exclude=("id",)),
         "campaigns": table_rows(conn, schema.campaigns, exclude=("id", "created_at")),
-        "contact_status": table_rows(conn, schema.contact_status, exclude=("updated_at",), maps={
-            "contact_id": contacts, "cause_event_id": events}),
+        "contact_status": table_rows(
+            conn,
+            schema.contact_status,
+            exclude=("updated_at",),
+            maps={"contact_id": contacts, "cause_event_id": events},
+        ),
         "daily_rollup": table_rows(conn, schema.daily_rollup, maps={"campaign_id": campaigns}),
         "domain_monthly_rollup": table_rows(conn, schema.domain_monthly_rollup),
         "quarantine": table_rows(conn, schema.quarantine, exclude=("id", "received_at")),
@@ -438,8 +591,10 @@ def contents(conn) -> dict[str, list[tuple]]:
 
 
 def numbers(report) -> dict:
-    return {name: getattr(report, name)
-            for name in ("received", "stored", "duplicates", "ignored", "quarantined")}
+    return {
+        name: getattr(report, name)
+        for name in ("received", "stored", "duplicates", "ignored", "quarantined")
+    }
 
 
 def import_and_read(engine, text, *, columnar: bool, existing: list[str], **options):
@@ -454,11 +609,24 @@ def import_and_read(engine, text, *, columnar: bool, existing: list[str], **opti
             if columnar:
                 columns = sendgrid.parse_columns(text)
                 assert columns is not None
-                report = import_records(conn, "sendgrid", [], columns=columns,
-                                        source="lote.json", source_sha256=SHA, **options)
+                report = import_records(
+                    conn,
+                    "sendgrid",
+                    [],
+                    columns=columns,
+                    source="lote.json",
+                    source_sha256=SHA,
+                    **options,
+                )
             else:
-                report = import_records(conn, "sendgrid", list(sendgrid.parse(text)),
-                                        source="lote.json", source_sha256=SHA, **options)
+                report = import_records(
+                    conn,
+                    "sendgrid",
+                    list(sendgrid.parse(text)),
+                    source="lote.json",
+                    source_sha256=SHA,
+                    **options,
+                )
             assert report.balanced
             return numbers(report), contents(conn)
         finally:
@@ -474,21 +642,34 @@ def two_engines(empty_engine, databases):
 STORE_OPTIONS = {
     "no default origin": {},
     "default origin automation": {"default_origin": "automation"},
-    "default origin and campaign": {"default_origin": "campaign",
-                                    "default_campaign": "cmp-defecto"},
+    "default origin and campaign": {
+        "default_origin": "campaign",
+        "default_campaign": "cmp-defecto",
+    },
     "quarantine unknown recipients": {"unknown_recipients": "quarantine"},
-    "quarantine unknown, default origin": {"unknown_recipients": "quarantine",
-                                           "default_origin": "campaign"},
+    "quarantine unknown, default origin": {
+        "unknown_recipients": "quarantine",
+        "default_origin": "campaign",
+    },
 }
 
 
 @pytest.mark.parametrize("options", list(STORE_OPTIONS))
-@settings(max_examples=30, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(text=store_batches(),
-       existing=st.lists(st.sampled_from(["ana@example.com", "luis@example.org",
-                                          "josé@ejemplo.es", "otro@example.net"]),
-                         unique=True, max_size=4))
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    text=store_batches(),
+    existing=st.lists(
+        st.sampled_from(
+            ["ana@example.com", "luis@example.org", "josé@ejemplo.es", "otro@example.net"]
+        ),
+        unique=True,
+        max_size=4,
+    ),
+)
 def test_the_store_keeps_the_same_either_way(two_engines, options, text, existing):
     try:
         list(sendgrid.parse(text))
@@ -523,25 +704,38 @@ def test_the_store_keeps_the_same_on_the_fixture_batch(two_engines):
 
 
 def sendgrid_event(**fields) -> dict:
-    base = {"email": "ana@example.com", "timestamp": 1513299569, "event": "delivered",
-            "origin": "campaign", "campaign_id": "cmp-1"}
+    base = {
+        "email": "ana@example.com",
+        "timestamp": 1513299569,
+        "event": "delivered",
+        "origin": "campaign",
+        "campaign_id": "cmp-1",
+    }
     return {**base, **fields}
 
 
-COPIES = json.dumps([
-    sendgrid_event(sg_event_id="a"),
-    sendgrid_event(sg_event_id="b", event="bounce", type="blocked", status="4.0.0",
-                   reason="451 try later", email="luis@example.org"),
-    sendgrid_event(sg_event_id="a", timestamp=1513299600),  # a later copy of "a"
-    sendgrid_event(event="processed"),  # no id: the same event twice hashes the same
-    sendgrid_event(event="processed"),
-    sendgrid_event(sg_event_id="", event="processed"),  # a blank id is no id: a third copy
-    sendgrid_event(sg_event_id="c", event="dropped", reason="Bounced Address"),
-    sendgrid_event(sg_event_id="c", event="dropped", reason="Bounced Address"),
-    sendgrid_event(sg_event_id="d", event="open"),
-    sendgrid_event(sg_event_id="e", event="dropped", reason="Spam Content"),  # rejected
-    sendgrid_event(sg_event_id="f", origin=None, campaign_id=None),  # no origin: quarantined
-])
+COPIES = json.dumps(
+    [
+        sendgrid_event(sg_event_id="a"),
+        sendgrid_event(
+            sg_event_id="b",
+            event="bounce",
+            type="blocked",
+            status="4.0.0",
+            reason="451 try later",
+            email="luis@example.org",
+        ),
+        sendgrid_event(sg_event_id="a", timestamp=1513299600),  # a later copy of "a"
+        sendgrid_event(event="processed"),  # no id: the same event twice hashes the same
+        sendgrid_event(event="processed"),
+        sendgrid_event(sg_event_id="", event="processed"),  # a blank id is no id: a third copy
+        sendgrid_event(sg_event_id="c", event="dropped", reason="Bounced Address"),
+        sendgrid_event(sg_event_id="c", event="dropped", reason="Bounced Address"),
+        sendgrid_event(sg_event_id="d", event="open"),
+        sendgrid_event(sg_event_id="e", event="dropped", reason="Spam Content"),  # rejected
+        sendgrid_event(sg_event_id="f", origin=None, campaign_id=None),  # no origin: quarantined
+    ]
+)
 
 
 def import_twice(engine, text: str, **options) -> tuple[dict, dict]:
@@ -550,8 +744,9 @@ def import_twice(engine, text: str, **options) -> tuple[dict, dict]:
     reports = []
     for _ in range(2):
         steps = []
-        report = import_bytes(engine, "sendgrid", content, source="lote.json",
-                              progress=steps.append, **options)
+        report = import_bytes(
+            engine, "sendgrid", content, source="lote.json", progress=steps.append, **options
+        )
         reports.append({**numbers(report), "progress": sum(steps)})
     return reports[0], reports[1]
 
@@ -573,5 +768,11 @@ def test_importing_twice_and_copies_within_a_file(two_engines, monkeypatch, name
         assert contents(a) == contents(b)
     if name == "copies":
         expected_quarantine = 1 if origin else 2  # Spam Content; and no origin, without one
-        assert first == {"received": 11, "stored": 5 if origin else 4, "duplicates": 4,
-                         "ignored": 1, "quarantined": expected_quarantine, "progress": 11}
+        assert first == {
+            "received": 11,
+            "stored": 5 if origin else 4,
+            "duplicates": 4,
+            "ignored": 1,
+            "quarantined": expected_quarantine,
+            "progress": 11,
+        }

@@ -59,13 +59,31 @@ def same(text: str) -> dict:
 
 
 def test_round_trip_of_every_kind_of_event():
-    events = [Event(email="ana@example.com", event=kind, occurred_at=T0 + timedelta(seconds=i),
-                    bounce_type="soft" if kind == "bounced" else None,
-                    reason="previous_bounce" if kind == "not_sent" else None,
-                    origin="campaign", campaign_external_id="C-1", provider_event_id=f"e{i}",
-                    campaign_name='Rebajas, "junio"\ny más', smtp_diagnostic="550 5.1.1")
-              for i, kind in enumerate(("sent", "delivered", "bounced", "spam_complaint",
-                                        "not_sent", "unsubscribed", "resubscribed"))]
+    events = [
+        Event(
+            email="ana@example.com",
+            event=kind,
+            occurred_at=T0 + timedelta(seconds=i),
+            bounce_type="soft" if kind == "bounced" else None,
+            reason="previous_bounce" if kind == "not_sent" else None,
+            origin="campaign",
+            campaign_external_id="C-1",
+            provider_event_id=f"e{i}",
+            campaign_name='Rebajas, "junio"\ny más',
+            smtp_diagnostic="550 5.1.1",
+        )
+        for i, kind in enumerate(
+            (
+                "sent",
+                "delivered",
+                "bounced",
+                "spam_complaint",
+                "not_sent",
+                "unsubscribed",
+                "resubscribed",
+            )
+        )
+    ]
     rows = same(csv_format.write(events))
     assert [row[0][0] for row in rows.values()] == ["event"] * 7
 
@@ -101,8 +119,13 @@ def test_every_kind_of_bad_row_is_rejected_the_same_way():
 
 
 def test_a_file_that_is_not_this_format_is_refused_the_same_way():
-    for text in ("", "occurred_at,email\n", "occurred_at,email,event,color\n",
-                 "occurred_at,email,event,email\n", ",occurred_at,email,event\n"):
+    for text in (
+        "",
+        "occurred_at,email\n",
+        "occurred_at,email,event,color\n",
+        "occurred_at,email,event,email\n",
+        ",occurred_at,email,event\n",
+    ):
         with pytest.raises(FormatError) as by_rows:
             list(csv_format.parse(text))
         with pytest.raises(FormatError) as by_columns:
@@ -111,17 +134,53 @@ def test_a_file_that_is_not_this_format_is_refused_the_same_way():
 
 
 VALUES = {
-    "occurred_at": ["2024-06-01T14:03:00Z", "2024-06-01 14:03:00", " 2024-06-01T09:03:00-05:00 ",
-                    "2024-06-01T14:03:00.123456+02:00", "2024-02-30", "0001-01-01T00:00:00+14:00",
-                    "2200-01-01", "ayer", "", "   ", "1717250580"],
-    "email": ["ana@example.com", " ANA@example.com ", "josé@ejemplo.es", "", " ", "sin-arroba",
-              "a" * 300 + "@x.es"],
-    "event": ["sent", "delivered", "bounced", "spam_complaint", "not_sent", "unsubscribed",
-              "resubscribed", "Delivered", " bounced ", "opened", "", "bounce"],
+    "occurred_at": [
+        "2024-06-01T14:03:00Z",
+        "2024-06-01 14:03:00",
+        " 2024-06-01T09:03:00-05:00 ",
+        "2024-06-01T14:03:00.123456+02:00",
+        "2024-02-30",
+        "0001-01-01T00:00:00+14:00",
+        "2200-01-01",
+        "ayer",
+        "",
+        "   ",
+        "1717250580",
+    ],
+    "email": [
+        "ana@example.com",
+        " ANA@example.com ",
+        "josé@ejemplo.es",
+        "",
+        " ",
+        "sin-arroba",
+        "a" * 300 + "@x.es",
+    ],
+    "event": [
+        "sent",
+        "delivered",
+        "bounced",
+        "spam_complaint",
+        "not_sent",
+        "unsubscribed",
+        "resubscribed",
+        "Delivered",
+        " bounced ",
+        "opened",
+        "",
+        "bounce",
+    ],
     "bounce_type": ["", "hard", "soft", "undetermined", "Hard", " soft ", "medium"],
-    "reason": ["", "invalid_address", "previous_spam", "unsubscribed", "previous_bounce",
-               "Unsubscribed", "otra"],
-    "provider_reason": ["", "Bounced Address", "  con espacios  ", "coma, y \"comillas\""],
+    "reason": [
+        "",
+        "invalid_address",
+        "previous_spam",
+        "unsubscribed",
+        "previous_bounce",
+        "Unsubscribed",
+        "otra",
+    ],
+    "provider_reason": ["", "Bounced Address", "  con espacios  ", 'coma, y "comillas"'],
     "smtp_diagnostic": ["", "550 5.1.1 user unknown", "452 4.2.2 mailbox full\nsegunda línea"],
     "origin": ["", "campaign", "automation", "Campaign", "newsletter", " automation "],
     "campaign_id": ["", "C-1", "42", " F-7 ", "x" * 150],
@@ -166,36 +225,78 @@ def _contents(engine) -> dict:
     with engine.connect() as conn:
         e, c, k = schema.email_events.c, schema.contacts.c, schema.campaigns.c
         events = conn.execute(
-            sa.select(c.email, k.origin, k.external_id, e.event, e.bounce_type, e.reason,
-                      e.provider_reason, e.smtp_diagnostic, e.provider, e.provider_event_id,
-                      e.message_id, e.occurred_at, e.bounce_category)
+            sa.select(
+                c.email,
+                k.origin,
+                k.external_id,
+                e.event,
+                e.bounce_type,
+                e.reason,
+                e.provider_reason,
+                e.smtp_diagnostic,
+                e.provider,
+                e.provider_event_id,
+                e.message_id,
+                e.occurred_at,
+                e.bounce_category,
+            )
             .join(schema.contacts, c.id == e.contact_id)
-            .outerjoin(schema.campaigns, k.id == e.campaign_id)).all()
-        contacts = conn.execute(sa.select(c.email, c.name, c.email_key, c.email_domain,
-                                          c.created_at)).all()
+            .outerjoin(schema.campaigns, k.id == e.campaign_id)
+        ).all()
+        contacts = conn.execute(
+            sa.select(c.email, c.name, c.email_key, c.email_domain, c.created_at)
+        ).all()
         campaigns = conn.execute(sa.select(k.origin, k.external_id, k.name)).all()
         s = schema.contact_status.c
-        status = conn.execute(sa.select(c.email, s.blocked, s.reason, s.since)
-                              .join(schema.contacts, c.id == s.contact_id)).all()
+        status = conn.execute(
+            sa.select(c.email, s.blocked, s.reason, s.since).join(
+                schema.contacts, c.id == s.contact_id
+            )
+        ).all()
         q = schema.quarantine.c
         quarantine = conn.execute(sa.select(q.position, q.item, q.raw, q.reason)).all()
-        daily = conn.execute(sa.select(k.origin, k.external_id, *[
-            col for col in schema.daily_rollup.c if col.name != "campaign_id"])
-            .join(schema.campaigns, k.id == schema.daily_rollup.c.campaign_id)).all()
+        daily = conn.execute(
+            sa.select(
+                k.origin,
+                k.external_id,
+                *[col for col in schema.daily_rollup.c if col.name != "campaign_id"],
+            ).join(schema.campaigns, k.id == schema.daily_rollup.c.campaign_id)
+        ).all()
         domains = conn.execute(sa.select(schema.domain_monthly_rollup)).all()
-    return {name: sorted(map(tuple, rows), key=repr) for name, rows in (
-        ("events", events), ("contacts", contacts), ("campaigns", campaigns),
-        ("status", status), ("quarantine", quarantine), ("daily", daily),
-        ("domains", domains))}
+    return {
+        name: sorted(map(tuple, rows), key=repr)
+        for name, rows in (
+            ("events", events),
+            ("contacts", contacts),
+            ("campaigns", campaigns),
+            ("status", status),
+            ("quarantine", quarantine),
+            ("daily", daily),
+            ("domains", domains),
+        )
+    }
 
 
 def _import(engine, text: str, by_columns: bool, **options):
     with engine.begin() as conn:
         if by_columns:
-            return import_records(conn, "csv", [], columns=csv_format.parse_columns(text),
-                                  source="f.csv", source_sha256="c" * 64, **options)
-        return import_records(conn, "csv", list(csv_format.parse(text)), source="f.csv",
-                              source_sha256="c" * 64, **options)
+            return import_records(
+                conn,
+                "csv",
+                [],
+                columns=csv_format.parse_columns(text),
+                source="f.csv",
+                source_sha256="c" * 64,
+                **options,
+            )
+        return import_records(
+            conn,
+            "csv",
+            list(csv_format.parse(text)),
+            source="f.csv",
+            source_sha256="c" * 64,
+            **options,
+        )
 
 
 STORE_FILE = (
@@ -212,22 +313,35 @@ STORE_FILE = (
 )
 
 
-@pytest.mark.parametrize("options", [{}, {"default_origin": "automation"},
-                                     {"unknown_recipients": "quarantine"}])
+@pytest.mark.parametrize(
+    "options", [{}, {"default_origin": "automation"}, {"unknown_recipients": "quarantine"}]
+)
 def test_stored_the_same_by_columns_as_by_rows(databases, empty_engine, options):
     kind = empty_engine.dialect.name
     other = databases.engine("sqlite" if kind == "sqlite" else "postgresql")
     for engine in (empty_engine, other):  # a contact that exists before the import
         with engine.begin() as conn:
-            conn.execute(schema.contacts.insert(), {
-                "email": "luis@example.com", "name": "Luis", "email_key": "luis@example.com",
-                "name_key": "luis", "email_domain": "example.com", "created_at": T0})
-    reports = [_import(engine, STORE_FILE, by_columns, **options)
-               for engine, by_columns in ((empty_engine, True), (other, False))]
+            conn.execute(
+                schema.contacts.insert(),
+                {
+                    "email": "luis@example.com",
+                    "name": "Luis",
+                    "email_key": "luis@example.com",
+                    "name_key": "luis",
+                    "email_domain": "example.com",
+                    "created_at": T0,
+                },
+            )
+    reports = [
+        _import(engine, STORE_FILE, by_columns, **options)
+        for engine, by_columns in ((empty_engine, True), (other, False))
+    ]
     numbers = [(r.received, r.stored, r.duplicates, r.ignored, r.quarantined) for r in reports]
     assert numbers[0] == numbers[1] and reports[0].balanced
     assert _contents(empty_engine) == _contents(other)
-    again = [_import(engine, STORE_FILE, by_columns, **options)
-             for engine, by_columns in ((empty_engine, True), (other, False))]
+    again = [
+        _import(engine, STORE_FILE, by_columns, **options)
+        for engine, by_columns in ((empty_engine, True), (other, False))
+    ]
     assert again[0].stored == again[1].stored == 0
     assert _contents(empty_engine) == _contents(other)

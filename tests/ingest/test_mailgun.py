@@ -31,9 +31,15 @@ def outcome_of(body) -> Event | Ignored | Rejected:
 
 
 def failed(**fields) -> dict:
-    data = {"event": "failed", "id": "ev1", "timestamp": T, "recipient": "ana@example.com",
-            "severity": "permanent", "reason": "bounce",
-            "delivery-status": {"code": 550, "message": "5.1.1 no such user"}}
+    data = {
+        "event": "failed",
+        "id": "ev1",
+        "timestamp": T,
+        "recipient": "ana@example.com",
+        "severity": "permanent",
+        "reason": "bounce",
+        "delivery-status": {"code": 550, "message": "5.1.1 no such user"},
+    }
     data.update(fields)
     return {"event-data": data}
 
@@ -45,6 +51,7 @@ def event_data(event: str, **fields) -> dict:
 
 
 # --- django-anymail's payloads ----------------------------------------------------------------
+
 
 def test_anymail_delivered():
     body, expected = anymail("delivered")
@@ -98,15 +105,24 @@ def test_anymail_opened_is_ignored():
 
 # --- event mapping -----------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name, expected", [
-    ("accepted", "sent"), ("delivered", "delivered"), ("complained", "spam_complaint"),
-    ("unsubscribed", "unsubscribed"),
-])
+
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("accepted", "sent"),
+        ("delivered", "delivered"),
+        ("complained", "spam_complaint"),
+        ("unsubscribed", "unsubscribed"),
+    ],
+)
 def test_simple_events(name, expected):
     event = outcome_of(event_data(name))
-    assert event == Event(email="ana@example.com", event=expected,
-                          occurred_at=datetime(2024, 6, 2, 0, 0, 0, 250000, tzinfo=UTC),
-                          provider_event_id="ev1:2024-06-02")
+    assert event == Event(
+        email="ana@example.com",
+        event=expected,
+        occurred_at=datetime(2024, 6, 2, 0, 0, 0, 250000, tzinfo=UTC),
+        provider_event_id="ev1:2024-06-02",
+    )
 
 
 @pytest.mark.parametrize("name", ["opened", "clicked", "stored"])
@@ -119,25 +135,46 @@ def test_unknown_event_is_rejected():
     assert outcome_of(event_data("")) == Rejected("falta el evento")
 
 
-@pytest.mark.parametrize("reason, expected", [
-    ("suppress-bounce", "previous_bounce"),
-    ("suppress-unsubscribe", "unsubscribed"),
-    ("suppress-complaint", "previous_spam"),
-])
+@pytest.mark.parametrize(
+    "reason, expected",
+    [
+        ("suppress-bounce", "previous_bounce"),
+        ("suppress-unsubscribe", "unsubscribed"),
+        ("suppress-complaint", "previous_spam"),
+    ],
+)
 def test_suppressed_sends_are_not_sent(reason, expected):
-    event = outcome_of(failed(reason=reason, **{"delivery-status": {
-        "code": 605, "message": "", "description": "Not delivering to previously bounced"}}))
+    event = outcome_of(
+        failed(
+            reason=reason,
+            **{
+                "delivery-status": {
+                    "code": 605,
+                    "message": "",
+                    "description": "Not delivering to previously bounced",
+                }
+            },
+        )
+    )
     assert event.event == "not_sent" and event.reason == expected
     assert event.bounce_type is None
     assert event.provider_reason == reason
 
 
-@pytest.mark.parametrize("code, expected", [
-    (605, "previous_bounce"), ("606", "unsubscribed"), (607, "previous_spam"),
-])
+@pytest.mark.parametrize(
+    "code, expected",
+    [
+        (605, "previous_bounce"),
+        ("606", "unsubscribed"),
+        (607, "previous_spam"),
+    ],
+)
 def test_legacy_suppression_codes_without_reason(code, expected):
-    status = {"code": code, "message": "",
-              "description": "Not delivering to previously bounced address"}
+    status = {
+        "code": code,
+        "message": "",
+        "description": "Not delivering to previously bounced address",
+    }
     event = outcome_of(failed(reason="generic", **{"delivery-status": status}))
     assert event.event == "not_sent" and event.reason == expected
     assert event.smtp_diagnostic == f"{code} Not delivering to previously bounced address"
@@ -150,16 +187,26 @@ def test_the_reason_wins_over_the_code():
 
 
 def test_temporary_failure_is_a_retry_and_ignored():
-    outcome = outcome_of(failed(severity="temporary", reason="generic",
-                                **{"delivery-status": {"code": 421, "message": "try later"}}))
+    outcome = outcome_of(
+        failed(
+            severity="temporary",
+            reason="generic",
+            **{"delivery-status": {"code": 421, "message": "try later"}},
+        )
+    )
     assert isinstance(outcome, Ignored)
     assert "reintentará" in outcome.reason
 
 
 @pytest.mark.parametrize("severity", ["temporary", "permanent"])
 def test_giving_up_after_retries_is_a_soft_bounce(severity):
-    event = outcome_of(failed(severity=severity, reason="old",
-                              **{"delivery-status": {"code": 602, "message": "Too old"}}))
+    event = outcome_of(
+        failed(
+            severity=severity,
+            reason="old",
+            **{"delivery-status": {"code": 602, "message": "Too old"}},
+        )
+    )
     assert event.event == "bounced" and event.bounce_type == "soft"
     assert event.smtp_diagnostic == "602 Too old" and event.provider_reason == "old"
 
@@ -171,8 +218,17 @@ def test_failure_without_severity_is_undetermined():
 
 
 def test_diagnostic_falls_back_to_description_and_keeps_a_code_already_there():
-    event = outcome_of(failed(**{"delivery-status": {
-        "code": 550, "message": "", "description": "mailbox unavailable"}}))
+    event = outcome_of(
+        failed(
+            **{
+                "delivery-status": {
+                    "code": 550,
+                    "message": "",
+                    "description": "mailbox unavailable",
+                }
+            }
+        )
+    )
     assert event.smtp_diagnostic == "550 mailbox unavailable"
     event = outcome_of(failed(**{"delivery-status": {"code": 550, "message": "550 5.1.1 no"}}))
     assert event.smtp_diagnostic == "550 5.1.1 no"
@@ -180,23 +236,41 @@ def test_diagnostic_falls_back_to_description_and_keeps_a_code_already_there():
 
 # --- custom data ------------------------------------------------------------------------------
 
+
 def test_user_variables_give_origin_and_campaign():
-    event = outcome_of(event_data("delivered", **{"user-variables": {
-        "origin": "automation", "campaign_id": 1234, "campaign_name": "Bienvenida"}}))
+    event = outcome_of(
+        event_data(
+            "delivered",
+            **{
+                "user-variables": {
+                    "origin": "automation",
+                    "campaign_id": 1234,
+                    "campaign_name": "Bienvenida",
+                }
+            },
+        )
+    )
     assert event.origin == "automation"
     assert event.campaign_external_id == "1234"
     assert event.campaign_name == "Bienvenida"
 
 
-@pytest.mark.parametrize("variables", [
-    {}, {"origin": "newsletter", "campaign_id": "C-1"}, {"origin": "Campaign"}, "texto",
-])
+@pytest.mark.parametrize(
+    "variables",
+    [
+        {},
+        {"origin": "newsletter", "campaign_id": "C-1"},
+        {"origin": "Campaign"},
+        "texto",
+    ],
+)
 def test_no_or_wrong_origin_is_never_guessed(variables):
     event = outcome_of(event_data("delivered", **{"user-variables": variables}))
     assert event.origin is None
 
 
 # --- ids and dates ----------------------------------------------------------------------------
+
 
 def test_event_id_carries_the_utc_day():
     late = datetime(2024, 1, 1, 23, 59, 59, tzinfo=UTC).timestamp()
@@ -217,8 +291,9 @@ def local_time_not_utc(monkeypatch):
 
 
 def test_timestamps_as_text_and_iso_8601(local_time_not_utc):
-    assert outcome_of(event_data("delivered", timestamp="1717286400")).occurred_at == \
-        datetime(2024, 6, 2, tzinfo=UTC)
+    assert outcome_of(event_data("delivered", timestamp="1717286400")).occurred_at == datetime(
+        2024, 6, 2, tzinfo=UTC
+    )
     iso = outcome_of(event_data("delivered", timestamp="2024-06-01T20:00:00-04:00"))
     assert iso.occurred_at == datetime(2024, 6, 2, tzinfo=UTC)
     assert iso.occurred_at.utcoffset().total_seconds() == 0
@@ -226,14 +301,17 @@ def test_timestamps_as_text_and_iso_8601(local_time_not_utc):
     assert naive.occurred_at == datetime(2024, 6, 2, tzinfo=UTC)  # no offset: UTC
 
 
-@pytest.mark.parametrize("timestamp, reason", [
-    (None, "falta la fecha"),
-    (-5, "fecha imposible: -5"),
-    (4102444800 + 366 * 86400, "fecha imposible: 4134067200"),  # year 2101
-    (1e300, "fecha imposible: 1e+300"),
-    ("ayer", "fecha no válida: ayer"),
-    (True, "fecha no válida: True"),
-])
+@pytest.mark.parametrize(
+    "timestamp, reason",
+    [
+        (None, "falta la fecha"),
+        (-5, "fecha imposible: -5"),
+        (4102444800 + 366 * 86400, "fecha imposible: 4134067200"),  # year 2101
+        (1e300, "fecha imposible: 1e+300"),
+        ("ayer", "fecha no válida: ayer"),
+        (True, "fecha no válida: True"),
+    ],
+)
 def test_missing_and_impossible_dates_are_rejected(timestamp, reason):
     assert outcome_of(event_data("delivered", timestamp=timestamp)) == Rejected(reason)
 
@@ -243,6 +321,7 @@ def test_missing_recipient_is_rejected():
 
 
 # --- input shapes -----------------------------------------------------------------------------
+
 
 def test_bare_event_data_is_accepted():
     event = outcome_of(event_data("delivered")["event-data"])
@@ -258,9 +337,13 @@ def test_json_array_of_bodies():
 
 
 def test_json_lines_with_a_broken_line_and_another_provider_line():
-    lines = [json.dumps(event_data("accepted")), "", '{"event-data": {"event": "deliv',
-             json.dumps({"RecordType": "Delivery", "Recipient": "x@example.com"}),
-             json.dumps(event_data("delivered", recipient="josé@ejemplo.es"))]
+    lines = [
+        json.dumps(event_data("accepted")),
+        "",
+        '{"event-data": {"event": "deliv',
+        json.dumps({"RecordType": "Delivery", "Recipient": "x@example.com"}),
+        json.dumps(event_data("delivered", recipient="josé@ejemplo.es")),
+    ]
     records = list(mailgun.parse("\n".join(lines) + "\n"))
     assert [r.position for r in records] == [1, 3, 4, 5]  # line numbers, blank line skipped
     assert records[0].outcomes[0].event == "sent"
@@ -281,15 +364,25 @@ def test_json_lines_keep_a_line_separator_inside_a_string():
 
 # --- not Mailgun at all -----------------------------------------------------------------------
 
-@pytest.mark.parametrize("text", [
-    json.dumps({"RecordType": "Bounce", "Email": "a@example.com", "Type": "HardBounce",
-                "BouncedAt": "2024-06-01T10:00:00Z"}),
-    json.dumps([{"event": "delivered", "email": "a@example.com", "timestamp": 1}]),  # SendGrid
-    "esto no es JSON\nni esto tampoco\n",
-    "",
-    "   \n",
-    "42",
-])
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        json.dumps(
+            {
+                "RecordType": "Bounce",
+                "Email": "a@example.com",
+                "Type": "HardBounce",
+                "BouncedAt": "2024-06-01T10:00:00Z",
+            }
+        ),
+        json.dumps([{"event": "delivered", "email": "a@example.com", "timestamp": 1}]),  # SendGrid
+        "esto no es JSON\nni esto tampoco\n",
+        "",
+        "   \n",
+        "42",
+    ],
+)
 def test_not_mailgun_is_a_format_error_before_anything_is_yielded(text):
     with pytest.raises(FormatError) as error:
         mailgun.parse(text)  # raised by the call itself, not while iterating

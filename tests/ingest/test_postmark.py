@@ -30,18 +30,35 @@ def outcome_of(body) -> Event | Ignored | Rejected:
 
 
 def bounce(type_: str, **fields) -> dict:
-    body = {"RecordType": "Bounce", "ID": 42, "Type": type_, "MessageID": "m-1",
-            "Details": "smtp;550 5.1.1 no such user", "Email": "ana@example.com",
-            "BouncedAt": "2024-06-01T10:00:00Z", "Inactive": True, "CanActivate": True}
+    body = {
+        "RecordType": "Bounce",
+        "ID": 42,
+        "Type": type_,
+        "MessageID": "m-1",
+        "Details": "smtp;550 5.1.1 no such user",
+        "Email": "ana@example.com",
+        "BouncedAt": "2024-06-01T10:00:00Z",
+        "Inactive": True,
+        "CanActivate": True,
+    }
     body.update(fields)
     return body
 
 
 def subscription_change(suppress, reason, **fields) -> dict:
-    body = {"RecordType": "SubscriptionChange", "MessageID": "m-2", "ServerID": 1,
-            "MessageStream": "outbound", "ChangedAt": "2020-02-01T10:53:34.416071Z",
-            "Recipient": "ana@example.com", "Origin": "Recipient", "SuppressSending": suppress,
-            "SuppressionReason": reason, "Tag": None, "Metadata": {}}
+    body = {
+        "RecordType": "SubscriptionChange",
+        "MessageID": "m-2",
+        "ServerID": 1,
+        "MessageStream": "outbound",
+        "ChangedAt": "2020-02-01T10:53:34.416071Z",
+        "Recipient": "ana@example.com",
+        "Origin": "Recipient",
+        "SuppressSending": suppress,
+        "SuppressionReason": reason,
+        "Tag": None,
+        "Metadata": {},
+    }
     body.update(fields)
     return body
 
@@ -57,6 +74,7 @@ def local_time_not_utc(monkeypatch):
 
 
 # --- django-anymail's payloads ----------------------------------------------------------------
+
 
 def test_anymail_bounce():
     body, expected = anymail("bounce")
@@ -98,23 +116,46 @@ def test_anymail_open_is_ignored():
 
 # --- bounces ----------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("type_, bounce_type", [
-    ("HardBounce", "hard"), ("BadEmailAddress", "hard"),
-    ("SoftBounce", "soft"), ("Transient", "soft"), ("DnsError", "soft"), ("Blocked", "soft"),
-    ("DMARCPolicy", "soft"), ("SpamNotification", "soft"),
-    ("Unknown", "undetermined"), ("SomethingPostmarkAddsLater", "undetermined"),
-])
+
+@pytest.mark.parametrize(
+    "type_, bounce_type",
+    [
+        ("HardBounce", "hard"),
+        ("BadEmailAddress", "hard"),
+        ("SoftBounce", "soft"),
+        ("Transient", "soft"),
+        ("DnsError", "soft"),
+        ("Blocked", "soft"),
+        ("DMARCPolicy", "soft"),
+        ("SpamNotification", "soft"),
+        ("Unknown", "undetermined"),
+        ("SomethingPostmarkAddsLater", "undetermined"),
+    ],
+)
 def test_bounce_types(type_, bounce_type):
     event = outcome_of(bounce(type_))
     assert event == Event(
-        email="ana@example.com", event="bounced",
-        occurred_at=datetime(2024, 6, 1, 10, tzinfo=UTC), provider_event_id="42",
-        message_id="m-1", bounce_type=bounce_type, provider_reason=type_,
-        smtp_diagnostic="smtp;550 5.1.1 no such user")
+        email="ana@example.com",
+        event="bounced",
+        occurred_at=datetime(2024, 6, 1, 10, tzinfo=UTC),
+        provider_event_id="42",
+        message_id="m-1",
+        bounce_type=bounce_type,
+        provider_reason=type_,
+        smtp_diagnostic="smtp;550 5.1.1 no such user",
+    )
 
 
-@pytest.mark.parametrize("type_", ["AutoResponder", "AddressChange", "ManuallyDeactivated",
-                                   "Subscribe", "TemplateRenderingFailed"])
+@pytest.mark.parametrize(
+    "type_",
+    [
+        "AutoResponder",
+        "AddressChange",
+        "ManuallyDeactivated",
+        "Subscribe",
+        "TemplateRenderingFailed",
+    ],
+)
 def test_bounce_records_that_are_not_bounces_are_ignored(type_):
     assert isinstance(outcome_of(bounce(type_)), Ignored)
 
@@ -136,8 +177,13 @@ def test_unsubscribe_reply_inside_a_bounce_record():
 
 
 def test_spam_complaint_record():
-    body = bounce("SpamComplaint", RecordType="SpamComplaint", ID=777, Details="",
-                  BouncedAt="2024-06-01T05:00:00-05:00")
+    body = bounce(
+        "SpamComplaint",
+        RecordType="SpamComplaint",
+        ID=777,
+        Details="",
+        BouncedAt="2024-06-01T05:00:00-05:00",
+    )
     event = outcome_of(body)
     assert event.event == "spam_complaint" and event.email == "ana@example.com"
     assert event.occurred_at == datetime(2024, 6, 1, 10, tzinfo=UTC)
@@ -152,6 +198,7 @@ def test_bounce_falls_back_to_recipient_and_rejects_without_either():
 
 
 # --- subscription changes ---------------------------------------------------------------------
+
 
 def test_manual_suppression_is_an_unsubscribe():
     event = outcome_of(subscription_change(True, "ManualSuppression"))
@@ -174,28 +221,39 @@ def test_reactivation_is_a_resubscribe():
 
 
 def test_unknown_suppression_reason_and_missing_flag_are_rejected():
-    assert outcome_of(subscription_change(True, "Whatever")) == \
-        Rejected("motivo de supresión desconocido: Whatever")
+    assert outcome_of(subscription_change(True, "Whatever")) == Rejected(
+        "motivo de supresión desconocido: Whatever"
+    )
     for flag in ("yes", None):
-        assert outcome_of(subscription_change(flag, "ManualSuppression")) == \
-            Rejected("falta SuppressSending (true o false)")
+        assert outcome_of(subscription_change(flag, "ManualSuppression")) == Rejected(
+            "falta SuppressSending (true o false)"
+        )
 
 
 # --- custom data ------------------------------------------------------------------------------
 
+
 def test_metadata_gives_origin_and_campaign():
-    event = outcome_of(bounce("HardBounce", Tag="campaign", Metadata={
-        "origin": "campaign", "campaign_id": 77, "campaign_name": "Rebajas de junio"}))
+    event = outcome_of(
+        bounce(
+            "HardBounce",
+            Tag="campaign",
+            Metadata={"origin": "campaign", "campaign_id": 77, "campaign_name": "Rebajas de junio"},
+        )
+    )
     assert event.origin == "campaign"
     assert event.campaign_external_id == "77"
     assert event.campaign_name == "Rebajas de junio"
 
 
-@pytest.mark.parametrize("fields", [
-    {"Tag": "automation"},  # the Tag never says the origin
-    {"Metadata": {"origin": "flujo"}},
-    {"Metadata": None},
-])
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"Tag": "automation"},  # the Tag never says the origin
+        {"Metadata": {"origin": "flujo"}},
+        {"Metadata": None},
+    ],
+)
 def test_no_or_wrong_origin_is_never_guessed(fields):
     assert outcome_of(bounce("HardBounce", **fields)).origin is None
 
@@ -207,6 +265,7 @@ def test_postmarks_own_origin_field_is_not_the_origin():
 
 # --- other records and bad records ------------------------------------------------------------
 
+
 @pytest.mark.parametrize("kind", ["Open", "Click"])
 def test_engagement_is_ignored(kind):
     assert isinstance(outcome_of({"RecordType": kind, "Recipient": "a@example.com"}), Ignored)
@@ -216,25 +275,31 @@ def test_unknown_record_type_is_rejected():
     assert outcome_of({"RecordType": "Inbound"}) == Rejected("evento desconocido: Inbound")
 
 
-@pytest.mark.parametrize("when, reason", [
-    (None, "falta la fecha"),
-    ("mañana", "fecha no válida: mañana"),
-    ("2101-01-01T00:00:00Z", "fecha imposible: 2101-01-01T00:00:00Z"),
-    ("1969-12-31T23:59:59Z", "fecha imposible: 1969-12-31T23:59:59Z"),
-    (-1, "fecha imposible: -1"),
-])
+@pytest.mark.parametrize(
+    "when, reason",
+    [
+        (None, "falta la fecha"),
+        ("mañana", "fecha no válida: mañana"),
+        ("2101-01-01T00:00:00Z", "fecha imposible: 2101-01-01T00:00:00Z"),
+        ("1969-12-31T23:59:59Z", "fecha imposible: 1969-12-31T23:59:59Z"),
+        (-1, "fecha imposible: -1"),
+    ],
+)
 def test_bad_dates_are_rejected(when, reason):
     assert outcome_of(bounce("HardBounce", BouncedAt=when)) == Rejected(reason)
 
 
 def test_unix_seconds_and_times_without_offset_are_utc(local_time_not_utc):
-    assert outcome_of(bounce("HardBounce", BouncedAt=1717236000)).occurred_at == \
-        datetime(2024, 6, 1, 10, tzinfo=UTC)
-    assert outcome_of(bounce("HardBounce", BouncedAt="2024-06-01T10:00:00")).occurred_at == \
-        datetime(2024, 6, 1, 10, tzinfo=UTC)
+    assert outcome_of(bounce("HardBounce", BouncedAt=1717236000)).occurred_at == datetime(
+        2024, 6, 1, 10, tzinfo=UTC
+    )
+    assert outcome_of(
+        bounce("HardBounce", BouncedAt="2024-06-01T10:00:00")
+    ).occurred_at == datetime(2024, 6, 1, 10, tzinfo=UTC)
 
 
 # --- input shapes -----------------------------------------------------------------------------
+
 
 def test_json_array_of_bodies():
     bodies = [bounce("HardBounce"), anymail("delivered")[0], anymail("open")[0]]
@@ -244,23 +309,37 @@ def test_json_array_of_bodies():
 
 
 def test_json_lines_with_a_broken_line():
-    text = "\n".join([json.dumps(bounce("SoftBounce")), "{not json", "",
-                      json.dumps({"event-data": {"event": "delivered"}}),
-                      json.dumps(subscription_change(False, None))]) + "\r\n"
+    text = (
+        "\n".join(
+            [
+                json.dumps(bounce("SoftBounce")),
+                "{not json",
+                "",
+                json.dumps({"event-data": {"event": "delivered"}}),
+                json.dumps(subscription_change(False, None)),
+            ]
+        )
+        + "\r\n"
+    )
     records = list(postmark.parse(text))
     assert [r.position for r in records] == [1, 2, 4, 5]
     assert records[0].outcomes[0].bounce_type == "soft"
-    assert raw_text(records[1]) == "{not json" and records[1].outcomes[0].reason.startswith("JSON roto")
+    assert raw_text(records[1]) == "{not json" and records[1].outcomes[0].reason.startswith(
+        "JSON roto"
+    )
     assert records[2].outcomes[0] == Rejected("no parece un evento de Postmark: falta RecordType")
     assert records[3].outcomes[0].event == "resubscribed"
 
 
-@pytest.mark.parametrize("text", [
-    json.dumps({"event-data": {"event": "delivered", "recipient": "a@example.com"}}),  # Mailgun
-    json.dumps([{"Recipient": "a@example.com"}]),
-    "Hola,\nesto es texto\n",
-    "",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        json.dumps({"event-data": {"event": "delivered", "recipient": "a@example.com"}}),  # Mailgun
+        json.dumps([{"Recipient": "a@example.com"}]),
+        "Hola,\nesto es texto\n",
+        "",
+    ],
+)
 def test_not_postmark_is_a_format_error_before_anything_is_yielded(text):
     with pytest.raises(FormatError) as error:
         postmark.parse(text)  # raised by the call itself, not while iterating

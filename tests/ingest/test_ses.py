@@ -24,16 +24,27 @@ def at(text: str) -> datetime:
 
 
 def bounce(email, *, feedback, message, smtp=None, when="2016-01-27T14:59:38.237Z"):
-    return Event(email=email, event=vocab.BOUNCED, occurred_at=at(when),
-                 provider_event_id=f"{feedback}:bounce:{email}", message_id=message,
-                 bounce_type=vocab.HARD, provider_reason="Permanent/General",
-                 smtp_diagnostic=smtp)
+    return Event(
+        email=email,
+        event=vocab.BOUNCED,
+        occurred_at=at(when),
+        provider_event_id=f"{feedback}:bounce:{email}",
+        message_id=message,
+        bounce_type=vocab.HARD,
+        provider_reason="Permanent/General",
+        smtp_diagnostic=smtp,
+    )
 
 
 def complaint(email, *, feedback, message, kind, when="2016-01-27T14:59:38.237Z"):
-    return Event(email=email, event=vocab.SPAM_COMPLAINT, occurred_at=at(when),
-                 provider_event_id=f"{feedback}:complaint:{email}", message_id=message,
-                 provider_reason=kind)
+    return Event(
+        email=email,
+        event=vocab.SPAM_COMPLAINT,
+        occurred_at=at(when),
+        provider_event_id=f"{feedback}:complaint:{email}",
+        message_id=message,
+        provider_reason=kind,
+    )
 
 
 def ignored(words):
@@ -51,64 +62,110 @@ SUBSCRIPTION_MESSAGE = "0100017e4bccb684-777bc8de-afa7-4970-92b0-f515137b1497-00
 # Every example file and what it must give: Event values compared whole, or (kind, words).
 EXPECTED = {
     "bounce_event_example_ses_body.json": [
-        bounce("recipient@example.com", feedback=EXAMPLE_FEEDBACK, message=EXAMPLE_MESSAGE,
-               smtp="smtp; 550 5.1.1 user unknown", when="2017-08-05T00:41:02.669Z")],
+        bounce(
+            "recipient@example.com",
+            feedback=EXAMPLE_FEEDBACK,
+            message=EXAMPLE_MESSAGE,
+            smtp="smtp; 550 5.1.1 user unknown",
+            when="2017-08-05T00:41:02.669Z",
+        )
+    ],
     "bounce_notification_with_dsn_example_ses_body.json": [
-        bounce("jane@example.com",
-               feedback="00000138111222aa-33322211-cccc-cccc-cccc-ddddaaaa068a-000000",
-               message="00000138111222aa-33322211-cccc-cccc-cccc-ddddaaaa0680-000000",
-               smtp="smtp; 550 5.1.1 <jane@example.com>... User")],
+        bounce(
+            "jane@example.com",
+            feedback="00000138111222aa-33322211-cccc-cccc-cccc-ddddaaaa068a-000000",
+            message="00000138111222aa-33322211-cccc-cccc-cccc-ddddaaaa0680-000000",
+            smtp="smtp; 550 5.1.1 <jane@example.com>... User",
+        )
+    ],
     "bounce_notification_without_dsn_example_ses_body.json": [
-        bounce(email,
-               feedback="00000137860315fd-869464a4-8680-4114-98d3-716fe35851f9-000000",
-               message="00000137860315fd-34208509-5b74-41f3-95c5-22c1edc3c924-000000")
-        for email in ("jane@example.com", "richard@example.com")],
+        bounce(
+            email,
+            feedback="00000137860315fd-869464a4-8680-4114-98d3-716fe35851f9-000000",
+            message="00000137860315fd-34208509-5b74-41f3-95c5-22c1edc3c924-000000",
+        )
+        for email in ("jane@example.com", "richard@example.com")
+    ],
     "click_event_example_ses_body.json": [ignored("clic")],
     "complaint_event_example_ses_body.json": [
-        complaint("recipient@example.com", feedback=EXAMPLE_FEEDBACK, message=EXAMPLE_MESSAGE,
-                  kind="abuse", when="2017-08-05T00:41:02.669Z")],
+        complaint(
+            "recipient@example.com",
+            feedback=EXAMPLE_FEEDBACK,
+            message=EXAMPLE_MESSAGE,
+            kind="abuse",
+            when="2017-08-05T00:41:02.669Z",
+        )
+    ],
     "complaint_notification_with_feedback_example_ses_body.json": [
-        complaint("richard@example.com",
-                  feedback="000001378603177f-18c07c78-fa81-4a58-9dd1-fedc3cb8f49a-000000",
-                  message="000001378603177f-7a5433e7-8edb-42ae-af10-f0181f34d6ee-000000",
-                  kind="abuse")],
+        complaint(
+            "richard@example.com",
+            feedback="000001378603177f-18c07c78-fa81-4a58-9dd1-fedc3cb8f49a-000000",
+            message="000001378603177f-7a5433e7-8edb-42ae-af10-f0181f34d6ee-000000",
+            kind="abuse",
+        )
+    ],
     "complaint_notification_without_feedback_example_ses_body.json": [
-        complaint("richard@example.com",
-                  feedback="0000013786031775-fea503bc-7497-49e1-881b-a0379bb037d3-000000",
-                  message="0000013786031775-163e3910-53eb-4c8e-a04a-f29debf88a84-000000",
-                  kind=None)],
+        complaint(
+            "richard@example.com",
+            feedback="0000013786031775-fea503bc-7497-49e1-881b-a0379bb037d3-000000",
+            message="0000013786031775-163e3910-53eb-4c8e-a04a-f29debf88a84-000000",
+            kind=None,
+        )
+    ],
     "delivery_delay_event_example_ses_body.json": [ignored("retraso de entrega")],
     "delivery_event_example_ses_body.json": [
-        Event(email="recipient@example.com", event=vocab.DELIVERED,
-              occurred_at=at("2016-10-19T23:21:04.133Z"),
-              provider_event_id=f"{EXAMPLE_MESSAGE}:delivery:recipient@example.com",
-              message_id=EXAMPLE_MESSAGE, smtp_diagnostic="250 2.6.0 Message received")],
+        Event(
+            email="recipient@example.com",
+            event=vocab.DELIVERED,
+            occurred_at=at("2016-10-19T23:21:04.133Z"),
+            provider_event_id=f"{EXAMPLE_MESSAGE}:delivery:recipient@example.com",
+            message_id=EXAMPLE_MESSAGE,
+            smtp_diagnostic="250 2.6.0 Message received",
+        )
+    ],
     "delivery_notification_example_ses_body.json": [
-        Event(email="jane@example.com", event=vocab.DELIVERED,
-              occurred_at=at("2016-01-27T14:59:38.237Z"),
-              provider_event_id="0000014644fe5ef6-9a483358-9170-4cb4-a269-f5dcdf415321-000000"
-                                ":delivery:jane@example.com",
-              message_id="0000014644fe5ef6-9a483358-9170-4cb4-a269-f5dcdf415321-000000",
-              smtp_diagnostic="250 ok:  Message 64111812 accepted")],
+        Event(
+            email="jane@example.com",
+            event=vocab.DELIVERED,
+            occurred_at=at("2016-01-27T14:59:38.237Z"),
+            provider_event_id="0000014644fe5ef6-9a483358-9170-4cb4-a269-f5dcdf415321-000000"
+            ":delivery:jane@example.com",
+            message_id="0000014644fe5ef6-9a483358-9170-4cb4-a269-f5dcdf415321-000000",
+            smtp_diagnostic="250 ok:  Message 64111812 accepted",
+        )
+    ],
     "open_event_example_ses_body.json": [ignored("apertura")],
     "received_notification_action_example_ses_body.json": [ignored("correo entrante")],
     "received_notification_alert_example_ses_body.json": [ignored("correo entrante")],
     "reject_event_example_ses_body.json": [
-        rejected(f"SES rechazó el envío (Bad content): {NOT_RASTRO}")],
+        rejected(f"SES rechazó el envío (Bad content): {NOT_RASTRO}")
+    ],
     "rendering_failure_example_ses_body.json": [
-        rejected("SES no pudo componer el correo con la plantilla (Attribute 'attributeName' "
-                 f"is not present in the rendering data.): {NOT_RASTRO}")],
+        rejected(
+            "SES no pudo componer el correo con la plantilla (Attribute 'attributeName' "
+            f"is not present in the rendering data.): {NOT_RASTRO}"
+        )
+    ],
     "send_event_example_ses_body.json": [
-        Event(email="recipient@example.com", event=vocab.SENT,
-              occurred_at=at("2016-10-14T05:02:16.645Z"),
-              provider_event_id=f"{EXAMPLE_MESSAGE}:send:recipient@example.com",
-              message_id=EXAMPLE_MESSAGE)],
+        Event(
+            email="recipient@example.com",
+            event=vocab.SENT,
+            occurred_at=at("2016-10-14T05:02:16.645Z"),
+            provider_event_id=f"{EXAMPLE_MESSAGE}:send:recipient@example.com",
+            message_id=EXAMPLE_MESSAGE,
+        )
+    ],
     "subscription_event_example_ses_body.json": [
-        Event(email=SUBSCRIBER, event=vocab.UNSUBSCRIBED,
-              occurred_at=at("2022-01-12T01:00:17.910Z"),
-              provider_event_id=f"{SUBSCRIPTION_MESSAGE}:subscription:{SUBSCRIBER}"
-                                ":2022-01-12T01:00:17.910Z",
-              message_id=SUBSCRIPTION_MESSAGE, provider_reason="UnsubscribeHeader")],
+        Event(
+            email=SUBSCRIBER,
+            event=vocab.UNSUBSCRIBED,
+            occurred_at=at("2022-01-12T01:00:17.910Z"),
+            provider_event_id=f"{SUBSCRIPTION_MESSAGE}:subscription:{SUBSCRIBER}"
+            ":2022-01-12T01:00:17.910Z",
+            message_id=SUBSCRIPTION_MESSAGE,
+            provider_reason="UnsubscribeHeader",
+        )
+    ],
 }
 NAMES = sorted(EXPECTED)
 
@@ -123,10 +180,14 @@ def body_of(name: str) -> dict:
 
 def envelope(body_text: str) -> dict:
     """An SNS notification carrying the SES body as a JSON string, as SNS delivers it."""
-    return {"Type": "Notification", "MessageId": "22b80b92-fdea-4c2c-8f9d-bdfb0c7bf324",
-            "TopicArn": "arn:aws:sns:us-east-1:123456789012:ses-eventos",
-            "Message": body_text, "Timestamp": "2017-08-05T00:41:03.000Z",
-            "SignatureVersion": "1"}
+    return {
+        "Type": "Notification",
+        "MessageId": "22b80b92-fdea-4c2c-8f9d-bdfb0c7bf324",
+        "TopicArn": "arn:aws:sns:us-east-1:123456789012:ses-eventos",
+        "Message": body_text,
+        "Timestamp": "2017-08-05T00:41:03.000Z",
+        "SignatureVersion": "1",
+    }
 
 
 def assert_outcomes(got, expected):
@@ -199,29 +260,41 @@ def bounce_body(**changes) -> dict:
     return body
 
 
-@pytest.mark.parametrize("kind, bounce_type", [
-    ("Permanent", vocab.HARD), ("Transient", vocab.SOFT), ("Undetermined", vocab.UNDETERMINED)])
+@pytest.mark.parametrize(
+    "kind, bounce_type",
+    [("Permanent", vocab.HARD), ("Transient", vocab.SOFT), ("Undetermined", vocab.UNDETERMINED)],
+)
 def test_bounce_types(kind, bounce_type):
     (outcome,) = outcomes(bounce_body(bounceType=kind, bounceSubType="General"))
     assert (outcome.event, outcome.bounce_type, outcome.provider_reason) == (
-        vocab.BOUNCED, bounce_type, f"{kind}/General")
+        vocab.BOUNCED,
+        bounce_type,
+        f"{kind}/General",
+    )
 
 
 @pytest.mark.parametrize("subtype", ["OnAccountSuppressionList", "Suppressed"])
 def test_suppressed_bounce_was_not_sent(subtype):
     (outcome,) = outcomes(bounce_body(bounceSubType=subtype))
     assert (outcome.event, outcome.reason, outcome.bounce_type, outcome.provider_reason) == (
-        vocab.NOT_SENT, vocab.PREVIOUS_BOUNCE, None, f"Permanent/{subtype}")
+        vocab.NOT_SENT,
+        vocab.PREVIOUS_BOUNCE,
+        None,
+        f"Permanent/{subtype}",
+    )
 
 
 def test_unknown_bounce_type_is_rejected():
     assert outcomes(bounce_body(bounceType="Sideways")) == [
-        Rejected("tipo de rebote desconocido: Sideways")]
+        Rejected("tipo de rebote desconocido: Sideways")
+    ]
 
 
 def test_status_stands_in_for_a_missing_diagnostic():
-    recipients = [{"emailAddress": "a@example.com", "status": "5.1.1"},
-                  {"emailAddress": "b@example.com"}]
+    recipients = [
+        {"emailAddress": "a@example.com", "status": "5.1.1"},
+        {"emailAddress": "b@example.com"},
+    ]
     got = outcomes(bounce_body(bouncedRecipients=recipients))
     assert [o.smtp_diagnostic for o in got] == ["5.1.1", None]
 
@@ -236,7 +309,8 @@ def test_a_recipient_without_address_is_rejected_alone():
 @pytest.mark.parametrize("recipients", [[], None, "b@example.com"])
 def test_a_bounce_without_recipients_is_rejected(recipients):
     assert outcomes(bounce_body(bouncedRecipients=recipients)) == [
-        Rejected("falta el destinatario")]
+        Rejected("falta el destinatario")
+    ]
 
 
 def test_a_bounce_without_feedback_id_lets_the_store_hash():
@@ -253,11 +327,16 @@ def test_a_bounce_without_its_section_is_rejected():
 
 def test_suppressed_complaint_was_not_sent():
     body = body_of("complaint_event_example_ses_body.json")
-    body["complaint"] |= {"complaintSubType": "OnAccountSuppressionList",
-                          "complaintFeedbackType": None}
+    body["complaint"] |= {
+        "complaintSubType": "OnAccountSuppressionList",
+        "complaintFeedbackType": None,
+    }
     (outcome,) = outcomes(body)
     assert (outcome.event, outcome.reason, outcome.provider_reason) == (
-        vocab.NOT_SENT, vocab.PREVIOUS_SPAM, "OnAccountSuppressionList")
+        vocab.NOT_SENT,
+        vocab.PREVIOUS_SPAM,
+        "OnAccountSuppressionList",
+    )
 
 
 # --- subscriptions ---------------------------------------------------------------------------
@@ -305,17 +384,22 @@ def send_body(**tags) -> dict:
 
 
 def test_tags_give_origin_and_campaign():
-    body = send_body(origin=["automation"], campaign_id=["flow-42"],
-                     campaign_name=["Bienvenida"])
+    body = send_body(origin=["automation"], campaign_id=["flow-42"], campaign_name=["Bienvenida"])
     (outcome,) = outcomes(envelope(json.dumps(body)))
     assert (outcome.origin, outcome.campaign_external_id, outcome.campaign_name) == (
-        "automation", "flow-42", "Bienvenida")
+        "automation",
+        "flow-42",
+        "Bienvenida",
+    )
 
 
 def test_without_origin_tag_nothing_is_guessed():
     (outcome,) = outcomes(send_body(campaign_id=["c-7"]))
     assert (outcome.origin, outcome.campaign_external_id, outcome.campaign_name) == (
-        None, "c-7", None)
+        None,
+        "c-7",
+        None,
+    )
 
 
 @pytest.mark.parametrize("origin", [["newsletter"], [], "campaign-x"])
@@ -325,9 +409,13 @@ def test_unknown_origin_is_none(origin):
 
 def test_campaign_tag_for_every_kind_of_event():
     tags = {"origin": ["campaign"], "campaign_id": ["c-1"]}
-    for name in ("bounce_event_example_ses_body.json", "complaint_event_example_ses_body.json",
-                 "delivery_event_example_ses_body.json", "send_event_example_ses_body.json",
-                 "subscription_event_example_ses_body.json"):
+    for name in (
+        "bounce_event_example_ses_body.json",
+        "complaint_event_example_ses_body.json",
+        "delivery_event_example_ses_body.json",
+        "send_event_example_ses_body.json",
+        "subscription_event_example_ses_body.json",
+    ):
         body = body_of(name)
         body["mail"]["tags"].update(tags)
         (outcome,) = outcomes(body)
@@ -337,14 +425,17 @@ def test_campaign_tag_for_every_kind_of_event():
 # --- dates -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("stamp, message", [
-    ("2150-01-01T00:00:00.000Z", "fecha imposible: 2150-01-01T00:00:00.000Z"),
-    ("1969-12-31T23:59:59.000Z", "fecha imposible: 1969-12-31T23:59:59.000Z"),
-    ("2017-13-45T00:00:00.000Z", "fecha ilegible: 2017-13-45T00:00:00.000Z"),
-    ("2017-08-05T00:41:02.669", "fecha sin zona horaria: 2017-08-05T00:41:02.669"),
-    (-1, "fecha imposible: -1"),
-    (None, "falta la fecha"),
-])
+@pytest.mark.parametrize(
+    "stamp, message",
+    [
+        ("2150-01-01T00:00:00.000Z", "fecha imposible: 2150-01-01T00:00:00.000Z"),
+        ("1969-12-31T23:59:59.000Z", "fecha imposible: 1969-12-31T23:59:59.000Z"),
+        ("2017-13-45T00:00:00.000Z", "fecha ilegible: 2017-13-45T00:00:00.000Z"),
+        ("2017-08-05T00:41:02.669", "fecha sin zona horaria: 2017-08-05T00:41:02.669"),
+        (-1, "fecha imposible: -1"),
+        (None, "falta la fecha"),
+    ],
+)
 def test_impossible_dates_are_rejected(stamp, message):
     assert outcomes(bounce_body(timestamp=stamp)) == [Rejected(message)]
 
@@ -375,13 +466,17 @@ def test_broken_sns_message_is_rejected():
 
 def test_sns_subscription_confirmation_is_ignored():
     confirmation = envelope("You have chosen to subscribe to the topic ...") | {
-        "Type": "SubscriptionConfirmation", "SubscribeURL": "https://sns.example/confirm"}
+        "Type": "SubscriptionConfirmation",
+        "SubscribeURL": "https://sns.example/confirm",
+    }
     assert isinstance(outcomes(confirmation)[0], Ignored)
 
 
 def test_ses_topic_setup_notice_is_ignored():
-    notice = {"notificationType": "AmazonSnsSubscriptionSucceeded",
-              "message": "You have successfully subscribed your Amazon SNS topic"}
+    notice = {
+        "notificationType": "AmazonSnsSubscriptionSucceeded",
+        "message": "You have successfully subscribed your Amazon SNS topic",
+    }
     assert isinstance(outcomes(notice)[0], Ignored)
 
 
@@ -392,12 +487,15 @@ def test_a_notification_without_type_among_others_is_rejected():
     assert got[1] == Rejected("falta el tipo de notificación (eventType o notificationType)")
 
 
-@pytest.mark.parametrize("text, message", [
-    ("esto no es JSON\nni esto tampoco", "no es JSON"),
-    ("", "vacío"),
-    ("[]", "ninguna notificación"),
-    ('{"email": "a@example.com", "event": "delivered"}', "Amazon SES"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("esto no es JSON\nni esto tampoco", "no es JSON"),
+        ("", "vacío"),
+        ("[]", "ninguna notificación"),
+        ('{"email": "a@example.com", "event": "delivered"}', "Amazon SES"),
+    ],
+)
 def test_format_errors(text, message):
     with pytest.raises(FormatError, match=message):
         ses.parse(text)  # raised at once, before iterating

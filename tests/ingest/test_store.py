@@ -18,19 +18,23 @@ T0 = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
 def ev(email, event, minutes=0, **extra):
     extra.setdefault("origin", "campaign")
     extra.setdefault("campaign_external_id", "cmp-9")
-    return model.Event(email=email, event=event, occurred_at=T0 + timedelta(minutes=minutes),
-                       **extra)
+    return model.Event(
+        email=email, event=event, occurred_at=T0 + timedelta(minutes=minutes), **extra
+    )
 
 
 def records(*outcomes_per_record):
-    return [model.Record(position=i, raw=f"registro {i}", outcomes=tuple(outs))
-            for i, outs in enumerate(outcomes_per_record, start=1)]
+    return [
+        model.Record(position=i, raw=f"registro {i}", outcomes=tuple(outs))
+        for i, outs in enumerate(outcomes_per_record, start=1)
+    ]
 
 
 def run(engine, recs, **options):
     with engine.begin() as conn:
-        return import_records(conn, "test", recs, source="prueba.json",
-                              source_sha256="a" * 64, **options)
+        return import_records(
+            conn, "test", recs, source="prueba.json", source_sha256="a" * 64, **options
+        )
 
 
 def count(engine, table):
@@ -41,8 +45,16 @@ def count(engine, table):
 BATCH = records(
     [ev("Ana@Example.com", "delivered", provider_event_id="e1", campaign_name="Verano")],
     [ev("ana@example.com", "spam_complaint", 5, provider_event_id="e2")],
-    [ev("luis@example.com", "bounced", 1, bounce_type="hard",
-        smtp_diagnostic="550 5.1.1 user unknown", provider_event_id="e3")],
+    [
+        ev(
+            "luis@example.com",
+            "bounced",
+            1,
+            bounce_type="hard",
+            smtp_diagnostic="550 5.1.1 user unknown",
+            provider_event_id="e3",
+        )
+    ],
     [model.Ignored("apertura")],
     [model.Rejected("JSON roto")],
     [ev("sin.origen@example.com", "delivered", origin=None, provider_event_id="e4")],
@@ -52,14 +64,25 @@ BATCH = records(
 
 def test_every_outcome_is_accounted_for(empty_engine):
     report = run(empty_engine, BATCH)
-    assert (report.received, report.stored, report.duplicates, report.ignored,
-            report.quarantined) == (7, 4, 0, 1, 2)
+    assert (
+        report.received,
+        report.stored,
+        report.duplicates,
+        report.ignored,
+        report.quarantined,
+    ) == (7, 4, 0, 1, 2)
     assert report.balanced
-    assert "recibidos 7 = guardados 4 + duplicados 0 + ignorados 1 + en cuarentena 2" in \
-        report.line()
+    assert (
+        "recibidos 7 = guardados 4 + duplicados 0 + ignorados 1 + en cuarentena 2" in report.line()
+    )
     with empty_engine.connect() as conn:
-        reasons = conn.execute(sa.select(schema.quarantine.c.reason)
-                               .order_by(schema.quarantine.c.position)).scalars().all()
+        reasons = (
+            conn.execute(
+                sa.select(schema.quarantine.c.reason).order_by(schema.quarantine.c.position)
+            )
+            .scalars()
+            .all()
+        )
     assert reasons[0] == "JSON roto" and "falta la clave origin" in reasons[1]
 
 
@@ -80,11 +103,14 @@ def test_events_without_provider_ids_are_deduplicated_by_a_stable_hash(empty_eng
 def test_contacts_campaigns_and_default_origin(empty_engine):
     run(empty_engine, BATCH, default_origin="automation")
     with empty_engine.connect() as conn:
-        contacts = dict(conn.execute(sa.select(schema.contacts.c.email,
-                                               schema.contacts.c.email_domain)).all())
-        campaigns = conn.execute(sa.select(schema.campaigns.c.origin,
-                                           schema.campaigns.c.external_id,
-                                           schema.campaigns.c.name)).all()
+        contacts = dict(
+            conn.execute(sa.select(schema.contacts.c.email, schema.contacts.c.email_domain)).all()
+        )
+        campaigns = conn.execute(
+            sa.select(
+                schema.campaigns.c.origin, schema.campaigns.c.external_id, schema.campaigns.c.name
+            )
+        ).all()
     assert contacts["ana@example.com"] == "example.com"  # normalised: one contact
     assert "sin.origen@example.com" in contacts  # --origin applied
     assert ("campaign", "cmp-9", "Verano") in campaigns
@@ -100,15 +126,19 @@ def test_unknown_recipients_can_be_quarantined_instead(empty_engine):
 def test_rollups_and_status_stay_exact(empty_engine):
     run(empty_engine, BATCH)
     with empty_engine.begin() as conn:
-        before = conn.execute(sa.select(schema.daily_rollup).order_by(
-            *schema.daily_rollup.primary_key.columns)).all()
+        before = conn.execute(
+            sa.select(schema.daily_rollup).order_by(*schema.daily_rollup.primary_key.columns)
+        ).all()
         rollups.rebuild(conn)
-        after = conn.execute(sa.select(schema.daily_rollup).order_by(
-            *schema.daily_rollup.primary_key.columns)).all()
+        after = conn.execute(
+            sa.select(schema.daily_rollup).order_by(*schema.daily_rollup.primary_key.columns)
+        ).all()
         blocked = da.blocked_contacts(conn)
     assert before == after and sum(r.events for r in after) == 4
     assert dict(zip(blocked["email"], blocked["reason"])) == {
-        "ana@example.com": "previous_spam", "luis@example.com": "previous_bounce"}
+        "ana@example.com": "previous_spam",
+        "luis@example.com": "previous_bounce",
+    }
 
 
 def test_an_interrupted_import_leaves_nothing_and_can_run_again(empty_engine, monkeypatch):
@@ -142,8 +172,10 @@ def test_bad_events_from_a_parser_are_quarantined_not_stored(empty_engine):
 def test_absurd_dates_are_quarantined_not_a_crash(when):
     from data_access.ingest import sendgrid
 
-    text = ('[{"email": "a@example.com", "event": "delivered", "sg_event_id": "x", '
-            f'"timestamp": {when}}}]')
+    text = (
+        '[{"email": "a@example.com", "event": "delivered", "sg_event_id": "x", '
+        f'"timestamp": {when}}}]'
+    )
     record = next(iter(sendgrid.parse(text)))
     assert isinstance(record.outcomes[0], model.Rejected)
     assert "fecha" in record.outcomes[0].reason

@@ -9,24 +9,59 @@ from dashboard.colors import HEX_COLOR, ORIGIN_HEX
 from data_access import reports
 
 TIMELINE = pl.DataFrame(
-    {"period": [date(2026, 3, 2), date(2026, 3, 2), date(2026, 3, 9)],
-     "origin": ["campaign", "automation", "campaign"],
-     "kind": ["bounced", "spam_complaint", "not_sent"], "events": [5, 1, 2]},
+    {
+        "period": [date(2026, 3, 2), date(2026, 3, 2), date(2026, 3, 9)],
+        "origin": ["campaign", "automation", "campaign"],
+        "kind": ["bounced", "spam_complaint", "not_sent"],
+        "events": [5, 1, 2],
+    },
     schema=reports.TIMELINE_SCHEMA,
 )
-REASONS = pl.DataFrame({"origin": ["campaign", "automation"],
-                        "reason": ["previous_bounce", "unsubscribed"], "events": [7, 3]},
-                       schema=reports.REASONS_SCHEMA)
-CATEGORIES = pl.DataFrame({"origin": ["campaign"], "bounce_type": ["hard"],
-                           "category": ["mailbox_unknown"], "events": [4]},
-                          schema=reports.CATEGORIES_SCHEMA)
+REASONS = pl.DataFrame(
+    {
+        "origin": ["campaign", "automation"],
+        "reason": ["previous_bounce", "unsubscribed"],
+        "events": [7, 3],
+    },
+    schema=reports.REASONS_SCHEMA,
+)
+CATEGORIES = pl.DataFrame(
+    {
+        "origin": ["campaign"],
+        "bounce_type": ["hard"],
+        "category": ["mailbox_unknown"],
+        "events": [4],
+    },
+    schema=reports.CATEGORIES_SCHEMA,
+)
 CAMPAIGNS = pl.DataFrame(
-    [{"campaign_id": 1, "campaign_name": "Black Friday", "origin": "campaign", "sends": 100,
-      "delivered": 90, "bounced": 10, "spam_complaints": 1, "bounce_rate": 0.1,
-      "complaint_rate": 1 / 90}], schema=reports.CAMPAIGNS_SCHEMA)
-DOMAINS = pl.DataFrame([{"domain": "gmial.com", "sends": 200, "bounced": 150,
-                         "hard_bounced": 140, "bounce_rate": 0.75}],
-                       schema=reports.DOMAINS_SCHEMA)
+    [
+        {
+            "campaign_id": 1,
+            "campaign_name": "Black Friday",
+            "origin": "campaign",
+            "sends": 100,
+            "delivered": 90,
+            "bounced": 10,
+            "spam_complaints": 1,
+            "bounce_rate": 0.1,
+            "complaint_rate": 1 / 90,
+        }
+    ],
+    schema=reports.CAMPAIGNS_SCHEMA,
+)
+DOMAINS = pl.DataFrame(
+    [
+        {
+            "domain": "gmial.com",
+            "sends": 200,
+            "bounced": 150,
+            "hard_bounced": 140,
+            "bounce_rate": 0.75,
+        }
+    ],
+    schema=reports.DOMAINS_SCHEMA,
+)
 
 
 def titles(spec: dict) -> set[str]:
@@ -52,19 +87,26 @@ def test_timeline_chart_is_split_by_origin_with_notice_colours():
     enc = spec["encoding"]
     assert enc["column"]["field"] == "origin_label"
     assert enc["color"]["scale"]["domain"] == ["Rebotó", "Marcado como spam", "No enviado"]
-    assert enc["color"]["scale"]["range"] == [HEX_COLOR["bounced"], HEX_COLOR["spam_complaint"],
-                                              HEX_COLOR["not_sent"]]
+    assert enc["color"]["scale"]["range"] == [
+        HEX_COLOR["bounced"],
+        HEX_COLOR["spam_complaint"],
+        HEX_COLOR["not_sent"],
+    ]
     assert {"Semana (desde el lunes)", "Correos", "Aviso", "Origen"} <= titles(spec)
 
 
 def test_reasons_chart_labels_reasons_in_words_and_can_be_picked():
     spec = charts.reasons_chart(REASONS, "es").to_dict()
     values = spec["datasets"][spec["data"]["name"]]
-    assert {v["reason_label"] for v in values} == {"Envíos anteriores rebotaron",
-                                                   "El contacto canceló la suscripción"}
+    assert {v["reason_label"] for v in values} == {
+        "Envíos anteriores rebotaron",
+        "El contacto canceló la suscripción",
+    }
     assert spec["params"][0]["name"] == "pick"
-    assert spec["encoding"]["color"]["scale"]["range"] == [ORIGIN_HEX["campaign"],
-                                                           ORIGIN_HEX["automation"]]
+    assert spec["encoding"]["color"]["scale"]["range"] == [
+        ORIGIN_HEX["campaign"],
+        ORIGIN_HEX["automation"],
+    ]
 
 
 def test_categories_campaigns_and_domains_charts():
@@ -78,9 +120,13 @@ def test_categories_campaigns_and_domains_charts():
 
 
 def test_charts_accept_empty_frames():
-    for chart in (charts.timeline_chart(TIMELINE.head(0)), charts.reasons_chart(REASONS.head(0)),
-                  charts.categories_chart(CATEGORIES.head(0)),
-                  charts.campaigns_chart(CAMPAIGNS.head(0)), charts.domains_chart(DOMAINS.head(0))):
+    for chart in (
+        charts.timeline_chart(TIMELINE.head(0)),
+        charts.reasons_chart(REASONS.head(0)),
+        charts.categories_chart(CATEGORIES.head(0)),
+        charts.campaigns_chart(CAMPAIGNS.head(0)),
+        charts.domains_chart(DOMAINS.head(0)),
+    ):
         assert chart.to_dict()["$schema"].startswith("https://vega.github.io/schema/vega-lite")
 
 
@@ -94,10 +140,14 @@ def test_rate_levels_and_percentages():
 
 
 def test_chart_picks_become_drill_down_targets():
-    assert report_view.target_from_selection("reasons", {"pick": [{"reason": "unsubscribed"}]}) \
-        == (("event", "not_sent"), ("reason", "unsubscribed"))
-    assert report_view.target_from_selection("campaigns", {"pick": [{"campaign_id": 7.0}]}) \
-        == (("event", "bounced"), ("campaign_id", 7))
+    assert report_view.target_from_selection("reasons", {"pick": [{"reason": "unsubscribed"}]}) == (
+        ("event", "not_sent"),
+        ("reason", "unsubscribed"),
+    )
+    assert report_view.target_from_selection("campaigns", {"pick": [{"campaign_id": 7.0}]}) == (
+        ("event", "bounced"),
+        ("campaign_id", 7),
+    )
     assert report_view.target_from_selection("domains", {"pick": []}) is None
     assert report_view.target_from_selection("domains", {}) is None
 

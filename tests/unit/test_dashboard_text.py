@@ -19,9 +19,13 @@ MOMENT = datetime(2026, 3, 3, 15, 5, tzinfo=timezone.utc)
 def test_settings_defaults_and_overrides():
     default = load_settings({})
     assert default.timezone.key == DEFAULT_TIMEZONE and default.problems == ()
-    custom = load_settings({"RASTRO_TIMEZONE": "America/Lima",
-                            "RASTRO_CAMPAIGN_EDITOR_URL": "https://crm/c/{id}",
-                            "RASTRO_CACHE_TTL_SECONDS": "5"})
+    custom = load_settings(
+        {
+            "RASTRO_TIMEZONE": "America/Lima",
+            "RASTRO_CAMPAIGN_EDITOR_URL": "https://crm/c/{id}",
+            "RASTRO_CACHE_TTL_SECONDS": "5",
+        }
+    )
     assert custom.timezone.key == "America/Lima" and custom.cache_ttl_seconds == 5
     assert custom.editor_url("campaign", "cmp 7/x") == "https://crm/c/cmp%207%2Fx"
     assert custom.editor_url("automation", "f1").endswith("/f1/edit")
@@ -70,16 +74,31 @@ def test_markdown_from_data_cannot_inject_links_colours_or_html():
 
 @pytest.mark.parametrize(
     "raw, expected",
-    [("12", 12), (" 7 ", 7), ("0", None), ("-3", None), ("1.5", None), ("abc", None),
-     ("１２", None), ("99999999999", None), ("", None), (None, None), (["1"], None)],
+    [
+        ("12", 12),
+        (" 7 ", 7),
+        ("0", None),
+        ("-3", None),
+        ("1.5", None),
+        ("abc", None),
+        ("１２", None),
+        ("99999999999", None),
+        ("", None),
+        (None, None),
+        (["1"], None),
+    ],
 )
 def test_contact_ids_from_links(raw, expected):
     assert parse_contact_id(raw) == expected
 
 
 def test_search_result_label_escapes_and_shows_the_badge():
-    row = {"name": "Ana *López*", "email": "ana_lopez@x.com", "blocked": True,
-           "reason": "previous_spam"}
+    row = {
+        "name": "Ana *López*",
+        "email": "ana_lopez@x.com",
+        "blocked": True,
+        "reason": "previous_spam",
+    }
     label = result_label(row, "es")
     assert "Ana \\*López\\*" in label and "ana\\_lopez" in label
     assert "Bloqueado: El contacto marcó como spam un envío anterior" in label
@@ -92,15 +111,36 @@ def _events(rows):
     return pl.DataFrame([{**base, **r} for r in rows], schema=EVENTS_SCHEMA)
 
 
-EVENTS = _events([
-    {"event_id": 4, "occurred_at": MOMENT, "event": "not_sent", "reason": "unsubscribed",
-     "origin": "automation", "campaign_name": "Bienvenida", "campaign_external_id": "f9"},
-    {"event_id": 3, "occurred_at": MOMENT, "event": "spam_complaint", "origin": "campaign",
-     "campaign_name": "Black Friday", "campaign_external_id": "c1"},
-    {"event_id": 2, "occurred_at": MOMENT, "event": "bounced", "bounce_type": "hard",
-     "origin": "campaign", "smtp_diagnostic": "550 5.1.1 no such user"},
-    {"event_id": 1, "occurred_at": MOMENT, "event": "delivered", "origin": "campaign"},
-])
+EVENTS = _events(
+    [
+        {
+            "event_id": 4,
+            "occurred_at": MOMENT,
+            "event": "not_sent",
+            "reason": "unsubscribed",
+            "origin": "automation",
+            "campaign_name": "Bienvenida",
+            "campaign_external_id": "f9",
+        },
+        {
+            "event_id": 3,
+            "occurred_at": MOMENT,
+            "event": "spam_complaint",
+            "origin": "campaign",
+            "campaign_name": "Black Friday",
+            "campaign_external_id": "c1",
+        },
+        {
+            "event_id": 2,
+            "occurred_at": MOMENT,
+            "event": "bounced",
+            "bounce_type": "hard",
+            "origin": "campaign",
+            "smtp_diagnostic": "550 5.1.1 no such user",
+        },
+        {"event_id": 1, "occurred_at": MOMENT, "event": "delivered", "origin": "campaign"},
+    ]
+)
 
 
 def test_notices_and_counts_by_origin():
@@ -114,7 +154,9 @@ def test_a_spam_notice_reads_as_delivered_then_spam():
     labels = [label for label, _ in card.notice_badges(row, "es")]
     assert labels == ["Enviado correctamente", "Marcado como spam", "Correo de campaña"]
     assert card.notice_lines(row, "es")[:2] == [
-        "El correo se envió correctamente.", "Después, el contacto lo marcó como spam."]
+        "El correo se envió correctamente.",
+        "Después, el contacto lo marcó como spam.",
+    ]
 
 
 def test_bounce_and_not_sent_notices_say_why():
@@ -127,22 +169,37 @@ def test_bounce_and_not_sent_notices_say_why():
 
 def test_status_summary_texts():
     settings = load_settings({"RASTRO_TIMEZONE": "America/Bogota"})
-    ok = card.card_status(pl.DataFrame([{"contact_id": 1, "can_send": True}],
-                                       schema=STATUS_SCHEMA), settings, "es")
+    ok = card.card_status(
+        pl.DataFrame([{"contact_id": 1, "can_send": True}], schema=STATUS_SCHEMA), settings, "es"
+    )
     assert ok.can_send and ok.headline == "Se puede enviar"
     base = {k: None for k in STATUS_SCHEMA}
-    blocked = pl.DataFrame([
-        {**base, "contact_id": 1, "can_send": False, "rank": 1, "reason": "previous_spam",
-         "since": MOMENT, "campaign_name": "Black [Friday]", "origin": "campaign",
-         "campaign_external_id": "c1"},
-        {**base, "contact_id": 1, "can_send": False, "rank": 2, "reason": "unsubscribed"},
-    ], schema=STATUS_SCHEMA)
+    blocked = pl.DataFrame(
+        [
+            {
+                **base,
+                "contact_id": 1,
+                "can_send": False,
+                "rank": 1,
+                "reason": "previous_spam",
+                "since": MOMENT,
+                "campaign_name": "Black [Friday]",
+                "origin": "campaign",
+                "campaign_external_id": "c1",
+            },
+            {**base, "contact_id": 1, "can_send": False, "rank": 2, "reason": "unsubscribed"},
+        ],
+        schema=STATUS_SCHEMA,
+    )
     summary = card.card_status(blocked, settings, "es")
-    assert summary.headline == ("Los próximos envíos no se realizarán: el contacto marcó como "
-                                "spam un envío anterior")
+    assert summary.headline == (
+        "Los próximos envíos no se realizarán: el contacto marcó como spam un envío anterior"
+    )
     assert "desde el 3 mar 2026" in summary.detail
-    assert "Correo de campaña «[Black \\[Friday\\]](https://crm.example.com/emails/campaigns/c1/edit)»" \
+    assert (
+        "Correo de campaña «[Black \\[Friday\\]](https://crm.example.com/emails/campaigns/c1/edit)»"
         in summary.detail
+    )
     assert summary.also == "Además: el contacto canceló la suscripción"
 
 

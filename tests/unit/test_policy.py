@@ -41,8 +41,15 @@ def test_only_deliveries_can_send():
 
 @pytest.mark.parametrize(
     "address",
-    ["ana garcia@example.com", "ana..garcia@example.com", "ana@example", "ana@@example.com",
-     "ana@example,com", "ana.example.com", ""],
+    [
+        "ana garcia@example.com",
+        "ana..garcia@example.com",
+        "ana@example",
+        "ana@@example.com",
+        "ana@example,com",
+        "ana.example.com",
+        "",
+    ],
 )
 def test_invalid_address_blocks_from_creation(address):
     created = T0 - timedelta(days=30)

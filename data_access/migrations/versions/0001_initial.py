@@ -17,7 +17,9 @@ UTC = sa.DateTime(timezone=True)
 BIG_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 SEARCH_KEY = sa.String(320).with_variant(sa.String(320, collation="C"), "postgresql")
 ORIGINS = "'campaign', 'automation'"
-EVENTS = "'sent', 'delivered', 'bounced', 'spam_complaint', 'not_sent', 'unsubscribed', 'resubscribed'"
+EVENTS = (
+    "'sent', 'delivered', 'bounced', 'spam_complaint', 'not_sent', 'unsubscribed', 'resubscribed'"
+)
 BOUNCE_TYPES = "'hard', 'soft', 'undetermined'"
 REASONS = "'invalid_address', 'previous_spam', 'unsubscribed', 'previous_bounce'"
 

@@ -29,8 +29,9 @@ def upgrade() -> None:
         sa.Column("display_name", sa.String(300), nullable=False),
         sa.Column("email", sa.String(320), nullable=True),
         sa.Column("role", sa.String(16), nullable=False),
-        sa.Column("active", sa.Boolean(create_constraint=False), nullable=False,
-                  server_default=sa.true()),
+        sa.Column(
+            "active", sa.Boolean(create_constraint=False), nullable=False, server_default=sa.true()
+        ),
         sa.Column("password_hash", sa.String(255), nullable=True),
         sa.Column("created_at", UTC, nullable=False),
         sa.Column("updated_at", UTC, nullable=False),

@@ -50,7 +50,12 @@ def upgrade() -> None:
         sa.Column("category", sa.String(24), nullable=False, server_default=""),
         sa.Column("events", sa.Integer, nullable=False),
         sa.PrimaryKeyConstraint(
-            "day", "campaign_id", "event", "bounce_type", "reason", "category",
+            "day",
+            "campaign_id",
+            "event",
+            "bounce_type",
+            "reason",
+            "category",
             name="pk_daily_rollup",
         ),
         sa.ForeignKeyConstraint(

@@ -27,8 +27,9 @@ def upgrade() -> None:
         sa.Column("raw", sa.Text, nullable=False),
         sa.Column("reason", sa.Text, nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_quarantine"),
-        sa.UniqueConstraint("source_sha256", "position", "item",
-                            name="uq_quarantine_source_position_item"),
+        sa.UniqueConstraint(
+            "source_sha256", "position", "item", name="uq_quarantine_source_position_item"
+        ),
     )
     op.create_index("ix_quarantine_received_at", "quarantine", ["received_at"])
 
