@@ -24,8 +24,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from data_access import demo, ingest, migrate, schema
-from data_access.ingest import csv_format, store
 from data_access.engine import make_engine
+from data_access.ingest import csv_format, store
 
 HERE = Path(__file__).resolve().parent
 BUDGET_EVENTS_PER_S = 50_000

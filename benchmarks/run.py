@@ -13,7 +13,7 @@ import os
 import random
 import statistics
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -102,7 +102,7 @@ def prepare_world(
         "generate_s": round(cache["generate_s"], 1),
         "load_s": round(time.perf_counter() - started, 1),
         "size_mib": round(database_size(engine) / 1024**2, 1),
-        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     info_path.write_text(json.dumps(info, indent=2))
     info["reused"] = False
@@ -120,7 +120,7 @@ def timed(fn, *args, **kwargs) -> float:
 
 def summary(samples_ms: list[float]) -> dict:
     ordered = sorted(samples_ms)
-    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
     return {
         "n": len(ordered),
         "median_ms": round(statistics.median(ordered), 3),
@@ -227,9 +227,7 @@ def measure_naive(conn, contact_id: int, terms: dict) -> dict:
         return people[hit].head(20)
 
     def report(days):
-        start = datetime.combine(
-            UNTIL - timedelta(days=days - 1), datetime.min.time(), tzinfo=timezone.utc
-        )
+        start = datetime.combine(UNTIL - timedelta(days=days - 1), datetime.min.time(), tzinfo=UTC)
         window = pd.read_sql(
             sa.text(
                 "SELECT e.occurred_at, e.event, e.bounce_type, e.reason, e.campaign_id, "
@@ -312,7 +310,7 @@ def main(argv=None) -> int:
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     cache: dict = {}
     report = {
-        "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "contacts": args.contacts,
         "engines": {},
     }

@@ -1,7 +1,7 @@
 """The report page's parts: filters (kept in the URL), headline figures against the limits,
 the charts, and the drill-down list of affected contacts with its CSV download."""
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import polars as pl
 import streamlit as st
@@ -104,7 +104,7 @@ def export_csv(engine, f: ReportFilter, target: tuple, settings: Settings, lang:
 
 
 def today_utc() -> date:
-    return datetime.now(timezone.utc).date()
+    return datetime.now(UTC).date()
 
 
 def parse_origin(raw) -> str:

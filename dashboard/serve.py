@@ -37,7 +37,7 @@ def start_streamlit(
     its health check answers."""
     port = free_port()
     child_env = {**os.environ, "DATABASE_URL": database_url, **(env or {})}
-    log = open(log_path, "w")
+    log = open(log_path, "w")  # noqa: SIM115 (the child writes to it after we return)
     process = subprocess.Popen(
         [
             sys.executable,

@@ -8,7 +8,6 @@ from .bootstrap import open_database
 from .config import resolve_url
 from .engine import DatabaseUnavailable, make_engine
 from .migrate import upgrade
-from .status import BLOCKED_SCHEMA, blocked_contacts, refresh_contact_status
 from .queries import (
     CONTACT_SCHEMA,
     EVENTS_SCHEMA,
@@ -21,16 +20,17 @@ from .queries import (
     contact_status,
     search_contacts,
 )
+from .status import BLOCKED_SCHEMA, blocked_contacts, refresh_contact_status
 
 __all__ = [
     "BLOCKED_SCHEMA",
-    "blocked_contacts",
     "CONTACT_SCHEMA",
-    "DatabaseUnavailable",
     "EVENTS_SCHEMA",
     "SEARCH_SCHEMA",
     "STATUS_SCHEMA",
     "ContactCard",
+    "DatabaseUnavailable",
+    "blocked_contacts",
     "contact",
     "contact_card",
     "contact_events",
@@ -38,10 +38,10 @@ __all__ = [
     "make_engine",
     "open_database",
     "policy",
-    "reports",
-    "rollups",
     "refresh_contact_status",
+    "reports",
     "resolve_url",
+    "rollups",
     "schema",
     "search_contacts",
     "upgrade",

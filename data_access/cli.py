@@ -10,9 +10,9 @@ from datetime import date
 from pathlib import Path
 
 import click
-from tqdm import tqdm
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
+from tqdm import tqdm
 
 from . import demo as demo_world
 from . import ingest, migrate, schema, vocab

@@ -10,7 +10,7 @@ today, 00:00 UTC); the world covers the twelve months before it.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 
 import numpy as np
 import polars as pl
@@ -67,8 +67,8 @@ def _to_time(seconds) -> pl.Series:
 
 
 def _end_of_world(until: date | None) -> int:
-    until = until or datetime.now(timezone.utc).date()
-    return int(datetime.combine(until, time(0), tzinfo=timezone.utc).timestamp())
+    until = until or datetime.now(UTC).date()
+    return int(datetime.combine(until, time(0), tzinfo=UTC).timestamp())
 
 
 def generate(
@@ -248,7 +248,7 @@ def _campaign_names(send_at: list[int]) -> list[str]:
     used: dict[int, int] = {}
     names = []
     for at in send_at:
-        when = datetime.fromtimestamp(at, timezone.utc)
+        when = datetime.fromtimestamp(at, UTC)
         themes = words.MONTH_THEMES[when.month]
         i = used.get(when.month, 0)
         used[when.month] = i + 1
@@ -382,13 +382,13 @@ def _simulate(rng, people, c, t, k, end, config) -> dict:
                 tracker.apply(vocab.NOT_SENT, ti, reason=verdict.reason, ref=i)
                 continue
             p = proposal[i]
-            if p == _HARD or p == _SOFT:
+            if p in (_HARD, _SOFT):
                 tracker.apply(
                     vocab.BOUNCED, ti, bounce_type="hard" if p == _HARD else "soft", ref=i
                 )
                 continue
             tracker.apply(vocab.DELIVERED, ti, ref=i)
-            if p == _SPAM or p == _UNSUB:
+            if p in (_SPAM, _UNSUB):
                 gap = (int(t[i + 1]) if i + 1 < b else end) - ti
                 if gap < 2:
                     continue

@@ -99,7 +99,7 @@ def bounce_category(*texts: str | None) -> str:
         return OTHER
     status = _STATUS.search(text)
     if status:
-        klass, subject, detail = status.groups()
+        _klass, subject, detail = status.groups()
         if (subject, detail) in _BY_CODE:
             return _BY_CODE[(subject, detail)]
         if subject == "7":

@@ -28,10 +28,11 @@ yet (a provider's own suppression list), so replaying Rastro's own history is st
 """
 
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, Iterable
+from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
@@ -107,14 +108,14 @@ class StatusTracker:
     """
 
     __slots__ = (
-        "config",
-        "_invalid",
-        "_spam",
         "_hard",
-        "_soft",
+        "_invalid",
         "_provider_bounce",
-        "_unsub",
         "_recent",
+        "_soft",
+        "_spam",
+        "_unsub",
+        "config",
     )
 
     def __init__(

@@ -10,7 +10,7 @@ Definitions
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import polars as pl
 import sqlalchemy as sa
@@ -376,8 +376,8 @@ def affected_statement(
     unpaged)."""
     e, c, k = schema.email_events.c, schema.contacts.c, schema.campaigns.c
     first, last = (day, day) if day else (f.start, f.end)
-    start = datetime.combine(first, time(0), tzinfo=timezone.utc)
-    stop = datetime.combine(last + timedelta(days=1), time(0), tzinfo=timezone.utc)
+    start = datetime.combine(first, time(0), tzinfo=UTC)
+    stop = datetime.combine(last + timedelta(days=1), time(0), tzinfo=UTC)
     conditions = [e.event == event, e.occurred_at >= start, e.occurred_at < stop]
     if event not in schema.NOT_NOTICES:
         # The index predicate, stated as such: the by-event and by-campaign time indexes hold

@@ -15,13 +15,12 @@ uniqueness. Extras that only make sense on one engine (the SQLite FTS5 trigram t
 PostgreSQL pg_trgm indexes) are created by the migrations; see `migrations/versions`.
 """
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 
-from . import vocab
-from . import diagnostics
+from . import diagnostics, vocab
 from .text import PACKED_SQL_PATTERN, email_domain
 
 NAMING = {
@@ -50,7 +49,7 @@ class UTCDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("UTCDateTime needs a timezone-aware datetime")
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
         # SQLite keeps text; store it without an offset so that it sorts and compares as text.
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
@@ -60,8 +59,8 @@ class UTCDateTime(TypeDecorator):
         if isinstance(value, str):  # raw text from SQLite through a non-typed path
             value = datetime.fromisoformat(value)
         if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
 
 # SQLite makes a column a rowid alias only when it is declared exactly INTEGER.

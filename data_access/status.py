@@ -5,7 +5,7 @@ badges and lists of blocked contacts need not replay every event.
 (ingestion calls it for the contacts an import touched; the demo generator writes it directly).
 """
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from itertools import groupby
 from operator import itemgetter
 
@@ -35,9 +35,9 @@ class _Event:
     """One event as the policy reads it (attributes are several times faster to read than a
     database row's; an import refreshes contacts with thousands of events)."""
 
-    __slots__ = ("id", "contact_id", "event", "bounce_type", "reason", "occurred_at")
+    __slots__ = ("bounce_type", "contact_id", "event", "id", "occurred_at", "reason")
 
-    def __init__(self, id, contact_id, event, bounce_type, reason, occurred_at):  # noqa: A002
+    def __init__(self, id, contact_id, event, bounce_type, reason, occurred_at):
         self.id = id
         self.contact_id = contact_id
         self.event = event
@@ -57,7 +57,7 @@ def _refresh_batch(conn, ids, config) -> int:
     by_contact = {
         key: [_Event(*row) for row in rows] for key, rows in groupby(events, key=itemgetter(1))
     }
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     rows = []
     for person in people:
         verdict = policy.evaluate(

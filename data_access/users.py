@@ -9,7 +9,7 @@ since the last failure, whether or not the username exists, and the answer never
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import polars as pl
 import sqlalchemy as sa
@@ -80,7 +80,7 @@ class LoginResult:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def normalise_username(username: str) -> str:

@@ -1,6 +1,6 @@
 """A handful of hand-made contacts whose history is known exactly, for query and card tests."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -8,7 +8,7 @@ from data_access import rollups, schema, users
 from data_access.status import refresh_contact_status
 from data_access.text import fold, normalise_email
 
-T0 = datetime(2026, 3, 3, 15, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 3, 15, 0, tzinfo=UTC)
 
 CAMPAIGNS = [
     {"id": 1, "origin": "campaign", "external_id": "cmp-77", "name": "Black Friday"},

@@ -21,7 +21,7 @@ import math
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from data_access import vocab
 from data_access.ingest.model import FormatError, Outcome, Record, Rejected
@@ -230,8 +230,8 @@ class _Dumped:
 # --- dates -----------------------------------------------------------------------------------
 
 # Dates outside this window are typing errors or wrong units (milliseconds), never real sends.
-_EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_LATEST = datetime(2101, 1, 1, tzinfo=timezone.utc)
+_EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+_LATEST = datetime(2101, 1, 1, tzinfo=UTC)
 EARLIEST_SECONDS = _EARLIEST.timestamp()
 LATEST_SECONDS = _LATEST.timestamp()
 _LATEST_YEAR = 2100
@@ -256,7 +256,7 @@ def occurred_at(value: object) -> datetime:
         # infinity fail the comparison too.
         if not EARLIEST_SECONDS < seconds < LATEST_SECONDS:
             raise Unreadable(f"fecha imposible: {value}")
-        moment = datetime.fromtimestamp(seconds, tz=timezone.utc)
+        moment = datetime.fromtimestamp(seconds, tz=UTC)
     if not _EARLIEST < moment < _LATEST:
         raise Unreadable(f"fecha imposible: {value}")
     return moment
@@ -270,7 +270,7 @@ def _from_iso(value: str) -> datetime:
     if moment.tzinfo is None:
         raise Unreadable(f"fecha sin zona horaria: {value}")
     try:
-        return moment.astimezone(timezone.utc)
+        return moment.astimezone(UTC)
     except OverflowError:  # year 1 or 9999 shifted past the calendar's ends
         raise Unreadable(f"fecha imposible: {value}") from None
 
@@ -292,7 +292,7 @@ def occurred_at_utc(value: object) -> datetime:
     if not math.isfinite(value) or value < 0:
         raise Unreadable(f"fecha imposible: {value}")
     try:
-        moment = datetime.fromtimestamp(value, timezone.utc)
+        moment = datetime.fromtimestamp(value, UTC)
     except (OverflowError, OSError, ValueError) as error:
         raise Unreadable(f"fecha imposible: {value}") from error
     return _plausible(moment, value)
@@ -306,9 +306,9 @@ def iso_date_utc(value: str, *, hint: str = "") -> datetime:
     except ValueError as error:
         raise Unreadable(f"fecha no válida: {value}{hint}") from error
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     try:
-        moment = moment.astimezone(timezone.utc)
+        moment = moment.astimezone(UTC)
     except OverflowError as error:  # year 1 or 9999 shifted past the calendar's ends
         raise Unreadable(f"fecha imposible: {value}") from error
     return _plausible(moment, value)

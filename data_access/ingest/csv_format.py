@@ -48,10 +48,11 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from .. import vocab
-from ._json_input import Unreadable as _Invalid, iso_date_utc
+from ._json_input import Unreadable as _Invalid
+from ._json_input import iso_date_utc
 from .model import Columns, Event, FormatError, Outcome, Record, Rejected, event_frame
 
 REQUIRED = ("occurred_at", "email", "event")
@@ -313,4 +314,4 @@ def _format_time(moment: datetime) -> str:
     # A naive time is written without an offset, which this format reads as UTC.
     if moment.tzinfo is None:
         return moment.isoformat()
-    return moment.astimezone(timezone.utc).isoformat()
+    return moment.astimezone(UTC).isoformat()

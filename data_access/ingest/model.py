@@ -10,9 +10,9 @@ and raises `FormatError` (Spanish message) when the file is not that provider's 
 outcome and the parser goes on with the next record.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from typing import Callable
+from datetime import UTC, datetime, timedelta
 
 import polars as pl
 
@@ -129,5 +129,5 @@ def event_frame(rows: list[tuple]) -> pl.DataFrame:
     return pl.DataFrame(series)
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)

@@ -48,9 +48,17 @@ from collections.abc import Iterator
 from .. import vocab
 from ._json_input import (
     Unreadable as _Invalid,
+)
+from ._json_input import (
     custom_data as _custom,
+)
+from ._json_input import (
     occurred_at_utc as _when,
+)
+from ._json_input import (
     parse_bodies,
+)
+from ._json_input import (
     trimmed_text as _text,
 )
 from .model import Event, Ignored, Outcome, Record, Rejected

@@ -34,11 +34,21 @@ from data_access import vocab
 from data_access.ingest import _json_input
 from data_access.ingest._json_input import (
     Unreadable as _Unreadable,
+)
+from data_access.ingest._json_input import (
     _Dumped,
-    identifier as _identifier,
-    occurred_at as _occurred_at,
-    origin as _origin,
     parse_events,
+)
+from data_access.ingest._json_input import (
+    identifier as _identifier,
+)
+from data_access.ingest._json_input import (
+    occurred_at as _occurred_at,
+)
+from data_access.ingest._json_input import (
+    origin as _origin,
+)
+from data_access.ingest._json_input import (
     written_text as _text,
 )
 from data_access.ingest.model import (

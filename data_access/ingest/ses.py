@@ -42,10 +42,18 @@ from data_access import vocab
 from data_access.ingest import _json_input
 from data_access.ingest._json_input import (
     Unreadable as _Unreadable,
+)
+from data_access.ingest._json_input import (
     campaign_fields,
-    identifier as _identifier,
-    occurred_at as _occurred_at,
     parse_events,
+)
+from data_access.ingest._json_input import (
+    identifier as _identifier,
+)
+from data_access.ingest._json_input import (
+    occurred_at as _occurred_at,
+)
+from data_access.ingest._json_input import (
     written_text as _text,
 )
 from data_access.ingest.model import Event, Ignored, Outcome, Record, Rejected

@@ -27,11 +27,11 @@ statements (its CHECK constraints then cost once per statement, not once per eve
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from itertools import chain
 from operator import attrgetter
-from typing import Callable
 
 import polars as pl
 import sqlalchemy as sa
@@ -46,7 +46,7 @@ UNIDENTIFIED = "sin-identificar"
 UNIDENTIFIED_NAME = {"campaign": "Campaña sin identificar", "automation": "Flujo sin identificar"}
 CHUNK = 5_000
 _event_fields = attrgetter(*model.EVENT_FIELDS)
-_AWARE = datetime(2000, 1, 1, tzinfo=timezone.utc)  # a date that passes _check's date rule
+_AWARE = datetime(2000, 1, 1, tzinfo=UTC)  # a date that passes _check's date rule
 
 
 @dataclass
@@ -88,7 +88,7 @@ def _event_hash(
             provider,
             email,
             event,
-            occurred_at.astimezone(timezone.utc).isoformat(),
+            occurred_at.astimezone(UTC).isoformat(),
             message_id,
             bounce_type,
             reason,
@@ -196,7 +196,7 @@ class _Store:
                 found.update({(o, x): i for o, x, i in rows})
         missing = [key for key in wanted if key not in found]
         if missing:
-            now = datetime.now(timezone.utc)
+            now = datetime.now(UTC)
             self.conn.execute(
                 schema.campaigns.insert(),
                 [
@@ -528,7 +528,7 @@ def _insert_events(conn: sa.Connection, new: pl.DataFrame) -> None:
 def _quarantine(conn, provider, source, sha, items) -> None:
     if not items:
         return
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     insert = (sqlite.insert if conn.dialect.name == "sqlite" else postgresql.insert)(
         schema.quarantine
     )

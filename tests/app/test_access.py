@@ -4,7 +4,6 @@ import time
 from pathlib import Path
 
 import pytest
-import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
 from dashboard import auth

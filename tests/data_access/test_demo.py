@@ -1,5 +1,7 @@
 """The demo world: realistic, consistent with the policy, deterministic, loadable anywhere."""
 
+from datetime import UTC, datetime
+
 import polars as pl
 import pytest
 import sqlalchemy as sa
@@ -176,7 +178,7 @@ def test_ids_continue_after_a_bulk_load(empty_engine):
                 "name": "Nuevo",
                 "email_key": "nuevo@example.com",
                 "name_key": "nuevo",
-                "created_at": demo.datetime.now(demo.timezone.utc),
+                "created_at": datetime.now(UTC),
             },
         ).scalar_one()
     assert new_id == 11
@@ -192,7 +194,7 @@ def test_search_works_after_a_bulk_load_and_for_contacts_added_later(empty_engin
                 "name": "Zacarías Quiñónez",
                 "email_key": "zacarias.quinonez@example.com",
                 "name_key": "zacarias quinonez",
-                "created_at": demo.datetime.now(demo.timezone.utc),
+                "created_at": datetime.now(UTC),
             },
         )
     with empty_engine.connect() as conn:

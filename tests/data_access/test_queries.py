@@ -222,7 +222,7 @@ def test_contact_card_reads_contact_events_and_status_together(story):
 
 
 def test_refreshed_status_matches_the_live_verdict_and_feeds_the_badge(story):
-    conn, ids = story
+    conn, _ids = story
     found = da.search_contacts(conn, "pedro.gomez@example.com")
     assert found["blocked"][0] is True and found["reason"][0] == vocab.PREVIOUS_BOUNCE
     found = da.search_contacts(conn, "lucia@example.com")

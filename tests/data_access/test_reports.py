@@ -1,7 +1,7 @@
 """Every report figure equals a brute-force count over the raw events (SQLite and PostgreSQL),
 also after events are added to the rollups incrementally."""
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import polars as pl
 import pytest
@@ -326,7 +326,7 @@ def test_incremental_additions_keep_the_rollups_exact(empty_engine, world):
 
 
 def test_rollup_days_are_utc_days(empty_engine):
-    late = datetime(2026, 5, 31, 23, 30, tzinfo=timezone.utc)
+    late = datetime(2026, 5, 31, 23, 30, tzinfo=UTC)
     with empty_engine.begin() as conn:
         conn.execute(
             schema.contacts.insert(),

@@ -1,6 +1,6 @@
 """Migrations build exactly the MetaData, and the database itself enforces the rules."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 
 import pytest
 import sqlalchemy as sa
@@ -9,7 +9,7 @@ from alembic.runtime.migration import MigrationContext
 
 from data_access import migrate, schema
 
-NOW = datetime(2026, 5, 1, tzinfo=timezone.utc)
+NOW = datetime(2026, 5, 1, tzinfo=UTC)
 # Alembic cannot compare expression indexes (the PostgreSQL trigram index); it says so.
 EXPRESSION_INDEX_WARNINGS = pytest.mark.filterwarnings(
     "ignore:autogenerate skipping metadata-specified expression-based index",
@@ -22,9 +22,7 @@ def _sqlite_only_extras(obj, name, type_, reflected, compare_to):
     pg_trgm indexes only in PostgreSQL (declared with ddl_if in the MetaData)."""
     if type_ == "table" and name.startswith("contacts_search"):
         return False
-    if type_ == "index" and name.endswith("_trgm"):
-        return False
-    return True
+    return not (type_ == "index" and name.endswith("_trgm"))
 
 
 def _normal_predicate(conn: sa.Connection, table: str, predicate: str | None) -> str | None:
@@ -174,9 +172,8 @@ def _event(**overrides):
     ],
 )
 def test_the_database_refuses_events_that_break_the_rules(seeded, bad):
-    with pytest.raises(sa.exc.IntegrityError):
-        with seeded.begin() as conn:
-            conn.execute(schema.email_events.insert(), _event(**bad))
+    with pytest.raises(sa.exc.IntegrityError), seeded.begin() as conn:
+        conn.execute(schema.email_events.insert(), _event(**bad))
 
 
 @pytest.mark.parametrize(
@@ -203,42 +200,38 @@ def test_provider_event_ids_are_unique_per_provider(seeded):
         )
         conn.execute(schema.email_events.insert(), _event(provider_event_id=None))
         conn.execute(schema.email_events.insert(), _event(provider_event_id=None))
-    with pytest.raises(sa.exc.IntegrityError):
-        with seeded.begin() as conn:
-            conn.execute(
-                schema.email_events.insert(), _event(provider="sendgrid", provider_event_id="x1")
-            )
+    with pytest.raises(sa.exc.IntegrityError), seeded.begin() as conn:
+        conn.execute(
+            schema.email_events.insert(), _event(provider="sendgrid", provider_event_id="x1")
+        )
 
 
 def test_campaign_origin_and_contact_email_are_checked(seeded):
-    with pytest.raises(sa.exc.IntegrityError):
-        with seeded.begin() as conn:
-            conn.execute(
-                schema.campaigns.insert(),
-                {"origin": "newsletter", "external_id": "c2", "name": "X", "created_at": NOW},
-            )
-    with pytest.raises(sa.exc.IntegrityError):
-        with seeded.begin() as conn:
-            conn.execute(
-                schema.contacts.insert(),
-                {
-                    "email": "a@example.com",
-                    "name": "Otra",
-                    "email_key": "a@example.com",
-                    "name_key": "otra",
-                    "created_at": NOW,
-                },
-            )
+    with pytest.raises(sa.exc.IntegrityError), seeded.begin() as conn:
+        conn.execute(
+            schema.campaigns.insert(),
+            {"origin": "newsletter", "external_id": "c2", "name": "X", "created_at": NOW},
+        )
+    with pytest.raises(sa.exc.IntegrityError), seeded.begin() as conn:
+        conn.execute(
+            schema.contacts.insert(),
+            {
+                "email": "a@example.com",
+                "name": "Otra",
+                "email_key": "a@example.com",
+                "name_key": "otra",
+                "created_at": NOW,
+            },
+        )
 
 
 def test_status_rows_need_a_reason_exactly_when_blocked(seeded):
     for blocked, reason in ((True, None), (False, "previous_spam"), (True, "tired")):
-        with pytest.raises(sa.exc.IntegrityError):
-            with seeded.begin() as conn:
-                conn.execute(
-                    schema.contact_status.insert(),
-                    {"contact_id": 1, "blocked": blocked, "reason": reason, "updated_at": NOW},
-                )
+        with pytest.raises(sa.exc.IntegrityError), seeded.begin() as conn:
+            conn.execute(
+                schema.contact_status.insert(),
+                {"contact_id": 1, "blocked": blocked, "reason": reason, "updated_at": NOW},
+            )
 
 
 def test_times_come_back_as_utc(seeded):
@@ -249,13 +242,12 @@ def test_times_come_back_as_utc(seeded):
         conn.execute(schema.email_events.insert(), _event(occurred_at=local))
     with seeded.connect() as conn:
         stored = conn.execute(sa.select(schema.email_events.c.occurred_at)).scalar_one()
-    assert stored == local and stored.tzinfo == timezone.utc and stored.hour == 14
+    assert stored == local and stored.tzinfo == UTC and stored.hour == 14
 
 
 def test_naive_times_are_refused(seeded):
-    with pytest.raises(sa.exc.StatementError):
-        with seeded.begin() as conn:
-            conn.execute(schema.email_events.insert(), _event(occurred_at=datetime(2026, 1, 1)))
+    with pytest.raises(sa.exc.StatementError), seeded.begin() as conn:
+        conn.execute(schema.email_events.insert(), _event(occurred_at=datetime(2026, 1, 1)))
 
 
 def test_deleting_a_contact_deletes_its_events_and_status(seeded):
@@ -386,7 +378,7 @@ def test_upgrading_a_0004_database_makes_the_notice_indexes_partial(databases):
                 )
 
         def rows():
-            with engine.connect() as conn:
+            with engine.connect() as conn:  # noqa: B023 (called in this iteration)
                 return conn.execute(
                     sa.select(schema.email_events.c.id, schema.email_events.c.event).order_by(
                         schema.email_events.c.id
@@ -394,7 +386,7 @@ def test_upgrading_a_0004_database_makes_the_notice_indexes_partial(databases):
                 ).all()
 
         def partial_ones_missing():
-            with engine.connect() as conn:
+            with engine.connect() as conn:  # noqa: B023 (called in this iteration)
                 try:
                     return {d[1] for d in index_predicate_differences(conn)}
                 finally:

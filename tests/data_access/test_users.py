@@ -1,6 +1,6 @@
 """Accounts, sign-in with throttling and the audit trail, on both engines, and their CLI."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
@@ -9,7 +9,7 @@ from data_access import users
 from data_access.cli import main
 
 GOOD = "una-contraseña-larga"
-T0 = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture

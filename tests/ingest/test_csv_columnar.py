@@ -4,18 +4,19 @@ rejections with the same reasons and raw text, at the same lines; and stores the
 
 import csv
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from data_access import schema
 from data_access.ingest import csv_format
 from data_access.ingest.model import Event, FormatError, Rejected, raw_text
 from data_access.ingest.store import import_records
 
-T0 = datetime(2024, 6, 1, 14, 3, tzinfo=timezone.utc)
+T0 = datetime(2024, 6, 1, 14, 3, tzinfo=UTC)
 FIELDS = [f for f in Event.__dataclass_fields__]
 
 

@@ -1,16 +1,15 @@
 """The generic CSV format: round trip with write(), bad rows, bad headers, quoting, BOM."""
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from data_access.ingest.model import raw_text
 from data_access import vocab
 from data_access.ingest import csv_format
-from data_access.ingest.model import Event, FormatError, Rejected
+from data_access.ingest.model import Event, FormatError, Rejected, raw_text
 
-UTC = timezone.utc
+UTC = UTC
 T0 = datetime(2024, 6, 1, 14, 3, tzinfo=UTC)
 
 EVENTS = [

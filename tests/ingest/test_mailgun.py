@@ -3,17 +3,16 @@ shapes and files that are not Mailgun's."""
 
 import json
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from data_access.ingest.model import raw_text
 from data_access.ingest import mailgun
-from data_access.ingest.model import Event, FormatError, Ignored, Rejected
+from data_access.ingest.model import Event, FormatError, Ignored, Rejected, raw_text
 
 FIXTURES = Path(__file__).parent / "fixtures" / "mailgun"  # django-anymail, BSD (LICENSE there)
-UTC = timezone.utc
+UTC = UTC
 T = 1717286400.25  # 2024-06-02T00:00:00.250000Z
 
 

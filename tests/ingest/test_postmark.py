@@ -3,17 +3,16 @@ changes, custom data, input shapes and files that are not Postmark's."""
 
 import json
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from data_access.ingest.model import raw_text
 from data_access.ingest import postmark
-from data_access.ingest.model import Event, FormatError, Ignored, Rejected
+from data_access.ingest.model import Event, FormatError, Ignored, Rejected, raw_text
 
 FIXTURES = Path(__file__).parent / "fixtures" / "postmark"  # django-anymail, BSD (LICENSE there)
-UTC = timezone.utc
+UTC = UTC
 
 
 def anymail(name: str) -> tuple[dict, dict]:

@@ -1,22 +1,21 @@
 """The SendGrid Event Webhook parser on SendGrid's documented examples and on edge cases."""
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from data_access.ingest.model import raw_text
 from data_access import vocab
 from data_access.ingest import sendgrid
-from data_access.ingest.model import Event, FormatError, Ignored, Rejected
+from data_access.ingest.model import Event, FormatError, Ignored, Rejected, raw_text
 
 FIXTURES = Path(__file__).parent / "fixtures"
 DOCS = FIXTURES / "sendgrid" / "event-webhook-examples.jsonl"
 BATCH = FIXTURES / "sendgrid" / "event-webhook-batch-all-types.json"
 SES_BOUNCE = FIXTURES / "ses" / "bounce_event_example_ses_body.json"
 
-WHEN = datetime(2017, 12, 15, 0, 59, 29, tzinfo=timezone.utc)  # 1513299569
+WHEN = datetime(2017, 12, 15, 0, 59, 29, tzinfo=UTC)  # 1513299569
 EMAIL = "example@test.com"
 MESSAGE = "14c5d75ce93.dfd.64b469.filter0001.16648.5515E0B88.0"
 
@@ -120,7 +119,7 @@ def test_documented_example(section):
         assert wrapper["event"] in ("deferred", "open", "click")
     else:
         assert outcome == expected
-        assert outcome.occurred_at.tzinfo == timezone.utc
+        assert outcome.occurred_at.tzinfo == UTC
         # The documentation's own labels agree with the mapping.
         if wrapper["drop_reason"]:
             assert outcome.provider_reason == wrapper["drop_reason"]

@@ -2,15 +2,14 @@
 arrays and JSON lines) and on edge cases."""
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from data_access.ingest.model import raw_text
 from data_access import vocab
 from data_access.ingest import ses
-from data_access.ingest.model import Event, FormatError, Ignored, Rejected
+from data_access.ingest.model import Event, FormatError, Ignored, Rejected, raw_text
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ses"
 SENDGRID_BATCH = FIXTURES.parent / "sendgrid" / "event-webhook-batch-all-types.json"
@@ -20,7 +19,7 @@ EXAMPLE_FEEDBACK = "01000157c44f053b-61b59c11-9236-11e6-8f96-7be8aexample-000000
 
 def at(text: str) -> datetime:
     """An exact UTC moment written like SES writes it."""
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
 
 def bounce(email, *, feedback, message, smtp=None, when="2016-01-27T14:59:38.237Z"):
@@ -195,7 +194,7 @@ def assert_outcomes(got, expected):
     for outcome, want in zip(got, expected, strict=True):
         if isinstance(want, Event):
             assert outcome == want
-            assert outcome.occurred_at.tzinfo == timezone.utc
+            assert outcome.occurred_at.tzinfo == UTC
         else:
             kind, words = want
             assert isinstance(outcome, Ignored if kind == "ignored" else Rejected)
@@ -442,13 +441,13 @@ def test_impossible_dates_are_rejected(stamp, message):
 
 def test_unix_timestamps_work_too():
     (outcome,) = outcomes(bounce_body(timestamp=1501893662))
-    assert outcome.occurred_at == datetime(2017, 8, 5, 0, 41, 2, tzinfo=timezone.utc)
+    assert outcome.occurred_at == datetime(2017, 8, 5, 0, 41, 2, tzinfo=UTC)
 
 
 def test_offsets_are_turned_into_utc():
     (outcome,) = outcomes(bounce_body(timestamp="2017-08-05T02:41:02.669+02:00"))
     assert outcome.occurred_at == at("2017-08-05T00:41:02.669Z")
-    assert outcome.occurred_at.tzinfo == timezone.utc
+    assert outcome.occurred_at.tzinfo == UTC
 
 
 # --- odd notifications -----------------------------------------------------------------------

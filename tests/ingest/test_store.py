@@ -1,18 +1,17 @@
 """Storing imported records: exactly once, nothing lost, rollups and statuses exact, on both
 engines; an interrupted import leaves nothing and can be run again."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 import data_access as da
 from data_access import rollups, schema
-from data_access.ingest import model
-from data_access.ingest import store
+from data_access.ingest import model, store
 from data_access.ingest.store import import_records
 
-T0 = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
 
 def ev(email, event, minutes=0, **extra):

@@ -1,6 +1,6 @@
 """Pure parts of the dashboard: settings, formatting, Markdown safety, card texts."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import polars as pl
@@ -13,7 +13,7 @@ from dashboard.settings import DEFAULT_TIMEZONE, load_settings
 from data_access.queries import EVENTS_SCHEMA, STATUS_SCHEMA
 
 BOGOTA = ZoneInfo("America/Bogota")
-MOMENT = datetime(2026, 3, 3, 15, 5, tzinfo=timezone.utc)
+MOMENT = datetime(2026, 3, 3, 15, 5, tzinfo=UTC)
 
 
 def test_settings_defaults_and_overrides():
@@ -53,7 +53,7 @@ def test_spanish_dates_in_the_administrators_time_zone():
     assert format_date(MOMENT, BOGOTA) == "3 mar 2026"
     assert format_datetime(MOMENT, BOGOTA) == "3 mar 2026, 10:05"
     assert format_datetime(MOMENT, BOGOTA, "en") == "Mar 3, 2026, 10:05"
-    assert format_date(datetime(2026, 9, 1, 3, tzinfo=timezone.utc), BOGOTA) == "31 ago 2026"
+    assert format_date(datetime(2026, 9, 1, 3, tzinfo=UTC), BOGOTA) == "31 ago 2026"
     assert format_date(None, BOGOTA) == "—"
     assert format_count(1234567) == "1.234.567" and format_count(1234567, "en") == "1,234,567"
 

@@ -1,15 +1,15 @@
 """The status policy: each rule, the resets, several reasons at once, and properties."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from data_access import policy, vocab
-from data_access.policy import PolicyConfig, StatusTracker, evaluate
+from data_access.policy import PolicyConfig, evaluate
 
-T0 = datetime(2026, 3, 3, 10, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 3, 10, 0, tzinfo=UTC)
 GOOD = "ana.garcia@example.com"
 
 
