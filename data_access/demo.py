@@ -6,10 +6,13 @@ that ever have an incident are replayed event by event through the status policy
 `not_sent` with the policy's reason, so the demo never contradicts the card.
 
 Deterministic for (`contacts`, `seed`, `until`): `until` is the end of the world (default:
-today, 00:00 UTC); the world covers the twelve months before it.
+today, 00:00 UTC); the world covers the twelve months before it. The steps, in the order
+they draw from the random generator (the world depends on it): contacts, campaigns, sends
+(campaigns, flows, the team's test sends), every send's fate; then, drawing nothing, the
+replay through the policy and the frames.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
 import numpy as np
@@ -86,10 +89,121 @@ def generate(
     start = end - 365 * DAY
 
     people = _make_contacts(rng, contacts, end)
-    camp = _make_campaigns(rng, start, end)
-    c, t, k = _make_sends(rng, people, camp, start, end)
-    sim = _simulate(rng, people, c, t, k, end, config)
-    return _assemble(people, camp, sim, end)
+    campaigns = _make_campaigns(rng, start, end)
+    sends, team = _make_sends(rng, people, campaigns, start, end)
+    history = _simulate(rng, people, team, sends, end, config)
+    return _assemble(people, campaigns, history, end)
+
+
+# --- the parts of the world, while it is made -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Contacts:
+    """The people of the world: parallel arrays, one entry per contact (index = id - 1)."""
+
+    created: np.ndarray  # seconds since the epoch
+    name: list[str]
+    email: list[str]
+    valid: np.ndarray  # the validator accepts the address
+    kind: np.ndarray  # "normal", "dead" (the mailbox is gone) or "flaky" (often full)
+    typo: np.ndarray  # the domain is a misspelt freemail domain
+
+    @property
+    def count(self) -> int:
+        return len(self.email)
+
+
+@dataclass(frozen=True)
+class _Campaigns:
+    """The campaigns (ids 1..count) and then the automation flows, as the table holds them."""
+
+    rows: list[dict]
+    send_at: list[int]  # when each campaign went out
+    reach: np.ndarray  # the share of the contacts each campaign was sent to
+
+    @property
+    def count(self) -> int:
+        return len(self.send_at)
+
+
+@dataclass(frozen=True)
+class _Sends:
+    """Emails (or events) as parallel arrays: whose, when, from which campaign (0: none)."""
+
+    contact: np.ndarray  # int64 contact index
+    at: np.ndarray  # int64 seconds since the epoch
+    campaign: np.ndarray  # int32 campaign id
+
+    @property
+    def size(self) -> int:
+        return self.contact.size
+
+    def only(self, keep: np.ndarray) -> "_Sends":
+        return _Sends(self.contact[keep], self.at[keep], self.campaign[keep])
+
+
+@dataclass(frozen=True)
+class _Fates:
+    """What each send meets if the policy lets it through, drawn up front for all of them."""
+
+    proposal: np.ndarray  # outcome code: delivered, soft, hard, or delivered then spam/unsub
+    reaction_delay: np.ndarray  # seconds from the delivery to the complaint or unsubscribe
+    resubscribes: np.ndarray  # an unsubscribe from this send is undone later...
+    resubscribe_delay: np.ndarray  # ...this many seconds after it
+    hard_diagnostic: np.ndarray  # index into HARD_BOUNCES (the last one for typo domains)
+    soft_diagnostic: np.ndarray  # index into SOFT_BOUNCES
+    still_targeted: np.ndarray  # the send is attempted even after the contact is blocked
+
+
+@dataclass
+class _FollowUps:
+    """Events that follow a delivery instead of being a send (complaints, unsubscribes,
+    re-subscriptions). The policy's references to them are numbered after the sends."""
+
+    first_ref: int
+    contact: list[int] = field(default_factory=list)
+    at: list[int] = field(default_factory=list)
+    campaign: list[int] = field(default_factory=list)
+    code: list[int] = field(default_factory=list)
+
+    def add(self, contact: int, at: int, campaign: int, code: int) -> int:
+        """Record one event; return its reference."""
+        self.contact.append(contact)
+        self.at.append(at)
+        self.campaign.append(campaign)
+        self.code.append(code)
+        return self.first_ref + len(self.code) - 1
+
+    def events(self) -> _Sends:
+        return _Sends(
+            np.asarray(self.contact, dtype=np.int64),
+            np.asarray(self.at, dtype=np.int64),
+            np.asarray(self.campaign, dtype=np.int32),
+        )
+
+
+@dataclass(frozen=True)
+class _History:
+    """Everything that happened: the recorded sends with their outcomes, the follow-up events,
+    and the block of every contact that ends the year blocked."""
+
+    sends: _Sends  # the sends recorded (blocked contacts drop out of most of them)
+    outcome: np.ndarray  # outcome code of each recorded send
+    reason: np.ndarray  # reason code of each not_sent (0 otherwise)
+    hard_diagnostic: np.ndarray
+    soft_diagnostic: np.ndarray
+    row_of_send: np.ndarray  # for each attempted send, its row among the recorded ones
+    follow_ups: _Sends
+    follow_up_codes: np.ndarray
+    blocks: dict[int, tuple[str, int, int | None]]  # contact -> (reason, since, cause ref)
+
+    def row_of(self, ref: int) -> int:
+        """The row, among the recorded sends followed by the follow-ups, of a policy reference."""
+        attempted = self.row_of_send.size
+        if ref < attempted:
+            return int(self.row_of_send[ref])
+        return self.sends.size + ref - attempted
 
 
 # --- contacts -------------------------------------------------------------------------------
@@ -99,7 +213,7 @@ def _pick(rng, options, n):
     return np.asarray(options, dtype=object)[rng.integers(len(options), size=n)]
 
 
-def _make_contacts(rng, n: int, end: int) -> dict:
+def _make_contacts(rng, n: int, end: int) -> _Contacts:
     created = np.sort(end - rng.integers(DAY, 540 * DAY, size=n))
     first = _pick(rng, words.FIRST_NAMES, n)
     compound = rng.random(n) < 0.12
@@ -146,15 +260,7 @@ def _make_contacts(rng, n: int, end: int) -> dict:
     draw = rng.random(n)
     kind[draw < 0.037] = "flaky"
     kind[(draw < 0.012) | typo] = "dead"
-    return {
-        "n": n,
-        "created": created,
-        "name": names,
-        "email": emails,
-        "valid": valid,
-        "kind": kind,
-        "typo": typo,
-    }
+    return _Contacts(created=created, name=names, email=emails, valid=valid, kind=kind, typo=typo)
 
 
 def _pick_domains(rng, n: int):
@@ -212,7 +318,7 @@ def _unique(emails: list[str]) -> list[str]:
 # --- campaigns and sends --------------------------------------------------------------------
 
 
-def _make_campaigns(rng, start: int, end: int) -> dict:
+def _make_campaigns(rng, start: int, end: int) -> _Campaigns:
     n_campaigns = words.CAMPAIGNS_PER_YEAR
     step = (end - start) / n_campaigns
     send_at = [
@@ -240,7 +346,7 @@ def _make_campaigns(rng, start: int, end: int) -> dict:
     ]
     for i, row in enumerate(rows):
         row["id"] = i + 1
-    return {"rows": rows, "send_at": send_at, "reach": reach, "n_campaigns": n_campaigns}
+    return _Campaigns(rows=rows, send_at=send_at, reach=reach)
 
 
 def _campaign_names(send_at: list[int]) -> list[str]:
@@ -257,18 +363,40 @@ def _campaign_names(send_at: list[int]) -> list[str]:
     return names
 
 
-def _make_sends(rng, people: dict, camp: dict, start: int, end: int):
-    """Every email the CRM tried to send: (contact index, time, campaign id), sorted."""
-    created = people["created"]
-    n = people["n"]
-    cs, ts, ks = [], [], []
-    for i, (at, reach) in enumerate(zip(camp["send_at"], camp["reach"])):
-        who = np.flatnonzero((created < at) & (rng.random(n) < reach))
-        cs.append(who)
-        ts.append(at + rng.integers(0, 4 * 3600, size=who.size))
-        ks.append(np.full(who.size, i + 1))
+def _make_sends(
+    rng, contacts: _Contacts, campaigns: _Campaigns, start: int, end: int
+) -> tuple[_Sends, np.ndarray]:
+    """Every email the CRM tried to send, sorted by contact then time; and which contacts are
+    addresses of the CRM's own team."""
+    parts = _campaign_sends(rng, contacts, campaigns)
+    parts += _flow_sends(rng, contacts, campaigns, start, end)
+    team_parts, team = _team_test_sends(rng, contacts, campaigns, start, end)
+    parts += team_parts
+    contact = np.concatenate([part.contact for part in parts]).astype(np.int64)
+    at = np.concatenate([part.at for part in parts]).astype(np.int64)
+    campaign = np.concatenate([part.campaign for part in parts]).astype(np.int32)
+    order = np.lexsort((at, contact))
+    return _Sends(contact[order], at[order], campaign[order]), team
+
+
+def _campaign_sends(rng, contacts: _Contacts, campaigns: _Campaigns) -> list[_Sends]:
+    """Each campaign reaches a share of the contacts that existed when it went out."""
+    parts = []
+    for i, (at, reach) in enumerate(zip(campaigns.send_at, campaigns.reach)):
+        who = np.flatnonzero((contacts.created < at) & (rng.random(contacts.count) < reach))
+        when = at + rng.integers(0, 4 * 3600, size=who.size)
+        parts.append(_Sends(who, when, np.full(who.size, i + 1)))
+    return parts
+
+
+def _flow_sends(
+    rng, contacts: _Contacts, campaigns: _Campaigns, start: int, end: int
+) -> list[_Sends]:
+    """Each flow is triggered for a share of the contacts and sends its steps (days later)."""
+    created, n = contacts.created, contacts.count
+    parts = []
     for j, (_name, chance, steps) in enumerate(words.FLOWS):
-        flow_id = camp["n_campaigns"] + j + 1
+        flow_id = campaigns.count + j + 1
         low = np.maximum(created, start)
         if j == 0:  # welcome flow: right when the contact is created, within the year
             who = np.flatnonzero((created >= start) & (rng.random(n) < chance))
@@ -279,169 +407,257 @@ def _make_sends(rng, people: dict, camp: dict, start: int, end: int):
         for offset in steps:
             at = trigger + offset * DAY + rng.integers(0, 3600, size=who.size)
             keep = at < end
-            cs.append(who[keep])
-            ts.append(at[keep])
-            ks.append(np.full(int(keep.sum()), flow_id))
-    # A few addresses of the CRM's own team (one in small worlds) get test sends of everything:
-    # the long histories the card must keep usable (~1,500 emails).
-    n_flows_and_campaigns = camp["n_campaigns"] + len(words.FLOWS)
-    people["heavy"] = np.zeros(n, dtype=bool)
-    valid = np.flatnonzero(people["valid"])
-    heavy = (HEAVY_CONTACTS if n >= 10_000 else 1) if n >= 100 else 0
-    for who in rng.choice(valid, size=min(valid.size, heavy), replace=False):
-        people["heavy"][who] = True
-        low = max(int(created[who]), start)
-        cs.append(np.full(HEAVY_SENDS, who))
-        ts.append(rng.integers(low, end, size=HEAVY_SENDS))
-        ks.append(rng.integers(1, n_flows_and_campaigns + 1, size=HEAVY_SENDS))
-    c = np.concatenate(cs).astype(np.int64)
-    t = np.concatenate(ts).astype(np.int64)
-    k = np.concatenate(ks).astype(np.int32)
-    order = np.lexsort((t, c))
-    return c[order], t[order], k[order]
+            parts.append(_Sends(who[keep], at[keep], np.full(int(keep.sum()), flow_id)))
+    return parts
+
+
+def _team_test_sends(
+    rng, contacts: _Contacts, campaigns: _Campaigns, start: int, end: int
+) -> tuple[list[_Sends], np.ndarray]:
+    """A few addresses of the CRM's own team (one in small worlds) get test sends of
+    everything: the long histories the card must keep usable (~1,500 emails)."""
+    n = contacts.count
+    team = np.zeros(n, dtype=bool)
+    valid = np.flatnonzero(contacts.valid)
+    size = (HEAVY_CONTACTS if n >= 10_000 else 1) if n >= 100 else 0
+    parts = []
+    for who in rng.choice(valid, size=min(valid.size, size), replace=False):
+        team[who] = True
+        low = max(int(contacts.created[who]), start)
+        parts.append(
+            _Sends(
+                np.full(HEAVY_SENDS, who),
+                rng.integers(low, end, size=HEAVY_SENDS),
+                rng.integers(1, len(campaigns.rows) + 1, size=HEAVY_SENDS),
+            )
+        )
+    return parts, team
 
 
 # --- the simulation -------------------------------------------------------------------------
 
 
-def _simulate(rng, people, c, t, k, end, config) -> dict:
-    n, s = people["n"], c.size
-    kind = people["kind"]
-    p_hard = np.select(
-        [kind == "dead", kind == "flaky"], [_P_HARD["dead"], _P_HARD["flaky"]], _P_HARD["normal"]
-    )[c]
-    p_soft = np.select(
-        [kind == "dead", kind == "flaky"], [_P_SOFT["dead"], _P_SOFT["flaky"]], _P_SOFT["normal"]
-    )[c]
-    u = rng.random(s)
-    u2 = rng.random(s)
-    proposal = np.full(s, _DELIVERED, dtype=np.int8)
-    proposal[u2 < _P_SPAM + _P_UNSUB] = _UNSUB
-    proposal[u2 < _P_SPAM] = _SPAM
-    proposal[u < p_hard + p_soft] = _SOFT
-    proposal[u < p_hard] = _HARD
+def _simulate(
+    rng,
+    contacts: _Contacts,
+    team: np.ndarray,
+    sends: _Sends,
+    end: int,
+    config: policy.PolicyConfig,
+) -> _History:
+    """Draw every send's fate at once, then replay through the policy only the contacts that
+    ever have an incident (the others have every send delivered)."""
+    fates = _draw_fates(rng, contacts, team, sends)
+    replay = _Replay(contacts, sends, fates, end, config)
+    for contact in np.flatnonzero(_has_incidents(contacts, sends, fates)):
+        replay.contact(int(contact))
+    return replay.history()
+
+
+def _per_contact_kind(kind: np.ndarray, chance: dict[str, float]) -> np.ndarray:
+    return np.select(
+        [kind == "dead", kind == "flaky"], [chance["dead"], chance["flaky"]], chance["normal"]
+    )
+
+
+def _draw_fates(rng, contacts: _Contacts, team: np.ndarray, sends: _Sends) -> _Fates:
+    """The random draws of every send, in a fixed order (the world depends on it)."""
+    size = sends.size
+    p_hard = _per_contact_kind(contacts.kind, _P_HARD)[sends.contact]
+    p_soft = _per_contact_kind(contacts.kind, _P_SOFT)[sends.contact]
+    bounce_draw = rng.random(size)
+    reaction_draw = rng.random(size)
+    proposal = np.full(size, _DELIVERED, dtype=np.int8)
+    proposal[reaction_draw < _P_SPAM + _P_UNSUB] = _UNSUB
+    proposal[reaction_draw < _P_SPAM] = _SPAM
+    proposal[bounce_draw < p_hard + p_soft] = _SOFT
+    proposal[bounce_draw < p_hard] = _HARD
     # The team's own addresses never complain nor unsubscribe; their mailboxes may be full.
-    proposal[people["heavy"][c] & (proposal != _SOFT)] = _DELIVERED
-    delay = rng.integers(600, 2 * DAY, size=s)
-    resub_draw = rng.random(s)
-    resub_delay = rng.integers(3 * DAY, 90 * DAY, size=s)
-    hard_diag = np.where(people["typo"][c], 3, rng.integers(0, 3, size=s)).astype(np.int8)
-    soft_diag = rng.integers(0, len(words.SOFT_BOUNCES), size=s).astype(np.int8)
+    from_team = team[sends.contact]
+    proposal[from_team & (proposal != _SOFT)] = _DELIVERED
+    reaction_delay = rng.integers(600, 2 * DAY, size=size)
+    resubscribes = rng.random(size) < _P_RESUB
+    resubscribe_delay = rng.integers(3 * DAY, 90 * DAY, size=size)
+    typo_diagnostic = len(words.HARD_BOUNCES) - 1
+    hard_diagnostic = np.where(
+        contacts.typo[sends.contact], typo_diagnostic, rng.integers(0, typo_diagnostic, size=size)
+    ).astype(np.int8)
+    soft_diagnostic = rng.integers(0, len(words.SOFT_BOUNCES), size=size).astype(np.int8)
+    still_targeted = (rng.random(size) < _P_STILL_TARGETED) | from_team
+    return _Fates(
+        proposal=proposal,
+        reaction_delay=reaction_delay,
+        resubscribes=resubscribes,
+        resubscribe_delay=resubscribe_delay,
+        hard_diagnostic=hard_diagnostic,
+        soft_diagnostic=soft_diagnostic,
+        still_targeted=still_targeted,
+    )
 
-    outcome = np.where(proposal >= _SPAM, _DELIVERED, proposal).astype(np.int8)
-    reason = np.zeros(s, dtype=np.int8)
-    targeted = (rng.random(s) < _P_STILL_TARGETED) | people["heavy"][c]
-    emit = np.ones(s, dtype=bool)
-    starts = np.searchsorted(c, np.arange(n))
-    ends = np.searchsorted(c, np.arange(n), side="right")
-    incidents = np.bincount(c[proposal != _DELIVERED], minlength=n) > 0
-    incidents |= ~people["valid"]
 
-    extra_c, extra_t, extra_k, extra_code = [], [], [], []
-    status = {}  # contact index -> (reason, since, cause reference)
+def _has_incidents(contacts: _Contacts, sends: _Sends, fates: _Fates) -> np.ndarray:
+    """The contacts the policy may block: an invalid address or a send not simply delivered."""
+    incidents = (
+        np.bincount(sends.contact[fates.proposal != _DELIVERED], minlength=contacts.count) > 0
+    )
+    return incidents | ~contacts.valid
 
-    def add_extra(contact, when, campaign, code):
-        extra_c.append(contact)
-        extra_t.append(when)
-        extra_k.append(campaign)
-        extra_code.append(code)
-        return s + len(extra_c) - 1
 
-    for ci in np.flatnonzero(incidents):
-        a, b = int(starts[ci]), int(ends[ci])
+class _Replay:
+    """Outcomes of the sends once the policy has had its say, filled in contact by contact.
+
+    Starts as "every proposal happens" (a complaint or an unsubscribe follows a delivery);
+    `contact()` turns the sends of a blocked contact into `not_sent`, drops those no longer
+    attempted, and adds the follow-up events."""
+
+    def __init__(
+        self,
+        contacts: _Contacts,
+        sends: _Sends,
+        fates: _Fates,
+        end: int,
+        config: policy.PolicyConfig,
+    ):
+        self.contacts = contacts
+        self.sends = sends
+        self.fates = fates
+        self.end = end
+        self.config = config
+        indexes = np.arange(contacts.count)
+        self.first_send = np.searchsorted(sends.contact, indexes)
+        self.after_last_send = np.searchsorted(sends.contact, indexes, side="right")
+        self.outcome = np.where(fates.proposal >= _SPAM, _DELIVERED, fates.proposal).astype(np.int8)
+        self.reason = np.zeros(sends.size, dtype=np.int8)
+        self.recorded = np.ones(sends.size, dtype=bool)
+        self.follow_ups = _FollowUps(first_ref=sends.size)
+        self.blocks: dict[int, tuple[str, int, int | None]] = {}
+
+    def contact(self, contact: int) -> None:
+        """Replay one contact's sends in time order, from its first incident on."""
+        start, stop = int(self.first_send[contact]), int(self.after_last_send[contact])
+        at, proposal = self.sends.at, self.fates.proposal
+        valid = bool(self.contacts.valid[contact])
         tracker = policy.StatusTracker(
-            people["email"][ci],
-            created_at=int(people["created"][ci]),
-            config=config,
-            address_valid=bool(people["valid"][ci]),
+            self.contacts.email[contact],
+            created_at=int(self.contacts.created[contact]),
+            config=self.config,
+            address_valid=valid,
         )
-        first = a
-        if people["valid"][ci] and b > a:
+        first = start
+        if valid and stop > start:
             # Before the first incident every send was delivered: the policy cannot block yet.
-            first = a + int(np.argmax(proposal[a:b] != _DELIVERED))
-        pending = None  # when a scheduled re-subscription happens
-        for i in range(first, b):
-            ti = int(t[i])
-            if pending is not None and pending <= ti:
-                ref = add_extra(int(ci), pending, 0, _RESUB)
-                tracker.apply(vocab.RESUBSCRIBED, pending, ref=ref)
-                pending = None
+            first = start + int(np.argmax(proposal[start:stop] != _DELIVERED))
+        resubscribe_at = None
+        for i in range(first, stop):
+            when = int(at[i])
+            if resubscribe_at is not None and resubscribe_at <= when:
+                self._resubscribe(tracker, contact, resubscribe_at)
+                resubscribe_at = None
             if not tracker.can_send:
                 verdict = tracker.verdict()
-                code = _REASON_CODE[verdict.reason]
-                if pending is None or any(
-                    blk.reason != vocab.UNSUBSCRIBED_REASON for blk in verdict.blocks
+                if resubscribe_at is None or any(
+                    block.reason != vocab.UNSUBSCRIBED_REASON for block in verdict.blocks
                 ):
                     # Nothing ahead can lift this block: every later send is not sent.
-                    outcome[i:b] = _NOT_SENT
-                    reason[i:b] = code
-                    emit[i + 1 : b] = targeted[i + 1 : b]
+                    self._not_sent_from(i, stop, verdict.reason)
                     break
-                outcome[i] = _NOT_SENT
-                reason[i] = code
-                tracker.apply(vocab.NOT_SENT, ti, reason=verdict.reason, ref=i)
+                self.outcome[i] = _NOT_SENT
+                self.reason[i] = _REASON_CODE[verdict.reason]
+                tracker.apply(vocab.NOT_SENT, when, reason=verdict.reason, ref=i)
                 continue
-            p = proposal[i]
-            if p in (_HARD, _SOFT):
-                tracker.apply(
-                    vocab.BOUNCED, ti, bounce_type="hard" if p == _HARD else "soft", ref=i
-                )
+            fate = proposal[i]
+            if fate in (_HARD, _SOFT):
+                bounce_type = "hard" if fate == _HARD else "soft"
+                tracker.apply(vocab.BOUNCED, when, bounce_type=bounce_type, ref=i)
                 continue
-            tracker.apply(vocab.DELIVERED, ti, ref=i)
-            if p in (_SPAM, _UNSUB):
-                gap = (int(t[i + 1]) if i + 1 < b else end) - ti
-                if gap < 2:
-                    continue
-                when = ti + min(int(delay[i]), gap - 1)
-                ref = add_extra(int(ci), when, int(k[i]), int(p))
-                if p == _SPAM:
-                    tracker.apply(vocab.SPAM_COMPLAINT, when, ref=ref)
-                else:
-                    tracker.apply(vocab.UNSUBSCRIBED, when, ref=ref)
-                    if resub_draw[i] < _P_RESUB and pending is None:
-                        pending = when + int(resub_delay[i])
-        if pending is not None and pending < end:
-            ref = add_extra(int(ci), pending, 0, _RESUB)
-            tracker.apply(vocab.RESUBSCRIBED, pending, ref=ref)
+            tracker.apply(vocab.DELIVERED, when, ref=i)
+            if fate in (_SPAM, _UNSUB):
+                next_send = int(at[i + 1]) if i + 1 < stop else self.end
+                later = self._react(tracker, contact, i, when, next_send, fate)
+                if resubscribe_at is None:
+                    resubscribe_at = later
+        if resubscribe_at is not None and resubscribe_at < self.end:
+            self._resubscribe(tracker, contact, resubscribe_at)
         block = tracker.verdict().primary
         if block is not None:
-            status[int(ci)] = (block.reason, block.since, block.cause)
+            self.blocks[contact] = (block.reason, block.since, block.cause)
 
-    return {
-        "c": c[emit],
-        "t": t[emit],
-        "k": k[emit],
-        "outcome": outcome[emit],
-        "reason": reason[emit],
-        "hard_diag": hard_diag[emit],
-        "soft_diag": soft_diag[emit],
-        "sent_index": np.cumsum(emit) - 1,
-        "attempted": s,
-        "extra_c": np.asarray(extra_c, dtype=np.int64),
-        "extra_t": np.asarray(extra_t, dtype=np.int64),
-        "extra_k": np.asarray(extra_k, dtype=np.int32),
-        "extra_code": np.asarray(extra_code, dtype=np.int8),
-        "status": status,
-    }
+    def _not_sent_from(self, i: int, stop: int, reason: str) -> None:
+        """Sends i..stop-1 are not sent; after the first, only those still targeted are
+        recorded (a blocked contact drops out of most segments and flows)."""
+        self.outcome[i:stop] = _NOT_SENT
+        self.reason[i:stop] = _REASON_CODE[reason]
+        self.recorded[i + 1 : stop] = self.fates.still_targeted[i + 1 : stop]
+
+    def _react(self, tracker, contact: int, i: int, delivered: int, next_send: int, fate):
+        """The complaint or unsubscribe that follows delivery `i`, before the next send; return
+        when the contact re-subscribes, if it will."""
+        gap = next_send - delivered
+        if gap < 2:
+            return None
+        when = delivered + min(int(self.fates.reaction_delay[i]), gap - 1)
+        ref = self.follow_ups.add(contact, when, int(self.sends.campaign[i]), int(fate))
+        if fate == _SPAM:
+            tracker.apply(vocab.SPAM_COMPLAINT, when, ref=ref)
+            return None
+        tracker.apply(vocab.UNSUBSCRIBED, when, ref=ref)
+        if self.fates.resubscribes[i]:
+            return when + int(self.fates.resubscribe_delay[i])
+        return None
+
+    def _resubscribe(self, tracker, contact: int, when: int) -> None:
+        ref = self.follow_ups.add(contact, when, 0, _RESUB)
+        tracker.apply(vocab.RESUBSCRIBED, when, ref=ref)
+
+    def history(self) -> _History:
+        recorded = self.recorded
+        return _History(
+            sends=self.sends.only(recorded),
+            outcome=self.outcome[recorded],
+            reason=self.reason[recorded],
+            hard_diagnostic=self.fates.hard_diagnostic[recorded],
+            soft_diagnostic=self.fates.soft_diagnostic[recorded],
+            row_of_send=np.cumsum(recorded) - 1,
+            follow_ups=self.follow_ups.events(),
+            follow_up_codes=np.asarray(self.follow_ups.code, dtype=np.int8),
+            blocks=self.blocks,
+        )
 
 
 # --- frames ---------------------------------------------------------------------------------
 
+_BOUNCES = words.HARD_BOUNCES + words.SOFT_BOUNCES  # diagnostic codes index this
+_NO_DIAGNOSTIC = -1
+_BOUNCE_CODE = {_HARD: 1, _SOFT: 2}
+_BOUNCE_TYPES = {0: None, 1: vocab.HARD, 2: vocab.SOFT}
 
-def _assemble(people, camp, sim, end) -> DemoWorld:
-    n = people["n"]
-    contacts = pl.DataFrame(
+
+def _assemble(contacts: _Contacts, campaigns: _Campaigns, history: _History, end: int) -> DemoWorld:
+    events, event_id_of_row = _event_frame(history)
+    return DemoWorld(
+        contacts=_contact_frame(contacts),
+        campaigns=_campaign_frame(campaigns),
+        events=events,
+        statuses=_status_frame(contacts.count, history, event_id_of_row, end),
+    )
+
+
+def _contact_frame(contacts: _Contacts) -> pl.DataFrame:
+    return pl.DataFrame(
         {
-            "id": np.arange(1, n + 1, dtype=np.int64),
-            "email": people["email"],
-            "name": people["name"],
-            "email_key": [fold(e) for e in people["email"]],
-            "name_key": [fold(x) for x in people["name"]],
-            "created_at": _to_time(people["created"]),
-            "email_domain": [email_domain(e) for e in people["email"]],
+            "id": np.arange(1, contacts.count + 1, dtype=np.int64),
+            "email": contacts.email,
+            "name": contacts.name,
+            "email_key": [fold(e) for e in contacts.email],
+            "name_key": [fold(x) for x in contacts.name],
+            "created_at": _to_time(contacts.created),
+            "email_domain": [email_domain(e) for e in contacts.email],
         }
     )
-    campaigns = pl.DataFrame(camp["rows"]).select(
+
+
+def _campaign_frame(campaigns: _Campaigns) -> pl.DataFrame:
+    return pl.DataFrame(campaigns.rows).select(
         pl.col("id").cast(pl.Int64),
         "origin",
         "external_id",
@@ -449,31 +665,39 @@ def _assemble(people, camp, sim, end) -> DemoWorld:
         pl.col("created_at").map_batches(_to_time, return_dtype=TIME),
     )
 
-    s = sim["c"].size
-    outcome = sim["outcome"]
-    bounce_type = np.where(outcome == _HARD, 1, np.where(outcome == _SOFT, 2, 0)).astype(np.int8)
-    diag = np.where(
-        outcome == _HARD, sim["hard_diag"], np.where(outcome == _SOFT, 4 + sim["soft_diag"], -1)
+
+def _event_frame(history: _History) -> tuple[pl.DataFrame, np.ndarray]:
+    """The events table (recorded sends and follow-ups, ids in time order), and the event id
+    of each row of `history` (sends first, then follow-ups)."""
+    outcome = history.outcome
+    bounce_code = np.where(
+        outcome == _HARD, _BOUNCE_CODE[_HARD], np.where(outcome == _SOFT, _BOUNCE_CODE[_SOFT], 0)
     ).astype(np.int8)
-    code = np.concatenate([outcome, sim["extra_code"]])
-    all_t = np.concatenate([sim["t"], sim["extra_t"]])
-    total = all_t.size
-    order = np.lexsort((np.arange(total), all_t))
-    ids = np.empty(total, dtype=np.int64)
-    ids[order] = np.arange(1, total + 1)
+    diagnostic = np.where(
+        outcome == _HARD,
+        history.hard_diagnostic,
+        np.where(
+            outcome == _SOFT, len(words.HARD_BOUNCES) + history.soft_diagnostic, _NO_DIAGNOSTIC
+        ),
+    ).astype(np.int8)
+    follow_ups = history.follow_ups
+    seconds = np.concatenate([history.sends.at, follow_ups.at])
+    total = seconds.size
+    order = np.lexsort((np.arange(total), seconds))
+    event_id_of_row = np.empty(total, dtype=np.int64)
+    event_id_of_row[order] = np.arange(1, total + 1)
 
     raw = pl.DataFrame(
         {
-            "contact_id": np.concatenate([sim["c"], sim["extra_c"]]) + 1,
-            "campaign_id": np.concatenate([sim["k"], sim["extra_k"]]),
-            "code": code,
-            "bounce_code": np.concatenate([bounce_type, np.zeros(sim["extra_c"].size, np.int8)]),
-            "reason_code": np.concatenate([sim["reason"], np.zeros(sim["extra_c"].size, np.int8)]),
-            "diag": np.concatenate([diag, np.full(sim["extra_c"].size, -1, np.int8)]),
-            "seconds": all_t,
+            "contact_id": np.concatenate([history.sends.contact, follow_ups.contact]) + 1,
+            "campaign_id": np.concatenate([history.sends.campaign, follow_ups.campaign]),
+            "code": np.concatenate([outcome, history.follow_up_codes]),
+            "bounce_code": np.concatenate([bounce_code, np.zeros(follow_ups.size, np.int8)]),
+            "reason_code": np.concatenate([history.reason, np.zeros(follow_ups.size, np.int8)]),
+            "diag": np.concatenate([diagnostic, np.full(follow_ups.size, _NO_DIAGNOSTIC, np.int8)]),
+            "seconds": seconds,
         }
     )[order]
-    bounces = words.HARD_BOUNCES + words.SOFT_BOUNCES
     events = raw.select(
         pl.Series("id", np.arange(1, total + 1, dtype=np.int64)),
         pl.col("contact_id").cast(pl.Int64),
@@ -483,49 +707,46 @@ def _assemble(people, camp, sim, end) -> DemoWorld:
         .alias("campaign_id"),
         pl.col("code").replace_strict(_EVENT_NAMES, return_dtype=pl.Utf8).alias("event"),
         pl.col("bounce_code")
-        .replace_strict({0: None, 1: vocab.HARD, 2: vocab.SOFT}, return_dtype=pl.Utf8)
+        .replace_strict(_BOUNCE_TYPES, return_dtype=pl.Utf8)
         .alias("bounce_type"),
         pl.col("reason_code")
         .replace_strict({0: None, **{v: k for k, v in _REASON_CODE.items()}}, return_dtype=pl.Utf8)
         .alias("reason"),
-        pl.col("diag")
-        .replace_strict(
-            {-1: None, **{i: b[0] for i, b in enumerate(bounces)}}, return_dtype=pl.Utf8
-        )
-        .alias("provider_reason"),
-        pl.col("diag")
-        .replace_strict(
-            {-1: None, **{i: b[1] for i, b in enumerate(bounces)}}, return_dtype=pl.Utf8
-        )
-        .alias("smtp_diagnostic"),
+        _by_diagnostic([reason for reason, _smtp in _BOUNCES]).alias("provider_reason"),
+        _by_diagnostic([smtp for _reason, smtp in _BOUNCES]).alias("smtp_diagnostic"),
         pl.lit(PROVIDER).alias("provider"),
         (pl.col("seconds") * 1_000_000).cast(TIME).alias("occurred_at"),
-        pl.col("diag")
-        .replace_strict(
-            {
-                -1: None,
-                **{i: diagnostics.bounce_category(b[1], b[0]) for i, b in enumerate(bounces)},
-            },
-            return_dtype=pl.Utf8,
-        )
-        .alias("bounce_category"),
+        _by_diagnostic(
+            [diagnostics.bounce_category(smtp, reason) for reason, smtp in _BOUNCES]
+        ).alias("bounce_category"),
+    )
+    return events, event_id_of_row
+
+
+def _by_diagnostic(values: list[str]) -> pl.Expr:
+    """The value of each event's diagnostic code (null for events without one)."""
+    return pl.col("diag").replace_strict(
+        {_NO_DIAGNOSTIC: None, **dict(enumerate(values))}, return_dtype=pl.Utf8
     )
 
-    blocked = np.zeros(n, dtype=bool)
-    reasons = [None] * n
-    since = np.zeros(n, dtype=np.int64)
-    cause = np.full(n, -1, dtype=np.int64)
-    for ci, (why, when, ref) in sim["status"].items():
-        blocked[ci] = True
-        reasons[ci] = why
-        since[ci] = when
+
+def _status_frame(
+    count: int, history: _History, event_id_of_row: np.ndarray, end: int
+) -> pl.DataFrame:
+    blocked = np.zeros(count, dtype=bool)
+    reasons = [None] * count
+    since = np.zeros(count, dtype=np.int64)
+    cause = np.full(count, -1, dtype=np.int64)
+    for contact, (reason, when, ref) in history.blocks.items():
+        blocked[contact] = True
+        reasons[contact] = reason
+        since[contact] = when
         if ref is not None:
-            # References point into the simulation's arrays; map them to the emitted rows.
-            row = sim["sent_index"][ref] if ref < sim["attempted"] else s + ref - sim["attempted"]
-            cause[ci] = ids[row]
-    statuses = pl.DataFrame(
+            # References point into the simulation's arrays; map them to the recorded rows.
+            cause[contact] = event_id_of_row[history.row_of(ref)]
+    return pl.DataFrame(
         {
-            "contact_id": np.arange(1, n + 1, dtype=np.int64),
+            "contact_id": np.arange(1, count + 1, dtype=np.int64),
             "blocked": blocked,
             "reason": pl.Series(reasons, dtype=pl.Utf8),
             "since": _to_time(since),
@@ -538,7 +759,6 @@ def _assemble(people, camp, sim, end) -> DemoWorld:
         .alias("cause_event_id"),
         pl.lit(end * 1_000_000).cast(TIME).alias("updated_at"),
     )
-    return DemoWorld(contacts=contacts, campaigns=campaigns, events=events, statuses=statuses)
 
 
 # --- loading --------------------------------------------------------------------------------

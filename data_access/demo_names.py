@@ -257,6 +257,7 @@ FLOWS = (
     ("Recomendaciones personalizadas", 0.85, (0, 30, 60, 90, 120, 150)),
 )
 
+# Diagnostics of the bounces: the last hard one is what a misspelt domain gets (demo.py).
 HARD_BOUNCES = (
     (
         "Mailbox does not exist",

@@ -28,6 +28,9 @@ def test_requirements_are_pinned():
 
 def test_no_secrets_file_is_tracked():
     tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True)
+    # A failing git prints nothing on stdout: an empty list would pass every check below.
+    assert tracked.returncode == 0, tracked.stderr
     files = tracked.stdout.splitlines()
+    assert "README.md" in files and "requirements.txt" in files
     assert ".streamlit/secrets.toml" not in files
     assert not any(name.endswith((".sqlite3", ".db")) for name in files)

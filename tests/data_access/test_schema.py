@@ -97,6 +97,7 @@ def test_the_notice_indexes_are_partial_and_the_contact_index_is_not():
     for name in ("ix_email_events_event_time", "ix_email_events_campaign_time"):
         for dialect in ("sqlite", "postgresql"):
             assert str(events[name].dialect_options[dialect]["where"]) == schema.NOTICES_ONLY_SQL
+    for dialect in ("sqlite", "postgresql"):
         assert events["ix_email_events_contact_time"].dialect_options[dialect]["where"] is None
 
 
@@ -186,8 +187,13 @@ def test_the_database_refuses_events_that_break_the_rules(seeded, bad):
     ],
 )
 def test_the_database_accepts_valid_events(seeded, good):
+    events = schema.email_events
+    row = _event(**good)
     with seeded.begin() as conn:
-        conn.execute(schema.email_events.insert(), _event(**good))
+        event_id = conn.execute(events.insert().returning(events.c.id), row).scalar_one()
+    with seeded.connect() as conn:
+        stored = conn.execute(sa.select(events).where(events.c.id == event_id)).mappings().one()
+    assert {column: stored[column] for column in row} == row
 
 
 def test_provider_event_ids_are_unique_per_provider(seeded):
