@@ -10,8 +10,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from dashboard.serve import CHROMIUM, CHROMIUM_FLAGS, sign_in, start_streamlit, stop
 from data_access import users
+from tests.support.serve import CHROMIUM, CHROMIUM_FLAGS, sign_in, start_streamlit, stop
 
 SEARCH_LABEL = "Buscar contacto por nombre o correo"
 BENCH_USER = "benchmark.admin"

@@ -50,21 +50,17 @@ def _end_session(notice: str | None = None) -> None:
         st.session_state[NOTICE_KEY] = notice
 
 
-def _record(action: str, username: str, **kwargs) -> None:
-    with database_errors_shown(), data.engine().begin() as conn:
-        users.record(conn, action, username, **kwargs)
+def _record(action: str, username: str, **details) -> None:
+    with database_errors_shown():
+        data.record(action, username, **details)
 
 
 def _sign_in_with_sso(email: str) -> None:
-    with database_errors_shown(), data.engine().begin() as conn:
-        user = users.user_for_email(conn, email)
-        if user is None or not user.active:
-            users.record(conn, "access_denied", email, detail="inicio de sesión único")
-            st.session_state[NOTICE_KEY] = "auth.sso_unknown"
-            return
-        users.record(conn, "login_ok", user.username, detail="inicio de sesión único")
-        if not user.is_admin:
-            users.record(conn, "access_denied", user.username, detail="rol " + user.role)
+    with database_errors_shown():
+        user = data.sign_in_with_sso(email)
+    if user is None:
+        st.session_state[NOTICE_KEY] = "auth.sso_unknown"
+        return
     _start_session(user)
 
 
@@ -83,8 +79,8 @@ def current_user() -> users.User | None:
         _record("session_expired", session["username"])
         _end_session("auth.expired")
         return None
-    with database_errors_shown(), data.engine().connect() as conn:
-        user = users.get_user(conn, session["username"])
+    with database_errors_shown():
+        user = data.account(session["username"])
     if user is None or not user.active:
         _end_session("auth.disabled_now")
         return None
@@ -115,8 +111,8 @@ def render_sign_in() -> None:
     notice = st.session_state.pop(NOTICE_KEY, None)
     if notice:
         st.warning(text(notice), icon=":material/info:")
-    with database_errors_shown(), data.engine().connect() as conn:
-        nobody = users.count_users(conn) == 0
+    with database_errors_shown():
+        nobody = data.count_accounts() == 0
     if nobody:
         st.info(text("auth.no_users"))
     with st.form("sign_in", enter_to_submit=True):
@@ -144,12 +140,8 @@ def _sign_in(username: str, password: str) -> None:
         lockout=settings.login_lockout,
         window=settings.login_lockout,
     )
-    with database_errors_shown(), data.engine().begin() as conn:
-        result = users.authenticate(conn, username, password, policy=policy)
-        if result.outcome == users.OK and not result.user.is_admin:
-            users.record(
-                conn, "access_denied", result.user.username, detail="rol " + result.user.role
-            )
+    with database_errors_shown():
+        result = data.sign_in_with_password(username, password, policy)
     if result.outcome == users.OK:
         _start_session(result.user)
         st.rerun()

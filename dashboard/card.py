@@ -4,7 +4,6 @@
 `render_*(container, ...)` draw them.
 """
 
-import string
 from dataclasses import dataclass
 
 import polars as pl
@@ -16,6 +15,7 @@ from data_access import vocab
 from .colors import BADGE_COLOR, ORIGIN_BADGE_COLOR
 from .formatting import format_count, format_date, format_datetime
 from .i18n import t
+from .markdown import md_escape, md_link
 from .settings import Settings
 from .ui import language, text
 
@@ -23,16 +23,6 @@ NOTICE_EVENTS = (vocab.BOUNCED, vocab.SPAM_COMPLAINT, vocab.NOT_SENT)
 HISTORY_EVENTS = vocab.EVENTS  # opens and clicks are not delivery events and never stored
 PAGE_SIZE = 20
 ALL = "all"
-_MARKDOWN_SPECIAL = set(string.punctuation)
-
-
-def md_escape(value: str) -> str:
-    """Escape every Markdown (and Streamlit directive) character in text from the data."""
-    return "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in value)
-
-
-def md_link(label: str, url: str | None) -> str:
-    return f"[{md_escape(label)}]({url})" if url else md_escape(label)
 
 
 # --- pure parts -----------------------------------------------------------------------------

@@ -11,24 +11,9 @@ import polars as pl
 
 from data_access import vocab
 
-from .colors import HEX_COLOR, ORIGIN_HEX
+from .colors import CATEGORY_HEX, HEX_COLOR, ORIGIN_HEX
+from .formatting import CHART_PERCENT, CHART_PERCENT_AXIS
 from .i18n import t
-
-CATEGORY_HEX = {
-    "mailbox_unknown": "#c92a2a",
-    "domain_unknown": "#e8590c",
-    "mailbox_full": "#f08c00",
-    "mailbox_disabled": "#a61e4d",
-    "blocked": "#5f3dc4",
-    "temporary": "#1c7ed6",
-    "other": "#868e96",
-}
-REASON_HEX = {
-    "invalid_address": "#495057",
-    "previous_spam": "#c92a2a",
-    "unsubscribed": "#f08c00",
-    "previous_bounce": "#e8590c",
-}
 
 
 def _labels(frame: pl.DataFrame, lang: str, **columns: str) -> pl.DataFrame:
@@ -154,7 +139,7 @@ def campaigns_chart(
         .mark_bar()
         .encode(
             y=alt.Y("campaign_name:N", title=None, sort="-x", axis=alt.Axis(labelLimit=320)),
-            x=alt.X(f"{metric}:Q", title=title, axis=alt.Axis(format="%")),
+            x=alt.X(f"{metric}:Q", title=title, axis=alt.Axis(format=CHART_PERCENT_AXIS)),
             color=alt.Color(
                 "origin_label:N", title=t("chart.origin", lang), scale=_origin_scale(lang)
             ),
@@ -162,7 +147,7 @@ def campaigns_chart(
             tooltip=[
                 alt.Tooltip("campaign_name:N", title=t("chart.campaign", lang)),
                 alt.Tooltip("origin_label:N", title=t("chart.origin", lang)),
-                alt.Tooltip(f"{metric}:Q", title=title, format=".2%"),
+                alt.Tooltip(f"{metric}:Q", title=title, format=CHART_PERCENT),
                 alt.Tooltip("sends:Q", title=t("chart.sends", lang), format=",d"),
                 alt.Tooltip("bounced:Q", title=t("chart.bounces", lang), format=",d"),
                 alt.Tooltip("spam_complaints:Q", title=t("chart.spam", lang), format=",d"),
@@ -181,11 +166,17 @@ def domains_chart(df: pl.DataFrame, lang: str = "es") -> alt.Chart:
         .mark_bar(color=HEX_COLOR["bounced"])
         .encode(
             y=alt.Y("domain:N", title=t("chart.domain", lang), sort="-x"),
-            x=alt.X("bounce_rate:Q", title=t("chart.bounce_rate", lang), axis=alt.Axis(format="%")),
+            x=alt.X(
+                "bounce_rate:Q",
+                title=t("chart.bounce_rate", lang),
+                axis=alt.Axis(format=CHART_PERCENT_AXIS),
+            ),
             opacity=alt.condition(pick, alt.value(1.0), alt.value(0.45)),
             tooltip=[
                 alt.Tooltip("domain:N", title=t("chart.domain", lang)),
-                alt.Tooltip("bounce_rate:Q", title=t("chart.bounce_rate", lang), format=".2%"),
+                alt.Tooltip(
+                    "bounce_rate:Q", title=t("chart.bounce_rate", lang), format=CHART_PERCENT
+                ),
                 alt.Tooltip("sends:Q", title=t("chart.sends", lang), format=",d"),
                 alt.Tooltip("bounced:Q", title=t("chart.bounces", lang), format=",d"),
                 alt.Tooltip("hard_bounced:Q", title=t("chart.hard", lang), format=",d"),

@@ -1,23 +1,27 @@
-"""Cached access to the data layer for the pages (the only place the app opens the database).
+"""The app's one door to the data layer: every connection the dashboard opens is opened here.
 
-The engine is a cached resource (one per URL and process); query results are cached data with
-a TTL (RASTRO_CACHE_TTL_SECONDS), keyed by the database URL so that two databases never share
-results.
+The engine is a cached resource (one per URL and process). What the pages read to show —
+search, cards, reports — is cached data with a TTL (RASTRO_CACHE_TTL_SECONDS), keyed by the
+database URL so that two databases never share results. Accounts, the audit trail, imports
+and the quarantine are never cached: they must be current on every run.
 """
 
 import os
+from collections.abc import Callable
 
 import polars as pl
 import sqlalchemy as sa
 import streamlit as st
 
 import data_access as da
-from data_access import open_database
+from data_access import ingest, open_database, users
 from data_access.config import ENV_VAR
+from data_access.reports import DrillTarget
 
 from .settings import load_settings
 
 TTL = load_settings().cache_ttl_seconds  # fixed when the module is imported
+SSO = "inicio de sesión único"  # audit detail of a single sign-on (the audit trail is Spanish)
 
 
 def settings():
@@ -48,6 +52,9 @@ def _engine_for(url: str | None) -> sa.Engine:
 
 def _url_key() -> str:
     return str(engine().url)
+
+
+# --- what the pages show (cached) -----------------------------------------------------------
 
 
 def search(text: str, limit: int = 20) -> pl.DataFrame:
@@ -84,6 +91,7 @@ def _report(url: str, f):
 
 
 def campaigns() -> pl.DataFrame:
+    """`data_access.reports.campaign_list`, cached."""
     return _campaigns(_url_key())
 
 
@@ -93,12 +101,91 @@ def _campaigns(url: str) -> pl.DataFrame:
         return da.reports.campaign_list(conn)
 
 
-def affected(f, target: tuple, limit: int, offset: int):
-    """`data_access.reports.affected_contacts` for a drill-down target, cached."""
+def affected(f, target: DrillTarget, limit: int, offset: int) -> tuple[pl.DataFrame, int]:
+    """`data_access.reports.affected_contacts_of` for a drill-down target, cached."""
     return _affected(_url_key(), f, target, limit, offset)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False, max_entries=200)
-def _affected(url: str, f, target: tuple, limit: int, offset: int):
+def _affected(url: str, f, target: DrillTarget, limit: int, offset: int):
     with engine().connect() as conn:
-        return da.reports.affected_contacts(conn, f, **dict(target), limit=limit, offset=offset)
+        return da.reports.affected_contacts_of(conn, f, target, limit=limit, offset=offset)
+
+
+def affected_reader(f, target: DrillTarget, limit: int) -> Callable[[], pl.DataFrame]:
+    """A function that reads up to `limit` affected contacts of a drill-down when called (not
+    cached: the list can be large and is read once). The engine is taken now, in the page's
+    run, because the download button calls the function in a thread with no Streamlit run."""
+    bound = engine()
+
+    def read() -> pl.DataFrame:
+        with bound.connect() as conn:
+            return da.reports.affected_contacts_of(conn, f, target, limit=limit)[0]
+
+    return read
+
+
+# --- imports and the quarantine (never cached) ----------------------------------------------
+
+
+def import_upload(provider: str, content: bytes, **options) -> ingest.ImportReport:
+    """`data_access.ingest.import_bytes` (options: source, default_origin, default_campaign,
+    unknown_recipients); after a stored file the cached reads are dropped, so that cards and
+    reports show what was just stored. Raises `ingest.ImportRefused` for a refused file."""
+    report = ingest.import_bytes(engine(), provider, content, **options)
+    st.cache_data.clear()
+    return report
+
+
+def recent_quarantine(limit: int) -> pl.DataFrame:
+    """`data_access.recent_quarantine`: the newest quarantined records (QUARANTINE_SCHEMA)."""
+    with engine().connect() as conn:
+        return da.recent_quarantine(conn, limit=limit)
+
+
+# --- accounts and the audit trail (never cached: re-read on every click) --------------------
+
+
+def account(username: str) -> users.User | None:
+    """The account called `username`, as it is now (None when there is none)."""
+    with engine().connect() as conn:
+        return users.get_user(conn, username)
+
+
+def count_accounts() -> int:
+    with engine().connect() as conn:
+        return users.count_users(conn)
+
+
+def record(action: str, username: str, **details) -> None:
+    """Append one entry to the audit trail (details: contact_id, detail)."""
+    with engine().begin() as conn:
+        users.record(conn, action, username, **details)
+
+
+def sign_in_with_password(
+    username: str, password: str, policy: users.LoginPolicy
+) -> users.LoginResult:
+    """`users.authenticate`; an account that is not an administrator is also recorded as
+    refused (`access_denied`, with its role), in the same transaction as the sign-in."""
+    with engine().begin() as conn:
+        result = users.authenticate(conn, username, password, policy=policy)
+        if result.outcome == users.OK and not result.user.is_admin:
+            users.record(
+                conn, "access_denied", result.user.username, detail="rol " + result.user.role
+            )
+    return result
+
+
+def sign_in_with_sso(email: str) -> users.User | None:
+    """The active account with this email, after recording the sign-in (and the refusal of a
+    non-administrator); None, recorded as refused, when no active account has it."""
+    with engine().begin() as conn:
+        user = users.user_for_email(conn, email)
+        if user is None or not user.active:
+            users.record(conn, "access_denied", email, detail=SSO)
+            return None
+        users.record(conn, "login_ok", user.username, detail=SSO)
+        if not user.is_admin:
+            users.record(conn, "access_denied", user.username, detail="rol " + user.role)
+    return user

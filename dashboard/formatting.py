@@ -1,4 +1,5 @@
-"""Spanish formatting of dates and numbers, independent of the machine's locale."""
+"""Formatting of dates, numbers and percentages in Spanish or English, independent of the
+machine's locale."""
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -32,3 +33,16 @@ def format_count(value: int, language: str = "es") -> str:
     """Thousands with a dot in Spanish (1.234.567) and a comma in English."""
     text = f"{value:,}"
     return text.replace(",", ".") if language == "es" else text
+
+
+def format_percent(value: float | None, language: str = "es") -> str:
+    """A ratio as a percentage with two decimals: `1,58 %` in Spanish, `1.58%` in English."""
+    if value is None:
+        return "—"
+    shown = f"{value * 100:.2f} %"
+    return shown.replace(".", ",") if language == "es" else shown.replace(" %", "%")
+
+
+# The same ratios inside charts, as d3-format strings (Vega-Lite formats them in the browser).
+CHART_PERCENT_AXIS = "%"  # whole percentages on an axis
+CHART_PERCENT = ".2%"  # two decimals in a tooltip, as in format_percent

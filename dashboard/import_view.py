@@ -1,10 +1,9 @@
 """The import page's parts: the form, the reconciliation table, the quarantine."""
 
 import polars as pl
-import sqlalchemy as sa
 import streamlit as st
 
-from data_access import ingest, schema, vocab
+from data_access import ingest, vocab
 
 from . import data
 from .i18n import t
@@ -76,8 +75,7 @@ def run_imports(container, provider, origin, campaign, unknown, files) -> list:
                 database_errors_shown(),
                 container.spinner(text("import.running", name=upload.name)),
             ):
-                report = ingest.import_bytes(
-                    data.engine(),
+                report = data.import_upload(
                     provider,
                     upload.getvalue(),
                     source=upload.name,
@@ -85,12 +83,10 @@ def run_imports(container, provider, origin, campaign, unknown, files) -> list:
                     default_campaign=campaign,
                     unknown_recipients=unknown,
                 )
-        except ingest.FormatError as error:
+        except ingest.ImportRefused as error:
             container.error(text("import.format_error", name=upload.name, detail=str(error)))
             continue
         reports.append(report)
-    if reports:
-        st.cache_data.clear()  # cards and reports must show what was just stored
     return reports
 
 
@@ -121,31 +117,21 @@ def render_results(container, reports) -> None:
     container.caption(text("import.balance"))
 
 
+def quarantine_table(rows: pl.DataFrame, lang: str) -> pl.DataFrame:
+    """The quarantine as shown: file, record, reason and the start of the raw record."""
+    return rows.select(
+        pl.col("source").alias(t("import.col_file", lang)),
+        pl.col("position").alias(t("import.col_position", lang)),
+        pl.col("reason").alias(t("import.col_reason", lang)),
+        pl.col("raw").str.slice(0, 300).alias(t("import.col_raw", lang)),
+    )
+
+
 def render_quarantine(container, limit: int = 50) -> None:
-    q = schema.quarantine.c
-    with database_errors_shown(), data.engine().connect() as conn:
-        rows = conn.execute(
-            sa.select(q.received_at, q.provider, q.source, q.position, q.reason, q.raw)
-            .order_by(q.id.desc())
-            .limit(limit)
-        ).all()
-    lang = language()
-    with container.expander(text("import.quarantine", count=len(rows)), expanded=False):
-        if not rows:
+    with database_errors_shown():
+        rows = data.recent_quarantine(limit)
+    with container.expander(text("import.quarantine", count=rows.height), expanded=False):
+        if rows.is_empty():
             st.caption(text("import.quarantine_empty"))
             return
-        st.dataframe(
-            pl.DataFrame(
-                [
-                    {
-                        t("import.col_file", lang): r.source,
-                        t("import.col_position", lang): r.position,
-                        t("import.col_reason", lang): r.reason,
-                        t("import.col_raw", lang): r.raw[:300],
-                    }
-                    for r in rows
-                ]
-            ),
-            hide_index=True,
-            width="stretch",
-        )
+        st.dataframe(quarantine_table(rows, language()), hide_index=True, width="stretch")

@@ -7,10 +7,11 @@ import polars as pl
 import streamlit as st
 
 from data_access import vocab
-from data_access.reports import Report, ReportFilter, affected_contacts, min_domain_sends
+from data_access.reports import DrillTarget, Report, ReportFilter, min_domain_sends
 
 from . import charts, data
-from .formatting import format_count, format_datetime
+from .colors import LEVEL_BADGE_COLOR
+from .formatting import format_count, format_datetime, format_percent
 from .i18n import t
 from .settings import Settings
 from .ui import database_errors_shown, language, text
@@ -31,16 +32,8 @@ def rate_level(rate: float | None, limits: tuple[float, float]) -> str:
     return "critical" if rate > critical else "warning" if rate > warning else "ok"
 
 
-def percent(value: float | None, lang: str = "es") -> str:
-    if value is None:
-        return "—"
-    shown = f"{value * 100:.2f} %"
-    return shown.replace(".", ",") if lang == "es" else shown.replace(" %", "%")
-
-
-def drill_options(rep: Report, lang: str) -> dict[str, tuple]:
-    """Drill-down targets that have events in this report: label -> target (key/value pairs
-    for `reports.affected_contacts`)."""
+def drill_options(rep: Report, lang: str) -> dict[str, DrillTarget]:
+    """Drill-down targets that have events in this report: label -> target."""
     h = rep.headline.row(0, named=True)
     options = {}
     for bounce_type, count in (
@@ -50,33 +43,32 @@ def drill_options(rep: Report, lang: str) -> dict[str, tuple]:
     ):
         if count:
             label = f"{t('event.bounced', lang)} ({t('bounce.' + bounce_type, lang)})"
-            options[label] = (("event", vocab.BOUNCED), ("bounce_type", bounce_type))
+            options[label] = DrillTarget(vocab.BOUNCED, bounce_type=bounce_type)
     if h["spam_complaints"]:
-        options[t("event.spam_complaint", lang)] = (("event", vocab.SPAM_COMPLAINT),)
+        options[t("event.spam_complaint", lang)] = DrillTarget(vocab.SPAM_COMPLAINT)
     for reason in rep.reasons["reason"].unique(maintain_order=True).to_list():
         label = f"{t('event.not_sent', lang)}: {t('reason.' + reason, lang)}"
-        options[label] = (("event", vocab.NOT_SENT), ("reason", reason))
+        options[label] = DrillTarget(vocab.NOT_SENT, reason=reason)
     return options
 
 
-def target_from_selection(chart: str, selection: dict) -> tuple | None:
+def target_from_selection(chart: str, selection: dict) -> DrillTarget | None:
     """A drill-down target from a chart's point selection (Streamlit's on_select event)."""
     points = (selection or {}).get("pick") or []
     if not points:
         return None
     point = points[0]
     if chart == "reasons" and point.get("reason"):
-        return (("event", vocab.NOT_SENT), ("reason", point["reason"]))
+        return DrillTarget(vocab.NOT_SENT, reason=point["reason"])
     if chart == "categories" and point.get("category"):
-        return (
-            ("event", vocab.BOUNCED),
-            ("bounce_type", point.get("bounce_type")),
-            ("category", point["category"]),
+        return DrillTarget(
+            vocab.BOUNCED, bounce_type=point.get("bounce_type"), category=point["category"]
         )
     if chart == "campaigns" and point.get("campaign_id") is not None:
-        return (("event", vocab.BOUNCED), ("campaign_id", int(point["campaign_id"])))
+        # Vega sends numbers as floats.
+        return DrillTarget(vocab.BOUNCED, campaign_id=int(point["campaign_id"]))
     if chart == "domains" and point.get("domain"):
-        return (("event", vocab.BOUNCED), ("domain", point["domain"]))
+        return DrillTarget(vocab.BOUNCED, domain=point["domain"])
     return None
 
 
@@ -92,12 +84,9 @@ def affected_table(frame: pl.DataFrame, settings: Settings, lang: str) -> pl.Dat
     )
 
 
-def export_csv(engine, f: ReportFilter, target: tuple, settings: Settings, lang: str) -> bytes:
-    """Every affected contact of a drill-down (up to EXPORT_LIMIT) as CSV. Called by the
-    download button in Streamlit's own thread, so it uses no Streamlit command."""
-    with engine.connect() as conn:
-        everything, _ = affected_contacts(conn, f, **dict(target), limit=EXPORT_LIMIT)
-    return affected_table(everything, settings, lang).write_csv().encode("utf-8")
+def export_csv(affected: pl.DataFrame, settings: Settings, lang: str) -> bytes:
+    """Affected contacts (AFFECTED_SCHEMA) as the CSV download: the table's columns, UTF-8."""
+    return affected_table(affected, settings, lang).write_csv().encode("utf-8")
 
 
 # --- drawing --------------------------------------------------------------------------------
@@ -217,18 +206,18 @@ def render_headline(container, rep: Report, settings: Settings) -> None:
         (cols[6], "metric.complaint_rate", h["complaint_rate"], settings.complaint_limits),
     ):
         level = rate_level(value, limits)
-        col.metric(text(key), percent(value, lang))
+        col.metric(text(key), format_percent(value, lang))
         limit = limits[0] if level == "warning" else limits[1]
-        badge = {"ok": "green", "warning": "orange", "critical": "red", "none": "gray"}[level]
-        col.markdown(f":{badge}-badge[{text('level.' + level, limit=percent(limit, lang))}]")
+        label = text("level." + level, limit=format_percent(limit, lang))
+        col.markdown(f":{LEVEL_BADGE_COLOR[level]}-badge[{label}]")
     b, c = settings.bounce_limits, settings.complaint_limits
     container.caption(
         text(
             "reports.limits",
-            bw=percent(b[0], lang),
-            bc=percent(b[1], lang),
-            cw=percent(c[0], lang),
-            cc=percent(c[1], lang),
+            bw=format_percent(b[0], lang),
+            bc=format_percent(b[1], lang),
+            cw=format_percent(c[0], lang),
+            cc=format_percent(c[1], lang),
         )
     )
     container.caption(text("reports.utc"))
@@ -239,7 +228,7 @@ def _chart(container, chart, key: str) -> dict:
     return getattr(event, "selection", None) or {}
 
 
-def render_charts(container, rep: Report) -> tuple | None:
+def render_charts(container, rep: Report) -> DrillTarget | None:
     """Draw the charts; return the drill-down target of a bar picked in one of them."""
     lang = language()
     picked = None
@@ -317,7 +306,7 @@ def render_charts(container, rep: Report) -> tuple | None:
     return picked
 
 
-def render_drill(container, rep: Report, settings: Settings, picked: tuple | None) -> None:
+def render_drill(container, rep: Report, settings: Settings, picked: DrillTarget | None) -> None:
     lang = language()
     container.subheader(text("drill.title"))
     options = drill_options(rep, lang)
@@ -344,11 +333,11 @@ def render_drill(container, rep: Report, settings: Settings, picked: tuple | Non
         width="stretch",
         column_config={card: st.column_config.LinkColumn(card, display_text=t("drill.open", lang))},
     )
-    engine = data.engine()
+    read_all = data.affected_reader(rep.filter, target, EXPORT_LIMIT)
     container.download_button(
         text("drill.download"),
         # Read only when the button is pressed: the full list can be large.
-        lambda: export_csv(engine, rep.filter, target, settings, lang),
+        lambda: export_csv(read_all(), settings, lang),
         file_name="rastro-contactos-afectados.csv",
         mime="text/csv",
         icon=":material/download:",

@@ -5,8 +5,8 @@ import streamlit as st
 from data_access.text import fold_query
 
 from . import data
-from .card import md_escape
 from .i18n import t
+from .markdown import md_escape
 from .ui import database_errors_shown, language, text
 
 PARAM = "contacto"

@@ -8,6 +8,7 @@ from .bootstrap import open_database
 from .config import resolve_url
 from .engine import DatabaseUnavailable, make_engine
 from .migrate import upgrade
+from .quarantine import QUARANTINE_SCHEMA, recent_quarantine
 from .queries import (
     CONTACT_SCHEMA,
     EVENTS_SCHEMA,
@@ -26,6 +27,7 @@ __all__ = [
     "BLOCKED_SCHEMA",
     "CONTACT_SCHEMA",
     "EVENTS_SCHEMA",
+    "QUARANTINE_SCHEMA",
     "SEARCH_SCHEMA",
     "STATUS_SCHEMA",
     "ContactCard",
@@ -38,6 +40,7 @@ __all__ = [
     "make_engine",
     "open_database",
     "policy",
+    "recent_quarantine",
     "refresh_contact_status",
     "reports",
     "resolve_url",

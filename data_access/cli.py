@@ -20,6 +20,7 @@ from . import rollups as rollups_module
 from . import users as users_module
 from .config import resolve_url
 from .engine import DatabaseUnavailable, check_connection, make_engine
+from .quarantine import recent_quarantine
 
 database_option = click.option(
     "--database",
@@ -329,7 +330,7 @@ def import_command(provider, origin, campaign, unknown_recipients, files, databa
                     unknown_recipients=unknown_recipients,
                     progress=bar.update,
                 )
-        except ingest.FormatError as error:
+        except ingest.ImportRefused as error:  # not the format, or a concurrent import
             click.echo(f"{name}: no se importó nada: {error}", err=True)
             failed = True
             continue
@@ -343,17 +344,12 @@ def import_command(provider, origin, campaign, unknown_recipients, files, databa
 @database_option
 @_friendly_errors
 def quarantine(limit, database):
-    q = schema.quarantine.c
     with _engine(database).connect() as conn:
-        rows = conn.execute(
-            sa.select(q.received_at, q.provider, q.source, q.position, q.reason, q.raw)
-            .order_by(q.id.desc())
-            .limit(limit)
-        ).all()
-    if not rows:
+        rows = recent_quarantine(conn, limit=limit)
+    if rows.is_empty():
         click.echo("La cuarentena está vacía.")
         return
-    for when, provider, source, position, reason, raw in rows:
+    for when, provider, source, position, reason, raw in rows.iter_rows():
         shown = raw if len(raw) <= 120 else raw[:117] + "..."
         click.echo(f"{when:%Y-%m-%d %H:%M} {provider} {source}#{position}: {reason}\n    {shown}")
 

@@ -361,6 +361,21 @@ def report(conn: sa.Connection, f: ReportFilter) -> Report:
 # --- drill-down -----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class DrillTarget:
+    """What a drill-down lists: the contacts with events of kind `event` in the report's range,
+    narrowed by every other field that is set (the keyword filters of `affected_contacts`).
+    Frozen, so it is hashable: it keys the dashboard's cached queries and widget state."""
+
+    event: str
+    bounce_type: str | None = None
+    reason: str | None = None
+    category: str | None = None
+    campaign_id: int | None = None
+    domain: str | None = None
+    day: date | None = None
+
+
 def affected_statement(
     f: ReportFilter,
     *,
@@ -445,6 +460,25 @@ def affected_contacts(
         .offset(max(0, offset))
     ).all()
     return pl.DataFrame([tuple(r) for r in page], schema=AFFECTED_SCHEMA, orient="row"), total
+
+
+def affected_contacts_of(
+    conn: sa.Connection, f: ReportFilter, target: DrillTarget, *, limit: int = 50, offset: int = 0
+) -> tuple[pl.DataFrame, int]:
+    """`affected_contacts` for a DrillTarget: (one page, newest first; AFFECTED_SCHEMA, total)."""
+    return affected_contacts(
+        conn,
+        f,
+        event=target.event,
+        bounce_type=target.bounce_type,
+        reason=target.reason,
+        category=target.category,
+        campaign_id=target.campaign_id,
+        domain=target.domain,
+        day=target.day,
+        limit=limit,
+        offset=offset,
+    )
 
 
 CAMPAIGN_LIST_SCHEMA = {"campaign_id": pl.Int64, "campaign_name": pl.Utf8, "origin": pl.Utf8}

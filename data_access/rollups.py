@@ -5,16 +5,15 @@
 - `domain_monthly_rollup`: sends and bounces per UTC month × origin × recipient domain (the
   domain report needs no campaign dimension; by day it would be millions of rows).
 
-Both are computed by the same SQL: `rebuild` over every event, `add_events` over the events
-with an id above a mark (events are never updated, only added), upserting the counts. Imports
-call `add_new_events`, the same counts computed in memory from the events they just stored
-(their tests compare the result with `rebuild`). Whoever adds events calls one of them in the
-same transaction.
+`rebuild` computes both from every event in SQL. Imports call `add_new_events`, the same
+counts computed in memory from the events they just stored, added to the rows already there
+(events are never updated, only added); their tests compare the result with `rebuild`, the
+oracle. Whoever adds events calls one of them in the same transaction.
 """
 
 import polars as pl
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 
 from . import bulk, diagnostics, schema, vocab
 from .text import email_domain
@@ -39,7 +38,7 @@ def utc_month(column, dialect: str):
     return sa.cast(sa.func.date_trunc("month", _utc(column, dialect)), sa.Date)
 
 
-def _daily_select(dialect: str, after_id: int | None):
+def _daily_select(dialect: str):
     day = utc_day(e.occurred_at, dialect).label("day")
     query = sa.select(
         day,
@@ -50,12 +49,10 @@ def _daily_select(dialect: str, after_id: int | None):
         sa.func.coalesce(e.bounce_category, "").label("category"),
         sa.func.count().label("events"),
     ).where(e.campaign_id.is_not(None))
-    if after_id is not None:
-        query = query.where(e.id > after_id)
     return query.group_by(day, e.campaign_id, e.event, e.bounce_type, e.reason, e.bounce_category)
 
 
-def _domain_select(dialect: str, after_id: int | None):
+def _domain_select(dialect: str):
     month = utc_month(e.occurred_at, dialect).label("month")
     bounced = e.event == vocab.BOUNCED
     query = (
@@ -76,34 +73,7 @@ def _domain_select(dialect: str, after_id: int | None):
         )
         .where(e.event.in_((vocab.DELIVERED, vocab.BOUNCED)))
     )
-    if after_id is not None:
-        query = query.where(e.id > after_id)
     return query.group_by(month, k.origin, c.email_domain)
-
-
-def _upsert(conn: sa.Connection, table: sa.Table, select, counts: tuple[str, ...]) -> None:
-    dialect = conn.dialect.name
-    insert = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(table)
-    names = [col.name for col in select.selected_columns]
-    statement = insert.from_select(names, select)
-    keys = [col.name for col in table.primary_key.columns]
-    statement = statement.on_conflict_do_update(
-        index_elements=keys,
-        set_={name: table.c[name] + statement.excluded[name] for name in counts},
-    )
-    conn.execute(statement)
-
-
-def add_events(conn: sa.Connection, *, after_id: int) -> None:
-    """Count the events whose id is above `after_id` into the rollups."""
-    dialect = conn.dialect.name
-    _upsert(conn, schema.daily_rollup, _daily_select(dialect, after_id), ("events",))
-    _upsert(
-        conn,
-        schema.domain_monthly_rollup,
-        _domain_select(dialect, after_id),
-        ("sends", "bounced", "hard_bounced"),
-    )
 
 
 def rebuild(conn: sa.Connection) -> None:
@@ -111,23 +81,18 @@ def rebuild(conn: sa.Connection) -> None:
     dialect = conn.dialect.name
     conn.execute(schema.daily_rollup.delete())
     conn.execute(schema.domain_monthly_rollup.delete())
-    daily = _daily_select(dialect, None)
+    daily = _daily_select(dialect)
     conn.execute(
         schema.daily_rollup.insert().from_select(
             [col.name for col in daily.selected_columns], daily
         )
     )
-    domains = _domain_select(dialect, None)
+    domains = _domain_select(dialect)
     conn.execute(
         schema.domain_monthly_rollup.insert().from_select(
             [col.name for col in domains.selected_columns], domains
         )
     )
-
-
-def max_event_id(conn: sa.Connection) -> int:
-    """The mark to pass to `add_events` after inserting new events."""
-    return conn.execute(sa.select(sa.func.coalesce(sa.func.max(e.id), 0))).scalar_one()
 
 
 def _update_in_batches(conn, table: sa.Table, values: dict, rows: list[dict], batch: int):
@@ -168,8 +133,8 @@ def backfill(conn: sa.Connection, batch: int = 50_000) -> None:
 
 
 def add_new_events(conn: sa.Connection, new: pl.DataFrame) -> None:
-    """Count just-stored events into the rollups from memory: the same counts as
-    `add_events`, without reading the events back (imports: `new` holds occurred_at,
+    """Count just-stored events into the rollups from memory: what `rebuild` would add for
+    them, without reading the events back (imports: `new` holds occurred_at,
     campaign_id, event, bounce_type, reason, bounce_category, c_origin and domain)."""
     blank = {name: pl.col(name).fill_null("") for name in ("bounce_type", "reason")}
     daily = (

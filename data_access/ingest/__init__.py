@@ -1,6 +1,12 @@
 """Bringing in delivery events from providers' files: SendGrid, Amazon SES, Mailgun, Postmark
 and a documented generic CSV. `import_file` is what the CLI (`python -m data_access import`)
 and the "Importar eventos" page call.
+
+A file that is not stored at all raises `ImportRefused` (Spanish message): `FormatError` when
+it is not the provider's format, `ConcurrentImport` when another import stored events at the
+same time (importing it again is enough). The modules: `model` (what a parser produces),
+`json_records` (a JSON file's records), `values` (reading one value: dates, text, origin), one
+parser per provider, and `store` (storing a file's records).
 """
 
 import gc
@@ -10,7 +16,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from .model import Event, FormatError, Ignored, Record, Rejected
+from .model import ConcurrentImport, Event, FormatError, Ignored, ImportRefused, Record, Rejected
 from .store import ImportReport, import_records
 
 PROVIDERS = {
@@ -23,9 +29,11 @@ PROVIDERS = {
 
 __all__ = [
     "PROVIDERS",
+    "ConcurrentImport",
     "Event",
     "FormatError",
     "Ignored",
+    "ImportRefused",
     "ImportReport",
     "Record",
     "Rejected",

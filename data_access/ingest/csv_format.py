@@ -22,8 +22,8 @@ Columns:
   `invalid_address`, `previous_spam`, `unsubscribed` or `previous_bounce`.
 - `provider_reason`: the provider's own reason or classification, as text.
 - `smtp_diagnostic`: the SMTP reply, e.g. `550 5.1.1 user unknown`.
-- `origin`: `campaign` or `automation`; empty: `--origin` applies, else the row goes to the
-  quarantine.
+- `origin`: `campaign` or `automation` (in any case: `Campaign` is `campaign`); empty:
+  `--origin` applies, else the row goes to the quarantine.
 - `campaign_id`: the CRM's campaign or automation-flow id; `campaign_name`: its name, used when
   Rastro does not know the campaign yet.
 - `event_id`: the event's unique id at the source, so that importing it again counts as a
@@ -51,9 +51,8 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 
 from .. import vocab
-from ._json_input import Unreadable as _Invalid
-from ._json_input import iso_date_utc
 from .model import Columns, Event, FormatError, Outcome, Record, Rejected, event_frame
+from .values import Unreadable, iso_moment, origin
 
 REQUIRED = ("occurred_at", "email", "event")
 COLUMNS = REQUIRED + (
@@ -78,8 +77,9 @@ def parse(text: str) -> Iterator[Record]:
 
 def parse_columns(text: str) -> Columns:
     """The same outcomes as `parse`, read column by column (a big export): each rule of
-    `_event` is applied once per distinct value of the columns it reads, and a row that breaks
-    one gets the same Rejected as in `parse` (the first broken rule, in `_event`'s order)."""
+    `_event` is applied once per distinct value of the columns it reads, a row that breaks
+    one gets the same Rejected as in `parse` (the first broken rule, in `_event`'s order), and
+    the others are mapped by `_event_fields`, as `parse` maps them."""
     header, rows = _header_and_rows(text)
     width = len(header)
     others = [_record(line, header, fields) for line, fields in rows if len(fields) != width]
@@ -101,25 +101,14 @@ def parse_columns(text: str) -> Columns:
     )
     events, texts = [], {}
     for n, (line, fields) in enumerate(rows):
-        problem = (
-            first[n]
-            if isinstance(first[n], _Invalid)
-            else (moments[n] if isinstance(moments[n], _Invalid) else last[n])
-        )
-        if isinstance(problem, _Invalid):
+        problem = next((p[n] for p in (first, moments, last) if isinstance(p[n], Unreadable)), None)
+        if problem is not None:
             row = json.dumps(dict(zip(header, fields)), ensure_ascii=False)
             others.append(Record(line, row, (Rejected(str(problem)),)))
             continue
         texts[line] = fields
         events.append(
-            (
-                line,
-                1,
-                value["email"][n],
-                value["event"][n],
-                moments[n],
-                *(value[name][n] for name in _EVENT_COLUMNS),
-            )
+            (line, 1, *_event_fields({name: value[name][n] for name in COLUMNS}, moments[n]))
         )
     others.sort(key=lambda record: record.position)
     return Columns(
@@ -129,31 +118,19 @@ def parse_columns(text: str) -> Columns:
     )
 
 
-# Event's fields after email, event and occurred_at (model.EVENT_FIELDS), as columns here.
-_EVENT_COLUMNS = (
-    "event_id",
-    "message_id",
-    "bounce_type",
-    "reason",
-    "provider_reason",
-    "smtp_diagnostic",
-    "origin",
-    "campaign_id",
-    "campaign_name",
-)
 _LAST_CHECKED = ("event", "bounce_type", "reason", "origin")
 
 
 def _per_value(function, *columns: list) -> list:
     """function(*values) for each row's values, computed once per distinct combination; an
-    _Invalid it raises is the row's result."""
+    Unreadable it raises is the row's result."""
     results = {}
     out = []
     for key in zip(*columns):
         if key not in results:
             try:
                 results[key] = function(*key)
-            except _Invalid as problem:
+            except Unreadable as problem:
                 results[key] = problem
         out.append(results[key])
     return out
@@ -225,50 +202,55 @@ def _record(line: int, header: list[str], fields: list[str]) -> Record:
     row = dict(zip(header, fields))
     try:
         outcome: Outcome = _event(row)
-    except _Invalid as error:
+    except Unreadable as error:
         outcome = Rejected(str(error))
     return Record(line, json.dumps(row, ensure_ascii=False), (outcome,))
 
 
 def _event(row: dict[str, str]) -> Event:
-    """The Event of one row, or _Invalid with what is wrong in it."""
+    """The Event of one row, or Unreadable with what is wrong in it."""
     value = {name: (row.get(name) or "").strip() or None for name in COLUMNS}
-    event = value["event"]
-    _first_checks(event, value["email"] is None)
+    _first_checks(value["event"], value["email"] is None)
     occurred_at = _when(value["occurred_at"])
     _last_checks(value)
-    return Event(
-        email=value["email"],
-        event=event,
-        occurred_at=occurred_at,
-        provider_event_id=value["event_id"],
-        message_id=value["message_id"],
-        bounce_type=value["bounce_type"],
-        reason=value["reason"],
-        provider_reason=value["provider_reason"],
-        smtp_diagnostic=value["smtp_diagnostic"],
-        origin=value["origin"],
-        campaign_external_id=value["campaign_id"],
-        campaign_name=value["campaign_name"],
+    return Event(*_event_fields(value, occurred_at))
+
+
+def _event_fields(value: dict[str, str | None], occurred_at: datetime) -> tuple:
+    """Event's fields, in model.EVENT_FIELDS order, from the values of a row that passed the
+    checks (the column of each field)."""
+    return (
+        value["email"],
+        value["event"],
+        occurred_at,
+        value["event_id"],
+        value["message_id"],
+        value["bounce_type"],
+        value["reason"],
+        value["provider_reason"],
+        value["smtp_diagnostic"],
+        origin(value["origin"]),
+        value["campaign_id"],
+        value["campaign_name"],
     )
 
 
 def _first_checks(event: str | None, no_email: bool) -> None:
     """The rules checked before the date: an event that Rastro knows, and a recipient."""
     if event is None:
-        raise _Invalid("falta el evento")
+        raise Unreadable("falta el evento")
     if event not in vocab.EVENTS:
-        raise _Invalid(f"evento desconocido: {event} (válidos: {', '.join(vocab.EVENTS)})")
+        raise Unreadable(f"evento desconocido: {event} (válidos: {', '.join(vocab.EVENTS)})")
     if no_email:
-        raise _Invalid("falta el destinatario")
+        raise Unreadable("falta el destinatario")
 
 
 def _last_checks(value: dict) -> None:
     """The rules checked after the date: bounce type, reason and origin."""
     _check_only_with(value, "bounce_type", vocab.BOUNCED, vocab.BOUNCE_TYPES)
     _check_only_with(value, "reason", vocab.NOT_SENT, vocab.REASONS)
-    if value["origin"] is not None and value["origin"] not in vocab.ORIGINS:
-        raise _Invalid(f"origin desconocido: {value['origin']} (campaign o automation)")
+    if value["origin"] is not None and origin(value["origin"]) is None:
+        raise Unreadable(f"origin desconocido: {value['origin']} (campaign o automation)")
 
 
 def _check_only_with(value: dict, column: str, event: str, allowed: tuple[str, ...]) -> None:
@@ -277,18 +259,18 @@ def _check_only_with(value: dict, column: str, event: str, allowed: tuple[str, .
     choices = ", ".join(allowed)
     if value["event"] != event:
         if given is not None:
-            raise _Invalid(f"{column} solo vale con event={event}")
+            raise Unreadable(f"{column} solo vale con event={event}")
     elif given is None:
-        raise _Invalid(f"{event} sin {column} ({choices})")
+        raise Unreadable(f"{event} sin {column} ({choices})")
     elif given not in allowed:
-        raise _Invalid(f"{column} desconocido: {given} ({choices})")
+        raise Unreadable(f"{column} desconocido: {given} ({choices})")
 
 
 def _when(text: str | None) -> datetime:
     """A UTC datetime from ISO 8601 text; without an offset the time is UTC."""
     if text is None:
-        raise _Invalid("falta la fecha")
-    return iso_date_utc(text, hint=" (ISO 8601, p. ej. 2024-05-01T14:03:00Z)")
+        raise Unreadable("falta la fecha")
+    return iso_moment(text, naive_is_utc=True, hint=" (ISO 8601, p. ej. 2024-05-01T14:03:00Z)")
 
 
 def _fields(event: Event) -> list[str]:

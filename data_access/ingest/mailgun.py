@@ -34,29 +34,17 @@ Fields: `recipient` → email; `timestamp` (unix seconds) → occurred_at; `id` 
 within a day, so the provider event id is `"{id}:{UTC date of timestamp}"`;
 `message.headers.message-id` → message_id; `reason` → provider_reason; `delivery-status`
 (`message`, else `description`, after its `code`) → smtp_diagnostic; `user-variables`
-(`origin`, `campaign_id`, `campaign_name`) → origin and campaign.
+(`origin`, `campaign_id`, `campaign_name`) → origin and campaign. Values are read as `values`
+says: an ISO 8601 date without offset is UTC, text is trimmed.
 """
 
 from collections.abc import Iterator
 from datetime import datetime
 
 from .. import vocab
-from ._json_input import (
-    Unreadable as _Invalid,
-)
-from ._json_input import (
-    custom_data as _custom,
-)
-from ._json_input import (
-    occurred_at_utc as _when,
-)
-from ._json_input import (
-    parse_bodies,
-)
-from ._json_input import (
-    trimmed_text as _text,
-)
+from .json_records import parse_bodies
 from .model import Event, Ignored, Outcome, Record, Rejected
+from .values import Unreadable, as_text, custom_data, moment
 
 _IGNORED = {
     "opened": "apertura: no es un resultado de entrega",
@@ -107,14 +95,14 @@ def _outcome(body: dict) -> Outcome:
     data = body["event-data"] if isinstance(body.get("event-data"), dict) else body
     try:
         return _interpret(data)
-    except _Invalid as error:
+    except Unreadable as error:
         return Rejected(str(error))
 
 
 def _interpret(data: dict) -> Outcome:
     name = data.get("event")
     if not isinstance(name, str) or not name:
-        raise _Invalid("falta el evento")
+        raise Unreadable("falta el evento")
     if name in _IGNORED:
         return Ignored(_IGNORED[name])
     if name == "failed":
@@ -125,37 +113,39 @@ def _interpret(data: dict) -> Outcome:
     elif name in _SIMPLE:
         event, bounce_type, reason = _SIMPLE[name], None, None
     else:
-        raise _Invalid(f"evento desconocido: {name}")
-    email = _text(data.get("recipient"))
+        raise Unreadable(f"evento desconocido: {name}")
+    email = as_text(data.get("recipient"), trim=True)
     if email is None:
-        raise _Invalid("falta el destinatario")
-    occurred_at = _when(data.get("timestamp"))
+        raise Unreadable("falta el destinatario")
+    occurred_at = moment(data.get("timestamp"), naive_is_utc=True)
     return Event(
         email=email,
         event=event,
         occurred_at=occurred_at,
         provider_event_id=_event_id(data.get("id"), occurred_at),
-        message_id=_text(_get(data, "message", "headers", "message-id")),
+        message_id=as_text(_get(data, "message", "headers", "message-id"), trim=True),
         bounce_type=bounce_type,
         reason=reason,
-        provider_reason=_text(data.get("reason")),
+        provider_reason=as_text(data.get("reason"), trim=True),
         smtp_diagnostic=_diagnostic(data.get("delivery-status")),
-        **_custom(data.get("user-variables")),
+        **custom_data(data.get("user-variables"), trim=True),
     )
 
 
 def _failure(data: dict) -> tuple[str, str | None, str | None] | None:
     """(event, bounce_type, reason) of a `failed` event: suppressed send or bounce; None for a
     temporary failure that Mailgun will retry."""
-    reason = _text(data.get("reason"))
+    reason = as_text(data.get("reason"), trim=True)
     suppressed = _SUPPRESSED_BY_REASON.get(reason)
     if suppressed is None:
-        suppressed = _SUPPRESSED_BY_CODE.get(_text(_get(data, "delivery-status", "code")))
+        suppressed = _SUPPRESSED_BY_CODE.get(
+            as_text(_get(data, "delivery-status", "code"), trim=True)
+        )
     if suppressed is not None:
         return vocab.NOT_SENT, None, suppressed
     if reason == _EXPIRED:
         return vocab.BOUNCED, vocab.SOFT, None
-    severity = _text(data.get("severity"))
+    severity = as_text(data.get("severity"), trim=True)
     if severity == "temporary":
         return None
     return vocab.BOUNCED, _BOUNCE_BY_SEVERITY.get(severity, vocab.UNDETERMINED), None
@@ -163,7 +153,7 @@ def _failure(data: dict) -> tuple[str, str | None, str | None] | None:
 
 def _event_id(event_id: object, occurred_at: datetime) -> str | None:
     # Mailgun's event id is only unique within a day: the day makes it unique for good.
-    text = _text(event_id)
+    text = as_text(event_id, trim=True)
     return None if text is None else f"{text}:{occurred_at.date().isoformat()}"
 
 
@@ -171,8 +161,10 @@ def _diagnostic(status: object) -> str | None:
     """The SMTP reply: "550 5.1.1 ..." from delivery-status code and message (or description)."""
     if not isinstance(status, dict):
         return None
-    code = _text(status.get("code"))
-    message = _text(status.get("message")) or _text(status.get("description"))
+    code = as_text(status.get("code"), trim=True)
+    message = as_text(status.get("message"), trim=True) or as_text(
+        status.get("description"), trim=True
+    )
     if message is None:
         return code
     if code is None or message.startswith(code):

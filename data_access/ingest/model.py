@@ -17,8 +17,22 @@ from datetime import UTC, datetime, timedelta
 import polars as pl
 
 
-class FormatError(ValueError):
+class ImportRefused(ValueError):
+    """Nothing of the file was stored, for the reason in the message (Spanish)."""
+
+
+class FormatError(ImportRefused):
     """The whole file is not in the named provider's format (message in Spanish)."""
+
+
+class ConcurrentImport(ImportRefused):
+    """Another import stored events while this one ran: nothing of this file was stored."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "otra importación guardó eventos a la vez; no se guardó nada de este archivo: "
+            "vuelve a importarlo"
+        )
 
 
 @dataclass(slots=True)  # not frozen: a frozen dataclass costs ~1.6 µs more to create
@@ -110,20 +124,21 @@ class Columns:
         return self.events.height + self.ignored + sum(len(r.outcomes) for r in self.records)
 
 
-def event_frame(rows: list[tuple]) -> pl.DataFrame:
-    """EVENT_FRAME_SCHEMA from (position, item, *EVENT_FIELDS) tuples."""
+def event_frame(rows: list[tuple], *, unix_seconds: bool = False) -> pl.DataFrame:
+    """EVENT_FRAME_SCHEMA from (position, item, *EVENT_FIELDS) tuples; occurred_at is an aware
+    datetime, or whole Unix seconds if `unix_seconds` (a webhook batch's timestamps, which
+    need no datetime made for each event)."""
     columns = list(zip(*rows)) if rows else [()] * len(EVENT_FRAME_SCHEMA)
     # Column by column, and the moments as microseconds since 1970: several times faster than
     # polars converting rows and aware datetimes itself.
     series = []
     for (name, dtype), column in zip(EVENT_FRAME_SCHEMA.items(), columns):
         if name == "occurred_at":
-            micros = [(moment - _EPOCH) // _MICROSECOND for moment in column]
-            series.append(
-                pl.Series(name, micros, dtype=pl.Int64)
-                .cast(pl.Datetime("us"))
-                .dt.replace_time_zone("UTC")
-            )
+            if unix_seconds:
+                micros = pl.Series(name, column, dtype=pl.Int64) * 1_000_000
+            else:
+                micros = pl.Series(name, [(m - _EPOCH) // _MICROSECOND for m in column], pl.Int64)
+            series.append(micros.cast(pl.Datetime("us")).dt.replace_time_zone("UTC"))
         else:
             series.append(pl.Series(name, column, dtype=dtype))
     return pl.DataFrame(series)

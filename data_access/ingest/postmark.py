@@ -40,28 +40,16 @@ its Description is a fixed text per type that would mislead the bounce category)
 `Inactive` / `CanActivate` are informative only. Every record: MessageID → message_id;
 `Metadata` (`origin`, `campaign_id`, `campaign_name`) → origin and campaign. Postmark's own
 `Origin` field (Recipient, Customer, Admin) and `Tag` say nothing about campaign or automation
-and are not used for that.
+and are not used for that. Values are read as `values` says: a date without offset is UTC,
+text is trimmed.
 """
 
 from collections.abc import Iterator
 
 from .. import vocab
-from ._json_input import (
-    Unreadable as _Invalid,
-)
-from ._json_input import (
-    custom_data as _custom,
-)
-from ._json_input import (
-    occurred_at_utc as _when,
-)
-from ._json_input import (
-    parse_bodies,
-)
-from ._json_input import (
-    trimmed_text as _text,
-)
+from .json_records import parse_bodies
 from .model import Event, Ignored, Outcome, Record, Rejected
+from .values import Unreadable, as_text, custom_data, moment
 
 _IGNORED_RECORDS = {
     "Open": "apertura: no es un resultado de entrega",
@@ -117,14 +105,14 @@ def _outcome(body: dict) -> Outcome:
     """What one webhook body means."""
     try:
         return _interpret(body)
-    except _Invalid as error:
+    except Unreadable as error:
         return Rejected(str(error))
 
 
 def _interpret(body: dict) -> Outcome:
-    kind = _text(body.get("RecordType"))
+    kind = as_text(body.get("RecordType"), trim=True)
     if kind is None:
-        raise _Invalid("falta RecordType")
+        raise Unreadable("falta RecordType")
     if kind in _IGNORED_RECORDS:
         return Ignored(_IGNORED_RECORDS[kind])
     if kind == "Delivery":
@@ -133,12 +121,12 @@ def _interpret(body: dict) -> Outcome:
         return _bounce(body, spam=kind == "SpamComplaint")
     if kind == "SubscriptionChange":
         return _subscription_change(body)
-    raise _Invalid(f"evento desconocido: {kind}")
+    raise Unreadable(f"evento desconocido: {kind}")
 
 
 def _bounce(body: dict, *, spam: bool) -> Outcome:
     """A Bounce or SpamComplaint record, by its bounce Type."""
-    bounce = _text(body.get("Type"))
+    bounce = as_text(body.get("Type"), trim=True)
     if spam or bounce == "SpamComplaint":
         return _event(body, vocab.SPAM_COMPLAINT, "Email", "BouncedAt", provider_reason=bounce)
     if bounce in _IGNORED_BOUNCES:
@@ -155,19 +143,19 @@ def _bounce(body: dict, *, spam: bool) -> Outcome:
 def _subscription_change(body: dict) -> Outcome:
     """A suppression (unsubscribe) or a reactivation (resubscribe)."""
     suppress = body.get("SuppressSending")
-    reason = _text(body.get("SuppressionReason"))
+    reason = as_text(body.get("SuppressionReason"), trim=True)
     # Who made the change (Origin: Recipient, Customer, Admin) is worth keeping with the reason.
-    parts = {"SuppressionReason": reason, "Origin": _text(body.get("Origin"))}
+    parts = {"SuppressionReason": reason, "Origin": as_text(body.get("Origin"), trim=True)}
     said = ", ".join(f"{key}={value}" for key, value in parts.items() if value) or None
     if suppress is False:
         return _event(body, vocab.RESUBSCRIBED, "Recipient", "ChangedAt", provider_reason=said)
     if suppress is not True:
-        raise _Invalid("falta SuppressSending (true o false)")
+        raise Unreadable("falta SuppressSending (true o false)")
     if reason == "ManualSuppression":
         return _event(body, vocab.UNSUBSCRIBED, "Recipient", "ChangedAt", provider_reason=said)
     if reason in _SUPPRESSION_IGNORED:
         return Ignored(_SUPPRESSION_IGNORED[reason])
-    raise _Invalid(f"motivo de supresión desconocido: {reason}")
+    raise Unreadable(f"motivo de supresión desconocido: {reason}")
 
 
 def _event(
@@ -181,17 +169,21 @@ def _event(
 ) -> Event:
     """The Event of a record whose recipient and time are under these keys."""
     # Bounce records name the recipient Email; accept Recipient there too (and the reverse).
-    email = _text(body.get(email_key)) or _text(body.get("Recipient")) or _text(body.get("Email"))
+    email = (
+        as_text(body.get(email_key), trim=True)
+        or as_text(body.get("Recipient"), trim=True)
+        or as_text(body.get("Email"), trim=True)
+    )
     if email is None:
-        raise _Invalid("falta el destinatario")
+        raise Unreadable("falta el destinatario")
     return Event(
         email=email,
         event=event,
-        occurred_at=_when(body.get(time_key)),
-        provider_event_id=_text(body.get("ID")),
-        message_id=_text(body.get("MessageID")),
+        occurred_at=moment(body.get(time_key), naive_is_utc=True),
+        provider_event_id=as_text(body.get("ID"), trim=True),
+        message_id=as_text(body.get("MessageID"), trim=True),
         bounce_type=bounce_type,
         provider_reason=provider_reason,
-        smtp_diagnostic=_text(body.get("Details")),
-        **_custom(body.get("Metadata")),
+        smtp_diagnostic=as_text(body.get("Details"), trim=True),
+        **custom_data(body.get("Metadata"), trim=True),
     )

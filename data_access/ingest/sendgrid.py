@@ -21,44 +21,38 @@ that carries an SMTP `status`. Origin and campaign come from the custom args `or
 `campaign_id` and `campaign_name` (top-level fields of the event); without `origin`, SendGrid's
 own `marketing_campaign_id` / `marketing_campaign_name` mean a campaign. Without either the
 origin stays None: the store decides. `sg_event_id` is the provider_event_id and
-`sg_message_id` the message_id.
+`sg_message_id` the message_id. Values are read as `values` says: dates need their offset,
+text is kept as written.
+
+A webhook batch (a JSON array) is read column by column (`parse_columns`, for big files) and
+anything else record by record (`parse`); both map an event with the same function,
+`_event_fields`.
 """
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import datetime
 
 import msgspec
-import polars as pl
 
 from data_access import vocab
-from data_access.ingest import _json_input
-from data_access.ingest._json_input import (
-    Unreadable as _Unreadable,
-)
-from data_access.ingest._json_input import (
-    _Dumped,
-    parse_events,
-)
-from data_access.ingest._json_input import (
-    identifier as _identifier,
-)
-from data_access.ingest._json_input import (
-    occurred_at as _occurred_at,
-)
-from data_access.ingest._json_input import (
-    origin as _origin,
-)
-from data_access.ingest._json_input import (
-    written_text as _text,
-)
+from data_access.ingest.json_records import Dumped, loads, parse_events
 from data_access.ingest.model import (
-    EVENT_FIELDS,
     Columns,
     Event,
     Ignored,
     Outcome,
     Record,
     Rejected,
+    event_frame,
+)
+from data_access.ingest.values import (
+    EARLIEST_SECONDS,
+    LATEST_SECONDS,
+    Unreadable,
+    as_text,
+    moment,
+    origin,
 )
 
 # Fields that only a SendGrid event object carries next to its `event` name.
@@ -109,110 +103,11 @@ def _looks_like_sendgrid(value: object) -> bool:
 # --- one event -------------------------------------------------------------------------------
 
 
-def _outcomes(value: object) -> tuple[Outcome]:
-    """What one event object means for Rastro (one outcome)."""
-    try:
-        return (_event(value),)
-    except _Unreadable as error:
-        return (Rejected(str(error)),)
-
-
-def _event(value: object) -> Event | Ignored:
-    if not isinstance(value, dict):
-        raise _Unreadable("se esperaba un objeto JSON")
-    name = value.get("event")
-    if not isinstance(name, str) or not name.strip():
-        raise _Unreadable("falta el evento")
-    if name in _IGNORED:
-        return Ignored(_IGNORED[name])
-    fields = _event_fields(name, value)
-    email = value.get("email")
-    if not isinstance(email, str) or not email.strip():
-        raise _Unreadable("falta el destinatario")
-    return Event(
-        email=email,
-        occurred_at=_occurred_at(value.get("timestamp")),
-        provider_event_id=_identifier(value.get("sg_event_id")),
-        message_id=_identifier(value.get("sg_message_id")),
-        provider_reason=_text(value.get("reason")),
-        **fields,
-        **_campaign(value),
-    )
-
-
-def _event_fields(name: str, value: dict) -> dict:
-    """The fields that depend on the kind of event: event, bounce_type, reason, smtp_diagnostic."""
-    response = _text(value.get("response"))
-    if name in _SIMPLE_EVENTS:
-        return {"event": _SIMPLE_EVENTS[name], "smtp_diagnostic": response}
-    if name == "bounce":
-        # A bounce's `reason` is the receiving server's SMTP reply when it comes with a `status`.
-        smtp_reply = _text(value.get("reason")) if value.get("status") else None
-        return {
-            "event": vocab.BOUNCED,
-            "bounce_type": _bounce_type(value.get("type")),
-            "smtp_diagnostic": response or smtp_reply,
-        }
-    if name == "dropped":
-        return {"event": vocab.NOT_SENT, "reason": _drop_reason(value.get("reason"))}
-    raise _Unreadable(f"evento desconocido: {name}")
-
-
-def _bounce_type(kind: object) -> str:
-    if kind is None:
-        return vocab.HARD  # no `type` (as in SendGrid's batch example): a bounce, not a block
-    if isinstance(kind, str) and kind.strip().lower() in _BOUNCE_TYPES:
-        return _BOUNCE_TYPES[kind.strip().lower()]
-    raise _Unreadable(f"tipo de rebote desconocido: {kind}")
-
-
-def _drop_reason(text: object) -> str:
-    """Rastro's not-sent reason for SendGrid's drop reason text."""
-    if not isinstance(text, str) or not text.strip():
-        raise _Unreadable("falta el motivo del descarte")
-    key = " ".join(text.split()).lower()
-    if key in _DROP_REASONS:
-        return _DROP_REASONS[key]
-    # "Invalid email address" is about the address; "Invalid SMTPAPI header" is not.
-    if key.startswith("invalid") and ("address" in key or "email" in key):
-        return vocab.INVALID_ADDRESS
-    raise _Unreadable(f"motivo de descarte desconocido: {text}")
-
-
-def _campaign(value: dict) -> dict:
-    """origin, campaign_external_id and campaign_name from the custom args (never guessed)."""
-    origin = _origin(value.get("origin"))
-    marketing_id = _identifier(value.get("marketing_campaign_id"))
-    if origin is None and marketing_id is not None:
-        return {
-            "origin": "campaign",
-            "campaign_external_id": marketing_id,
-            "campaign_name": _text(value.get("marketing_campaign_name")),
-        }
-    return {
-        "origin": origin,
-        "campaign_external_id": _identifier(value.get("campaign_id")),
-        "campaign_name": _text(value.get("campaign_name")),
-    }
-
-
-# --- a whole batch, column by column ---------------------------------------------------------
-
-_LOOKS_LIKE_ARRAY = re.compile(r"\s*\[")
-_KINDS = {
-    **{name: "ignored" for name in _IGNORED},
-    **{name: "simple" for name in _SIMPLE_EVENTS},
-    "bounce": "bounce",
-    "dropped": "dropped",
-}
-_EARLIEST = int(_json_input.EARLIEST_SECONDS)
-_LATEST = int(_json_input.LATEST_SECONDS)
-
-
 class _Fields(msgspec.Struct, gc=False):
-    """The fields Rastro reads from a SendGrid event, with the types a webhook batch gives
-    them. Another type anywhere (a float timestamp, a list...) makes the decoder refuse the
-    batch, and `parse` then reads it record by record with the json module."""
+    """The fields Rastro reads from a SendGrid event. A webhook batch is decoded straight into
+    these, with the types it gives them: another type anywhere (a float timestamp, a list...)
+    makes the decoder refuse the batch, and `parse` then reads it record by record. Read
+    record by record, the fields hold whatever JSON values the event has."""
 
     event: str | None = None
     email: str | None = None
@@ -230,7 +125,110 @@ class _Fields(msgspec.Struct, gc=False):
     campaign_name: str | None = None
 
 
+_FIELD_NAMES = _Fields.__struct_fields__
+
+
+def _outcomes(value: object) -> tuple[Outcome]:
+    """What one event object means for Rastro (one outcome)."""
+    try:
+        return (_event(value),)
+    except Unreadable as error:
+        return (Rejected(str(error)),)
+
+
+def _event(value: object) -> Event | Ignored:
+    if not isinstance(value, dict):
+        raise Unreadable("se esperaba un objeto JSON")
+    name = value.get("event")
+    if not isinstance(name, str) or not name.strip():
+        raise Unreadable("falta el evento")
+    if name in _IGNORED:
+        return Ignored(_IGNORED[name])
+    fields = _Fields(*(value.get(key) for key in _FIELD_NAMES))
+    return Event(*_event_fields(fields, _occurred_at, _campaign))
+
+
+def _occurred_at(value: object) -> datetime:
+    """A date as this provider writes it: always with its offset (values.moment)."""
+    return moment(value, naive_is_utc=False)
+
+
+def _event_fields(
+    f: _Fields, occurred_at: Callable[[object], object], campaign: Callable[[_Fields], tuple]
+) -> tuple:
+    """What a SendGrid delivery event means: Event's fields in model.EVENT_FIELDS order, with
+    `occurred_at(f.timestamp)` and `campaign(f)` (origin, campaign id and name). Unreadable
+    when it cannot be understood, for the first reason in this order: the event name, its
+    bounce type or drop reason, the recipient, the date."""
+    name = f.event
+    response = as_text(f.response)
+    bounce_type = drop_reason = None
+    if name in _SIMPLE_EVENTS:
+        event, smtp_diagnostic = _SIMPLE_EVENTS[name], response
+    elif name == "bounce":
+        event, bounce_type = vocab.BOUNCED, _bounce_type(f.type)
+        # A bounce's `reason` is the receiving server's SMTP reply when it comes with a `status`.
+        smtp_reply = as_text(f.reason) if f.status else None
+        smtp_diagnostic = response or smtp_reply
+    elif name == "dropped":
+        event, smtp_diagnostic = vocab.NOT_SENT, None
+        drop_reason = _drop_reason(f.reason)
+    else:
+        raise Unreadable(f"evento desconocido: {name}")
+    email = f.email
+    if not isinstance(email, str) or not email.strip():
+        raise Unreadable("falta el destinatario")
+    return (
+        email,
+        event,
+        occurred_at(f.timestamp),
+        as_text(f.sg_event_id),
+        as_text(f.sg_message_id),
+        bounce_type,
+        drop_reason,
+        as_text(f.reason),
+        smtp_diagnostic,
+        *campaign(f),
+    )
+
+
+def _bounce_type(kind: object) -> str:
+    if kind is None:
+        return vocab.HARD  # no `type` (as in SendGrid's batch example): a bounce, not a block
+    if isinstance(kind, str) and kind.strip().lower() in _BOUNCE_TYPES:
+        return _BOUNCE_TYPES[kind.strip().lower()]
+    raise Unreadable(f"tipo de rebote desconocido: {kind}")
+
+
+def _drop_reason(reason: object) -> str:
+    """Rastro's not-sent reason for SendGrid's drop reason text."""
+    if not isinstance(reason, str) or not reason.strip():
+        raise Unreadable("falta el motivo del descarte")
+    key = " ".join(reason.split()).lower()
+    if key in _DROP_REASONS:
+        return _DROP_REASONS[key]
+    # "Invalid email address" is about the address; "Invalid SMTPAPI header" is not.
+    if key.startswith("invalid") and ("address" in key or "email" in key):
+        return vocab.INVALID_ADDRESS
+    raise Unreadable(f"motivo de descarte desconocido: {reason}")
+
+
+def _campaign(f: _Fields) -> tuple:
+    """(origin, campaign_external_id, campaign_name) from the custom args (never guessed)."""
+    said = origin(f.origin)
+    marketing_id = as_text(f.marketing_campaign_id)
+    if said is None and marketing_id is not None:
+        return "campaign", marketing_id, as_text(f.marketing_campaign_name)
+    return said, as_text(f.campaign_id), as_text(f.campaign_name)
+
+
+# --- a whole batch, column by column ---------------------------------------------------------
+
+_LOOKS_LIKE_ARRAY = re.compile(r"\s*\[")
 _DECODE = msgspec.json.Decoder(list[_Fields]).decode
+# The Unix seconds `moment` reads, as the whole seconds of a batch's `timestamp`.
+_EARLIEST = int(EARLIEST_SECONDS)
+_LATEST = int(LATEST_SECONDS)
 
 
 class _PerRecord(Exception):
@@ -239,9 +237,10 @@ class _PerRecord(Exception):
 
 def parse_columns(text: str) -> Columns | None:
     """The same outcomes as `parse`, for a webhook batch (a JSON array), read column by column:
-    the plain events a batch mostly holds are mapped with the same helpers as `_event`, each
-    applied once per distinct value; any other record is left to `_outcomes`, the per-record
-    path. None when the text is not such a batch (then `parse` reads it, and judges it)."""
+    the plain events a batch mostly holds are mapped by `_event_fields`, as `parse` maps them,
+    with their timestamps kept as seconds and each distinct campaign read once; any other
+    record is left to `_outcomes`, the per-record path. None when the text is not such a batch
+    (then `parse` reads it, and judges it)."""
     if not _LOOKS_LIKE_ARRAY.match(text):
         return None
     try:
@@ -256,67 +255,42 @@ def parse_columns(text: str) -> Columns | None:
         return None  # maybe not SendGrid's at all: `parse` says so
     whole = _Whole(text)
     rows, others, ignored = [], [], 0
-    bounce_types: dict = {}
-    drop_reasons: dict = {}
     campaigns: dict = {}
+
+    def campaign(f: _Fields) -> tuple:
+        key = (
+            f.origin,
+            f.marketing_campaign_id,
+            f.marketing_campaign_name,
+            f.campaign_id,
+            f.campaign_name,
+        )
+        found = campaigns.get(key)
+        if found is None:
+            found = campaigns[key] = _campaign(f)
+        return found
+
     for position, f in enumerate(batch, start=1):
+        if f.event in _IGNORED:
+            ignored += 1
+            continue
         try:
-            name = f.event
-            kind = _KINDS.get(name)
-            if kind is None:
+            seconds = f.timestamp
+            # A date `moment` would refuse, or one to check as it does: read by `parse`.
+            if seconds is None or not _EARLIEST < seconds < _LATEST:
                 raise _PerRecord
-            if kind == "ignored":
-                ignored += 1
-                continue
-            email, seconds = f.email, f.timestamp
-            if (
-                email is None
-                or not email.strip()
-                or seconds is None
-                or not _EARLIEST < seconds < _LATEST
-            ):
-                raise _PerRecord
-            reason = f.reason
-            response = _text(f.response)
-            bounce_type = drop = None
-            if kind == "simple":
-                event, smtp = _SIMPLE_EVENTS[name], response
-            elif kind == "bounce":
-                event = vocab.BOUNCED
-                bounce_type = _cached(bounce_types, _bounce_type, f.type)
-                smtp = response or (_text(reason) if f.status else None)
-            else:
-                event, smtp = vocab.NOT_SENT, None
-                drop = _cached(drop_reasons, _drop_reason, reason)
-            key = (
-                f.origin,
-                f.marketing_campaign_id,
-                f.marketing_campaign_name,
-                f.campaign_id,
-                f.campaign_name,
-            )
-            campaign = campaigns.get(key)
-            if campaign is None:
-                campaign = campaigns[key] = _campaign_of(key)
-            rows.append(
-                (
-                    position,
-                    email,
-                    event,
-                    seconds,
-                    _identifier(f.sg_event_id),
-                    _identifier(f.sg_message_id),
-                    bounce_type,
-                    drop,
-                    _text(reason),
-                    smtp,
-                    *campaign,
-                )
-            )
-        except (_PerRecord, ValueError):  # _Unreadable, or an integer id too long for str()
+            rows.append((position, 1, *_event_fields(f, _seconds, campaign)))
+        except (_PerRecord, ValueError):  # Unreadable, or an integer id too long for str()
             value = whole.value(position)
-            others.append(Record(position, _Dumped(value), _outcomes(value)))
-    return Columns(events=_frame(rows), raw=whole.raw, ignored=ignored, records=others)
+            others.append(Record(position, Dumped(value), _outcomes(value)))
+    return Columns(
+        events=event_frame(rows, unix_seconds=True), raw=whole.raw, ignored=ignored, records=others
+    )
+
+
+def _seconds(seconds: int) -> int:
+    """A batch's timestamp as it is: `event_frame` makes the moments of the whole column."""
+    return seconds
 
 
 class _Whole:
@@ -329,52 +303,8 @@ class _Whole:
 
     def value(self, position: int) -> object:
         if self._values is None:
-            self._values = _json_input.loads(self._text)
+            self._values = loads(self._text)
         return self._values[position - 1]
 
     def raw(self, position: int) -> str:
-        return _Dumped(self.value(position))()
-
-
-def _cached(cache: dict, function, value: str | None):
-    """function(value), remembered per value (an _Unreadable is raised every time)."""
-    if value in cache:
-        return cache[value]
-    cache[value] = result = function(value)
-    return result
-
-
-def _campaign_of(key: tuple) -> tuple:
-    names = (
-        "origin",
-        "marketing_campaign_id",
-        "marketing_campaign_name",
-        "campaign_id",
-        "campaign_name",
-    )
-    fields = _campaign(dict(zip(names, key)))
-    return fields["origin"], fields["campaign_external_id"], fields["campaign_name"]
-
-
-def _frame(rows: list[tuple]) -> pl.DataFrame:
-    """EVENT_FRAME_SCHEMA from the rows made above (timestamps in whole seconds)."""
-    names = ("position",) + EVENT_FIELDS
-    columns = list(zip(*rows)) if rows else [()] * len(names)
-    frame = pl.DataFrame(
-        [
-            pl.Series(
-                name, column, dtype=pl.Int64 if name in ("position", "occurred_at") else pl.Utf8
-            )
-            for name, column in zip(names, columns)
-        ]
-    )
-    return frame.select(
-        "position",
-        pl.lit(1, pl.Int64).alias("item"),
-        *EVENT_FIELDS[:2],
-        pl.from_epoch("occurred_at", "s")
-        .dt.cast_time_unit("us")
-        .dt.replace_time_zone("UTC")
-        .alias("occurred_at"),
-        *EVENT_FIELDS[3:],
-    )
+        return Dumped(self.value(position))()

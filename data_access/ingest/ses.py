@@ -32,31 +32,18 @@ UnsubscribeHeader); id "messageId:subscription:recipient:timestamp".
 
 message_id is `mail.messageId`; origin and campaign come from the tags `origin`, `campaign_id`
 and `campaign_name` in `mail.tags` (SES tags are lists of values). Without `origin` the origin
-stays None: the store decides.
+stays None: the store decides. Values are read as `values` says: dates need their offset,
+text is kept as written.
 """
 
 import json
 from collections.abc import Callable, Iterator
+from datetime import datetime
 
 from data_access import vocab
-from data_access.ingest import _json_input
-from data_access.ingest._json_input import (
-    Unreadable as _Unreadable,
-)
-from data_access.ingest._json_input import (
-    campaign_fields,
-    parse_events,
-)
-from data_access.ingest._json_input import (
-    identifier as _identifier,
-)
-from data_access.ingest._json_input import (
-    occurred_at as _occurred_at,
-)
-from data_access.ingest._json_input import (
-    written_text as _text,
-)
+from data_access.ingest.json_records import loads, parse_events
 from data_access.ingest.model import Event, Ignored, Outcome, Record, Rejected
+from data_access.ingest.values import Unreadable, as_text, campaign_fields, moment
 
 _NOT_RASTRO_REASON = "no es ninguno de los motivos de no envío de Rastro"
 _IGNORED = {
@@ -106,13 +93,13 @@ def _outcomes(value: object) -> tuple[Outcome, ...]:
     """What one notification means for Rastro: one outcome per recipient, or one for all."""
     try:
         return _notification(value)
-    except _Unreadable as error:
+    except Unreadable as error:
         return (Rejected(str(error)),)
 
 
 def _notification(value: object) -> tuple[Outcome, ...]:
     if not isinstance(value, dict):
-        raise _Unreadable("se esperaba un objeto JSON")
+        raise Unreadable("se esperaba un objeto JSON")
     if _is_sns(value):
         if value["Type"] in _SNS_CONFIRMATIONS:
             return (Ignored("confirmación de suscripción SNS, no es un envío"),)
@@ -121,29 +108,29 @@ def _notification(value: object) -> tuple[Outcome, ...]:
     if kind == "Received" or "receipt" in value:
         return (Ignored(_IGNORED["Received"]),)
     if not isinstance(kind, str) or not kind.strip():
-        raise _Unreadable("falta el tipo de notificación (eventType o notificationType)")
+        raise Unreadable("falta el tipo de notificación (eventType o notificationType)")
     if kind in _IGNORED:
         return (Ignored(_IGNORED[kind]),)
     if kind in _HANDLERS:
         mail = value.get("mail")
         return _HANDLERS[kind](value, mail if isinstance(mail, dict) else {})
-    raise _Unreadable(f"evento desconocido: {kind}")
+    raise Unreadable(f"evento desconocido: {kind}")
 
 
 def _sns_message(envelope: dict) -> dict:
     """The SES body inside an SNS envelope (its `Message` is the body as a JSON string)."""
     if envelope["Type"] != "Notification":
-        raise _Unreadable(f"mensaje SNS desconocido: {envelope['Type']}")
+        raise Unreadable(f"mensaje SNS desconocido: {envelope['Type']}")
     message = envelope["Message"]
     if isinstance(message, str):
         try:
-            message = _json_input.loads(message)
+            message = loads(message)
         except json.JSONDecodeError as error:
-            raise _Unreadable(f"el mensaje SNS no es JSON: {error.msg}") from None
+            raise Unreadable(f"el mensaje SNS no es JSON: {error.msg}") from None
         except RecursionError:
-            raise _Unreadable("el mensaje SNS tiene demasiados niveles de anidamiento") from None
+            raise Unreadable("el mensaje SNS tiene demasiados niveles de anidamiento") from None
     if not isinstance(message, dict):
-        raise _Unreadable("el mensaje SNS no es un objeto JSON")
+        raise Unreadable("el mensaje SNS no es un objeto JSON")
     return message
 
 
@@ -153,14 +140,14 @@ def _sns_message(envelope: dict) -> dict:
 def _bounce(body: dict, mail: dict) -> tuple[Outcome, ...]:
     bounce = _section(body, "bounce")
     occurred_at = _occurred_at(bounce.get("timestamp"))
-    kind, subtype = _text(bounce.get("bounceType")), _text(bounce.get("bounceSubType"))
+    kind, subtype = as_text(bounce.get("bounceType")), as_text(bounce.get("bounceSubType"))
     if subtype in _SUPPRESSED:
         fields = {"event": vocab.NOT_SENT, "reason": vocab.PREVIOUS_BOUNCE}
     elif kind in _BOUNCE_TYPES:
         fields = {"event": vocab.BOUNCED, "bounce_type": _BOUNCE_TYPES[kind]}
     else:
-        raise _Unreadable(f"tipo de rebote desconocido: {kind}")
-    feedback_id = _identifier(bounce.get("feedbackId"))
+        raise Unreadable(f"tipo de rebote desconocido: {kind}")
+    feedback_id = as_text(bounce.get("feedbackId"))
     common = _common(mail)
 
     def event(address: str, entry: object) -> Event:
@@ -170,7 +157,7 @@ def _bounce(body: dict, mail: dict) -> tuple[Outcome, ...]:
             occurred_at=occurred_at,
             provider_event_id=f"{feedback_id}:bounce:{address}" if feedback_id else None,
             provider_reason="/".join(part for part in (kind, subtype) if part),
-            smtp_diagnostic=_text(entry.get("diagnosticCode")) or _text(entry.get("status")),
+            smtp_diagnostic=as_text(entry.get("diagnosticCode")) or as_text(entry.get("status")),
             **fields,
             **common,
         )
@@ -181,12 +168,12 @@ def _bounce(body: dict, mail: dict) -> tuple[Outcome, ...]:
 def _complaint(body: dict, mail: dict) -> tuple[Outcome, ...]:
     complaint = _section(body, "complaint")
     occurred_at = _occurred_at(complaint.get("timestamp"))
-    subtype = _text(complaint.get("complaintSubType"))
+    subtype = as_text(complaint.get("complaintSubType"))
     if subtype in _SUPPRESSED:
         fields = {"event": vocab.NOT_SENT, "reason": vocab.PREVIOUS_SPAM}
     else:
         fields = {"event": vocab.SPAM_COMPLAINT}
-    feedback_id = _identifier(complaint.get("feedbackId"))
+    feedback_id = as_text(complaint.get("feedbackId"))
     common = _common(mail)
 
     def event(address: str, _entry: object) -> Event:
@@ -194,7 +181,7 @@ def _complaint(body: dict, mail: dict) -> tuple[Outcome, ...]:
             email=address,
             occurred_at=occurred_at,
             provider_event_id=f"{feedback_id}:complaint:{address}" if feedback_id else None,
-            provider_reason=_text(complaint.get("complaintFeedbackType")) or subtype,
+            provider_reason=as_text(complaint.get("complaintFeedbackType")) or subtype,
             **fields,
             **common,
         )
@@ -214,7 +201,7 @@ def _delivery(body: dict, mail: dict) -> tuple[Outcome, ...]:
             event=vocab.DELIVERED,
             occurred_at=occurred_at,
             provider_event_id=f"{message_id}:delivery:{address}" if message_id else None,
-            smtp_diagnostic=_text(delivery.get("smtpResponse")),
+            smtp_diagnostic=as_text(delivery.get("smtpResponse")),
             **common,
         )
 
@@ -247,7 +234,7 @@ def _subscription(body: dict, mail: dict) -> tuple[Outcome, ...]:
     occurred_at = _occurred_at(stamp)
     recipients = mail.get("destination")
     if isinstance(recipients, list) and len(recipients) > 1:
-        raise _Unreadable(
+        raise Unreadable(
             f"cambio de suscripción de un correo con {len(recipients)} "
             "destinatarios: no se sabe cuál de ellos fue"
         )
@@ -262,7 +249,7 @@ def _subscription(body: dict, mail: dict) -> tuple[Outcome, ...]:
             provider_event_id=(
                 f"{message_id}:subscription:{address}:{stamp}" if message_id else None
             ),
-            provider_reason=_text(subscription.get("source")),
+            provider_reason=as_text(subscription.get("source")),
             **common,
         )
 
@@ -273,7 +260,7 @@ def _consent_change(subscription: dict) -> str | None:
     """unsubscribed / resubscribed when `unsubscribeAll` switched, else None (topics only)."""
     new = subscription.get("newTopicPreferences")
     if not isinstance(new, dict):
-        raise _Unreadable("faltan las preferencias nuevas (newTopicPreferences)")
+        raise Unreadable("faltan las preferencias nuevas (newTopicPreferences)")
     old = subscription.get("oldTopicPreferences")
     was_out = isinstance(old, dict) and old.get("unsubscribeAll") is True
     if new.get("unsubscribeAll") is True and not was_out:
@@ -285,14 +272,14 @@ def _consent_change(subscription: dict) -> str | None:
 
 def _reject(body: dict, _mail: dict) -> tuple[Outcome, ...]:
     reject = body.get("reject")
-    detail = (isinstance(reject, dict) and _text(reject.get("reason"))) or "sin motivo"
-    raise _Unreadable(f"SES rechazó el envío ({detail}): {_NOT_RASTRO_REASON}")
+    detail = (isinstance(reject, dict) and as_text(reject.get("reason"))) or "sin motivo"
+    raise Unreadable(f"SES rechazó el envío ({detail}): {_NOT_RASTRO_REASON}")
 
 
 def _rendering_failure(body: dict, _mail: dict) -> tuple[Outcome, ...]:
     failure = body.get("failure")
-    detail = (isinstance(failure, dict) and _text(failure.get("errorMessage"))) or "sin detalle"
-    raise _Unreadable(
+    detail = (isinstance(failure, dict) and as_text(failure.get("errorMessage"))) or "sin detalle"
+    raise Unreadable(
         f"SES no pudo componer el correo con la plantilla ({detail}): {_NOT_RASTRO_REASON}"
     )
 
@@ -312,11 +299,16 @@ _HANDLERS: dict[str, Callable[[dict, dict], tuple[Outcome, ...]]] = {
 # --- parts of a notification -----------------------------------------------------------------
 
 
+def _occurred_at(value: object) -> datetime:
+    """A date as this provider writes it: always with its offset (values.moment)."""
+    return moment(value, naive_is_utc=False)
+
+
 def _section(body: dict, name: str) -> dict:
     """The notification's object for its kind (`bounce`, `delivery`...); missing is unreadable."""
     section = body.get(name)
     if not isinstance(section, dict):
-        raise _Unreadable(f"falta el objeto «{name}»")
+        raise Unreadable(f"falta el objeto «{name}»")
     return section
 
 
@@ -326,7 +318,7 @@ def _per_recipient(
 ) -> tuple[Outcome, ...]:
     """One event per recipient (a string, or an object with `emailAddress`)."""
     if not isinstance(recipients, list) or not recipients:
-        raise _Unreadable("falta el destinatario")
+        raise Unreadable("falta el destinatario")
     outcomes: list[Outcome] = []
     for entry in recipients:
         address = entry.get("emailAddress") if isinstance(entry, dict) else entry
@@ -342,9 +334,11 @@ def _common(mail: dict) -> dict:
     tags = mail.get("tags")
     tags = tags if isinstance(tags, dict) else {}
     return {
-        "message_id": _identifier(mail.get("messageId")),
+        "message_id": as_text(mail.get("messageId")),
         **campaign_fields(
-            _tag(tags, "origin"), _tag(tags, "campaign_id"), _tag(tags, "campaign_name")
+            _tag(tags, "origin"),
+            _tag(tags, "campaign_id"),
+            _tag(tags, "campaign_name"),
         ),
     }
 

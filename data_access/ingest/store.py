@@ -327,10 +327,7 @@ def import_records(
         _insert_events(conn, new)
         stored = _count_above(conn, mark)
         if stored != new.height:  # cannot happen with one writer at a time; never half-done
-            raise model.FormatError(
-                "otra importación guardó eventos a la vez; no se guardó "
-                "nada de este archivo: vuelve a importarlo"
-            )
+            raise model.ConcurrentImport()
         report.stored = stored
         if stored:
             rollups.add_new_events(conn, new)

@@ -1,34 +1,28 @@
 """Access control through AppTest: only active administrators see anything beyond sign-in."""
 
 import time
-from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from dashboard import auth
 from data_access import migrate, users
 from data_access.engine import make_engine
-from tests.story import PASSWORD, load_story
+from tests.story import PASSWORD
 
-ROOT = Path(__file__).resolve().parents[2]
-PAGES = sorted((ROOT / "app_pages").glob("*.py"))
+from .conftest import PAGES
+
+PAGE_SCRIPTS = sorted(PAGES.glob("*.py"))
 
 
 @pytest.fixture
-def story(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'access.sqlite3'}"
-    engine = make_engine(url)
-    migrate.upgrade(engine)
-    ids = load_story(engine)
-    monkeypatch.chdir(ROOT)
-    monkeypatch.setenv("DATABASE_URL", url)
-    yield engine, ids
-    engine.dispose()
+def story(story_db):
+    return story_db.engine, story_db.ids
 
 
-def entry():
-    return AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)
+@pytest.fixture
+def entry(story_db, make_app):
+    """A new AppTest of the entrypoint (a new browser tab) on the story database."""
+    return lambda: make_app(story_db)
 
 
 def sign_in(at, username, password=PASSWORD):
@@ -53,7 +47,7 @@ def audit(engine, action=None):
         return users.audit_log(conn, action=action)
 
 
-def test_a_visitor_sees_only_the_sign_in_page_even_with_a_deep_link(story):
+def test_a_visitor_sees_only_the_sign_in_page_even_with_a_deep_link(story, entry):
     _, ids = story
     at = entry()
     at.query_params["contacto"] = str(ids["jose"])
@@ -65,7 +59,7 @@ def test_a_visitor_sees_only_the_sign_in_page_even_with_a_deep_link(story):
     assert not at.get("text_input") or all(t.key != "busqueda" for t in at.text_input)
 
 
-def test_an_administrator_signs_in_and_the_deep_link_still_opens(story):
+def test_an_administrator_signs_in_and_the_deep_link_still_opens(story, entry):
     engine, ids = story
     at = entry()
     at.query_params["contacto"] = str(ids["jose"])
@@ -80,7 +74,7 @@ def test_an_administrator_signs_in_and_the_deep_link_still_opens(story):
 @pytest.mark.parametrize(
     "username, password", [("ana.admin", "equivocada-123"), ("nadie.existe", PASSWORD), ("", "")]
 )
-def test_wrong_password_and_unknown_user_get_the_same_answer(story, username, password):
+def test_wrong_password_and_unknown_user_get_the_same_answer(story, username, password, entry):
     engine, _ = story
     at = sign_in(entry(), username, password)
     assert "Usuario o contraseña incorrectos." in [e.value for e in at.error]
@@ -88,7 +82,7 @@ def test_wrong_password_and_unknown_user_get_the_same_answer(story, username, pa
     assert audit(engine, "login_failed").height == 1
 
 
-def test_a_seller_is_refused_on_every_url(story):
+def test_a_seller_is_refused_on_every_url(story, entry):
     engine, ids = story
     at = entry()
     at.query_params["contacto"] = str(ids["jose"])
@@ -99,14 +93,14 @@ def test_a_seller_is_refused_on_every_url(story):
     assert audit(engine, "access_denied")["username"].to_list() == ["victor.ventas"]
 
 
-def test_a_disabled_account_is_told_only_after_the_right_password(story):
+def test_a_disabled_account_is_told_only_after_the_right_password(story, entry):
     at = sign_in(entry(), "dora.baja")
     assert "Tu cuenta está desactivada" in at.error[0].value
     at = sign_in(entry(), "dora.baja", "equivocada-123")
     assert at.error[0].value == "Usuario o contraseña incorrectos."
 
 
-def test_five_failures_lock_the_username_without_revealing_if_it_exists(story):
+def test_five_failures_lock_the_username_without_revealing_if_it_exists(story, entry):
     engine, _ = story
     for username in ("ana.admin", "fantasma"):
         for _ in range(5):
@@ -121,7 +115,7 @@ def test_five_failures_lock_the_username_without_revealing_if_it_exists(story):
     assert "No autorizado" in shown(sign_in(entry(), "victor.ventas"))
 
 
-def test_sign_out(story):
+def test_sign_out(story, entry):
     engine, _ = story
     at = sign_in(entry(), "ana.admin")
     at.button(key="sign_out").click().run()
@@ -130,7 +124,7 @@ def test_sign_out(story):
     assert audit(engine)["action"][0] == "logout"
 
 
-def test_an_idle_session_expires(story, monkeypatch):
+def test_an_idle_session_expires(story, monkeypatch, entry):
     engine, _ = story
     monkeypatch.setenv("RASTRO_IDLE_MINUTES", "30")
     at = sign_in(entry(), "ana.admin")
@@ -141,7 +135,7 @@ def test_an_idle_session_expires(story, monkeypatch):
     assert audit(engine)["action"][0] == "session_expired"
 
 
-def test_disabling_a_signed_in_user_ends_the_session_at_the_next_click(story):
+def test_disabling_a_signed_in_user_ends_the_session_at_the_next_click(story, entry):
     engine, _ = story
     at = sign_in(entry(), "ana.admin")
     with engine.begin() as conn:
@@ -150,7 +144,7 @@ def test_disabling_a_signed_in_user_ends_the_session_at_the_next_click(story):
     assert "la cuenta ya no está activa" in shown(at)
 
 
-def test_a_card_view_is_audited_once(story):
+def test_a_card_view_is_audited_once(story, entry):
     engine, ids = story
     at = entry()
     at.query_params["contacto"] = str(ids["pedro"])
@@ -160,12 +154,12 @@ def test_a_card_view_is_audited_once(story):
     assert audit(engine, "card_opened")["contact_id"].to_list() == [ids["pedro"]]
 
 
-def test_no_users_yet_says_how_to_create_one(tmp_path, monkeypatch):
+def test_no_users_yet_says_how_to_create_one(tmp_path, make_app):
     url = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
-    migrate.upgrade(make_engine(url))
-    monkeypatch.chdir(ROOT)
-    monkeypatch.setenv("DATABASE_URL", url)
-    at = entry()
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    at = make_app(url)
     at.run()
     assert "python -m data_access users add" in shown(at)
 
@@ -174,20 +168,17 @@ def test_no_users_yet_says_how_to_create_one(tmp_path, monkeypatch):
 
 
 def test_there_are_pages_to_check():
-    assert PAGES, "app_pages/ must hold the page scripts"
+    assert PAGE_SCRIPTS, "app_pages/ must hold the page scripts"
+    assert {p.name for p in PAGE_SCRIPTS} == set(ADMIN_VIEW), "say what each page draws"
 
 
-@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+@pytest.mark.parametrize("page", PAGE_SCRIPTS, ids=lambda p: p.name)
 @pytest.mark.parametrize("who", [None, "victor.ventas", "dora.baja"])
-def test_no_page_renders_data_without_an_administrator(story, page, who):
+def test_no_page_renders_data_without_an_administrator(story_db, make_app, page, who):
     """Run each page script on its own (as an old session or a direct URL could): whatever
     the page, a visitor, a seller or a disabled admin gets a refusal and nothing else."""
-    _, ids = story
-    at = AppTest.from_file(str(page), default_timeout=60)
-    if who:
-        at.session_state["auth_user"] = {"username": who}
-        at.session_state["auth_seen"] = time.time()
-    at.query_params["contacto"] = str(ids["jose"])
+    at = make_app(story_db, page, user=who)
+    at.query_params["contacto"] = str(story_db.ids["jose"])
     at.run()
     assert not at.exception
     refusals = [e.value for e in at.warning] + [e.value for e in at.error]
@@ -196,14 +187,25 @@ def test_no_page_renders_data_without_an_administrator(story, page, who):
     assert len(page_elements) == 1, "nothing but the refusal may be drawn"
 
 
-@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
-def test_every_page_works_for_an_administrator(story, page):
-    at = AppTest.from_file(str(page), default_timeout=60)
-    at.session_state["auth_user"] = {"username": "ana.admin"}
-    at.session_state["auth_seen"] = time.time()
+# What each page draws for an administrator: its title and the widget it starts from.
+ADMIN_VIEW = {
+    "contactos.py": ("Qué pasó con los correos de un contacto", "text_input", "busqueda"),
+    "informes.py": ("Informes de rebotes, spam y envíos no realizados", "date_input", "desde"),
+    "importar.py": ("Importar eventos de entrega", "selectbox", "import_provider"),
+}
+
+
+@pytest.mark.parametrize("page", PAGE_SCRIPTS, ids=lambda p: p.name)
+def test_every_page_works_for_an_administrator(story_db, make_app, page):
+    title, kind, key = ADMIN_VIEW[page.name]
+    at = make_app(story_db, page, user="ana.admin")
     at.run()
-    assert not at.exception
-    assert not any("No autorizado" in e.value for e in at.error)
+    assert not at.exception, at.exception
+    assert [t.value for t in at.title] == [title]
+    assert getattr(at, kind)(key=key) is not None
+    refusals = [e.value for e in at.warning] + [e.value for e in at.error]
+    assert not any("Inicia sesión" in r or "No autorizado" in r for r in refusals), refusals
+    assert len(at.main.children) > 1, "more than a refusal is drawn"
 
 
 # --- single sign-on -------------------------------------------------------------------------
@@ -218,7 +220,7 @@ def test_every_page_works_for_an_administrator(story, page):
         ("desconocido@otra.test", "no está autorizada en Rastro"),
     ],
 )
-def test_single_sign_on_maps_the_email_to_a_role(story, monkeypatch, email, expected):
+def test_single_sign_on_maps_the_email_to_a_role(story, monkeypatch, email, expected, entry):
     engine, _ = story
     monkeypatch.setattr(auth, "sso_configured", lambda: True)
     monkeypatch.setattr(auth, "_sso_email", lambda: email)

@@ -1,55 +1,21 @@
 """The Contactos page through AppTest: search, pick, deep links, and the card's contents."""
 
 import re
-import time
-from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from data_access import migrate
-from data_access.engine import make_engine
-from tests.story import load_story
-
-ROOT = Path(__file__).resolve().parents[2]
-EDITORS = {
-    "RASTRO_CAMPAIGN_EDITOR_URL": "https://crm.test/emails/{id}/editor",
-    "RASTRO_FLOW_EDITOR_URL": "https://crm.test/flujos/{id}/editor",
-}
-
-
-@pytest.fixture(scope="module")
-def story_db(tmp_path_factory):
-    url = f"sqlite:///{tmp_path_factory.mktemp('app') / 'story.sqlite3'}"
-    engine = make_engine(url)
-    migrate.upgrade(engine)
-    ids = load_story(engine, heavy=True)
-    engine.dispose()
-    return url, ids
+from .conftest import EDITORS
 
 
 @pytest.fixture
-def app(story_db, monkeypatch):
-    url, _ = story_db
-    monkeypatch.chdir(ROOT)
-    monkeypatch.setenv("DATABASE_URL", url)
-    for name, value in EDITORS.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("RASTRO_TIMEZONE", "America/Bogota")
-    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60)
-    sign_in_as(at, "ana.admin")
-    return at
-
-
-def sign_in_as(at, username):
-    """A session that signed in a moment ago (the sign-in form itself is tested elsewhere)."""
-    at.session_state["auth_user"] = {"username": username}
-    at.session_state["auth_seen"] = time.time()
+def app(heavy_story_db, make_app):
+    """The entrypoint, signed in as the administrator, with editor links and Bogotá's time."""
+    return make_app(heavy_story_db, user="ana.admin", RASTRO_TIMEZONE="America/Bogota", **EDITORS)
 
 
 @pytest.fixture
-def ids(story_db):
-    return story_db[1]
+def ids(heavy_story_db):
+    return heavy_story_db.ids
 
 
 def open_card(app, contact_id):

@@ -1,17 +1,13 @@
 """The Importar eventos page through AppTest: upload, the reconciliation, the quarantine."""
 
-import time
-from pathlib import Path
-
 import pytest
 import sqlalchemy as sa
-from streamlit.testing.v1 import AppTest
 
-from data_access import migrate, schema, users
-from data_access.engine import make_engine
+from data_access import schema
 
-ROOT = Path(__file__).resolve().parents[2]
-PAGE = ROOT / "app_pages" / "importar.py"
+from .conftest import PAGES
+
+PAGE = PAGES / "importar.py"
 CSV = (
     "occurred_at,email,event,bounce_type,reason,origin,campaign_id,campaign_name,event_id\n"
     "2026-06-01T10:00:00Z,nueva@example.com,delivered,,,campaign,cmp-1,Verano,a1\n"
@@ -22,21 +18,8 @@ CSV = (
 
 
 @pytest.fixture
-def page(tmp_path, monkeypatch):
-    url = f"sqlite:///{tmp_path / 'import.sqlite3'}"
-    engine = make_engine(url)
-    migrate.upgrade(engine)
-    with engine.begin() as conn:
-        users.add_user(
-            conn, "ana.admin", display_name="Ana", role="admin", password="contraseña-de-prueba-1"
-        )
-    monkeypatch.chdir(ROOT)
-    monkeypatch.setenv("DATABASE_URL", url)
-    at = AppTest.from_file(str(PAGE), default_timeout=60)
-    at.session_state["auth_user"] = {"username": "ana.admin"}
-    at.session_state["auth_seen"] = time.time()
-    yield at, engine
-    engine.dispose()
+def page(admin_db, make_app):
+    return make_app(admin_db, PAGE, user="ana.admin"), admin_db.engine
 
 
 def test_upload_a_csv_and_see_the_reconciliation(page):
@@ -62,6 +45,21 @@ def test_upload_a_csv_and_see_the_reconciliation(page):
         assert (
             conn.execute(sa.select(sa.func.count()).select_from(schema.email_events)).scalar() == 2
         )
+    # The quarantine below lists the two records that were not stored, newest first.
+    assert at.expander[0].label == "Cuarentena (últimos 2)"
+    quarantined = at.dataframe[1].value
+    assert list(quarantined.columns) == ["Archivo", "Posición", "Motivo", "Contenido recibido"]
+    assert list(quarantined["Archivo"]) == ["eventos.csv", "eventos.csv"]
+    assert list(quarantined["Posición"]) == [5, 4]  # lines of the file (1 is the header)
+
+
+def test_an_empty_quarantine_says_so(page):
+    at, _ = page
+    at.run()
+    assert not at.exception
+    assert at.expander[0].label == "Cuarentena (últimos 0)"
+    assert "La cuarentena está vacía." in [c.value for c in at.caption]
+    assert not at.dataframe
 
 
 def test_a_file_in_another_format_is_refused_whole(page):

@@ -1,44 +1,22 @@
 """The Informes page through AppTest: filters from the URL, figures, charts, drill-down."""
 
-import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
-from pathlib import Path
 
 import polars as pl
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from data_access import demo, migrate, reports, users
-from data_access.engine import make_engine
-from tests.conftest import WORLD_CONTACTS, WORLD_SEED, WORLD_UNTIL
+from data_access import reports
+from tests.conftest import WORLD_UNTIL
 
-ROOT = Path(__file__).resolve().parents[2]
-PAGE = ROOT / "app_pages" / "informes.py"
+from .conftest import PAGES
 
-
-@pytest.fixture(scope="module")
-def world_db(tmp_path_factory):
-    url = f"sqlite:///{tmp_path_factory.mktemp('rep') / 'world.sqlite3'}"
-    engine = make_engine(url)
-    migrate.upgrade(engine)
-    demo.load(engine, demo.generate(WORLD_CONTACTS, seed=WORLD_SEED, until=WORLD_UNTIL))
-    with engine.begin() as conn:
-        users.add_user(
-            conn, "ana.admin", display_name="Ana", role="admin", password="contraseña-de-prueba-1"
-        )
-    yield url, engine
-    engine.dispose()
+PAGE = PAGES / "informes.py"
 
 
 @pytest.fixture
-def page(world_db, monkeypatch):
-    url, _ = world_db
-    monkeypatch.chdir(ROOT)
-    monkeypatch.setenv("DATABASE_URL", url)
-    at = AppTest.from_file(str(PAGE), default_timeout=60)
-    at.session_state["auth_user"] = {"username": "ana.admin"}
-    at.session_state["auth_seen"] = time.time()
-    return at
+def page(world_db, make_app):
+    return make_app(world_db, PAGE, user="ana.admin")
 
 
 def metrics(at):
@@ -51,7 +29,7 @@ def expected_headline(engine, f):
 
 
 def test_filters_come_from_the_url_and_the_figures_match(page, world_db):
-    _, engine = world_db
+    engine = world_db.engine
     start, end = WORLD_UNTIL - timedelta(days=120), WORLD_UNTIL - timedelta(days=1)
     page.query_params.update(
         {"desde": start.isoformat(), "hasta": end.isoformat(), "origen": "automation"}
@@ -86,7 +64,7 @@ def test_changing_a_filter_changes_the_report_and_the_url(page, world_db):
 
 
 def test_drill_down_lists_affected_contacts_with_card_links_and_csv(page, world_db):
-    _, engine = world_db
+    engine = world_db.engine
     start, end = WORLD_UNTIL - timedelta(days=200), WORLD_UNTIL - timedelta(days=1)
     page.query_params.update({"desde": start.isoformat(), "hasta": end.isoformat()})
     page.run()
@@ -130,7 +108,7 @@ def test_bad_url_parameters_never_break_the_page(page, params):
 
 
 def test_a_campaign_with_no_sends_in_the_range(page, world_db):
-    _, engine = world_db
+    engine = world_db.engine
     with engine.connect() as conn:
         listed = reports.campaign_list(conn)
     first = listed.filter(pl.col("origin") == "campaign")["campaign_id"][0]
@@ -154,15 +132,23 @@ def test_default_range_is_the_last_90_days(page):
     assert (end - start).days == 89 and isinstance(start, date)
 
 
-def test_the_csv_export_holds_every_affected_contact(world_db):
-    from dashboard import report_view
+def test_the_csv_export_holds_every_affected_contact(world_db, monkeypatch):
+    from dashboard import data, report_view
     from dashboard.settings import load_settings
 
-    _, engine = world_db
+    monkeypatch.setenv("DATABASE_URL", world_db.url)
     f = reports.ReportFilter(WORLD_UNTIL - timedelta(days=365), WORLD_UNTIL)
-    target = (("event", "bounced"), ("bounce_type", "hard"))
-    with engine.connect() as conn:
-        _, total = reports.affected_contacts(conn, f, **dict(target))
-    lines = report_view.export_csv(engine, f, target, load_settings({}), "es").decode().splitlines()
+    target = reports.DrillTarget("bounced", bounce_type="hard")
+    with world_db.engine.connect() as conn:
+        _, total = reports.affected_contacts(conn, f, event="bounced", bounce_type="hard")
+    read_all = data.affected_reader(f, target, report_view.EXPORT_LIMIT)
+    # The download button reads in a thread of its own, with no Streamlit run around it.
+    with ThreadPoolExecutor(1) as pool:
+        everything = pool.submit(read_all).result()
+    assert everything.height == total
+    lines = report_view.export_csv(everything, load_settings({}), "es").decode().splitlines()
     assert lines[0] == "Nombre,Correo,Último aviso,Avisos,Ficha"
     assert len(lines) == total + 1 > 26  # more than one page of the table
+    assert {line.rsplit(",", 1)[1] for line in lines[1:]} == {
+        f"/?contacto={i}" for i in everything["contact_id"]
+    }

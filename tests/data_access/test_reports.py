@@ -1,5 +1,5 @@
-"""Every report figure equals a brute-force count over the raw events (SQLite and PostgreSQL),
-also after events are added to the rollups incrementally."""
+"""Every report figure equals a brute-force count over the raw events (SQLite and PostgreSQL).
+(That imports keep the rollups equal to `rollups.rebuild` is tested in tests/ingest.)"""
 
 from datetime import UTC, date, datetime, timedelta
 
@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import psycopg as pg_psycopg
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ClauseElement, Executable
 
-from data_access import demo, reports, rollups, schema, vocab
+from data_access import reports, rollups, schema, vocab
 from data_access.reports import ReportFilter
 from tests.conftest import WORLD_UNTIL
 
@@ -284,45 +284,6 @@ def test_a_delivery_drill_down_states_no_notices_predicate():
     assert schema.NOTICES_ONLY_SQL in str(
         reports.affected_statement(FILTERS[0], event=vocab.BOUNCED)
     )
-
-
-def test_incremental_additions_keep_the_rollups_exact(empty_engine, world):
-    """Load half of the events, add the rest in two steps with add_events: the rollups equal a
-    full rebuild at every step."""
-    events = world.events.sort("id")
-    half = events.height // 2
-    first = demo.DemoWorld(
-        world.contacts,
-        world.campaigns,
-        events.head(half),
-        world.statuses.with_columns(cause_event_id=None),
-    )
-    demo.load(empty_engine, first)
-
-    def snapshot(conn):
-        daily = conn.execute(
-            sa.select(schema.daily_rollup).order_by(*schema.daily_rollup.primary_key.columns)
-        ).all()
-        domains = conn.execute(
-            sa.select(schema.domain_monthly_rollup).order_by(
-                *schema.domain_monthly_rollup.primary_key.columns
-            )
-        ).all()
-        return daily, domains
-
-    from data_access import bulk
-
-    for part in (events.slice(half, 1000), events.slice(half + 1000)):
-        with empty_engine.begin() as conn:
-            mark = rollups.max_event_id(conn)
-            bulk.insert_frame(conn, schema.email_events, part)
-            rollups.add_events(conn, after_id=mark)
-            incremental = snapshot(conn)
-            rollups.rebuild(conn)
-            assert snapshot(conn) == incremental
-    with empty_engine.connect() as conn:
-        total = conn.execute(sa.select(sa.func.sum(schema.daily_rollup.c.events))).scalar()
-    assert total == events.filter(pl.col("campaign_id").is_not_null()).height
 
 
 def test_rollup_days_are_utc_days(empty_engine):

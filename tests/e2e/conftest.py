@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from dashboard.serve import CHROMIUM, CHROMIUM_FLAGS, ROOT, start_streamlit, stop
 from data_access import migrate
 from data_access.engine import make_engine
 from tests.story import load_story
+from tests.support.serve import CHROMIUM, CHROMIUM_FLAGS, ROOT, start_streamlit, stop
 
 ARTIFACTS = ROOT / "test-artifacts"
 # Playwright's assertions wait 5 s by default; a first Streamlit render on a slow, busy CI

@@ -4,8 +4,8 @@ import re
 
 from playwright.sync_api import expect
 
-from dashboard.serve import sign_in
 from tests.story import PASSWORD
+from tests.support.serve import sign_in
 
 TIMEOUT = 20_000
 

@@ -2,8 +2,8 @@
 
 from playwright.sync_api import expect
 
-from dashboard.serve import sign_in
 from tests.story import PASSWORD
+from tests.support.serve import sign_in
 
 
 def test_reports_page_draws_figures_and_charts(browser, story_server, artifacts):

@@ -20,7 +20,6 @@ parser reads, values of the wrong type, non-object elements and duplicate keys.
 
 import json
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import polars as pl
 import pytest
@@ -44,12 +43,14 @@ from data_access.ingest.model import (
     event_frame,
     raw_text,
 )
-from data_access.ingest.store import import_records
 from data_access.text import email_domain, fold
-
-FIXTURES = Path(__file__).parent / "fixtures" / "sendgrid"
-SHA = "c" * 64
-
+from tests.ingest.conftest import (
+    assert_rollups_as_rebuilt,
+    contents,
+    fixture_paths,
+    fixture_text,
+    import_parsed,
+)
 
 # --- the two readings in one shape -----------------------------------------------------------
 
@@ -166,7 +167,7 @@ def check_equivalent(text: str) -> Columns | None:
 
 
 def docs_payloads() -> list[list[dict]]:
-    lines = (FIXTURES / "event-webhook-examples.jsonl").read_text(encoding="utf-8").splitlines()
+    lines = fixture_text("sendgrid", "event-webhook-examples.jsonl").splitlines()
     return [json.loads(line)["payload"] for line in lines]
 
 
@@ -174,7 +175,7 @@ def fixture_texts() -> dict[str, str]:
     """Every SendGrid fixture file, each documented example as a batch, and all of them as
     one batch."""
     texts = {
-        path.name: path.read_text(encoding="utf-8") for path in sorted(FIXTURES.glob("*.json*"))
+        path.name: path.read_text(encoding="utf-8") for path in fixture_paths("sendgrid", "*.json*")
     }
     payloads = docs_payloads()
     for number, payload in enumerate(payloads, start=1):
@@ -540,56 +541,6 @@ def create_contacts(conn, emails) -> None:
         )
 
 
-def table_rows(conn, table: sa.Table, *, exclude=(), maps=None) -> list[tuple]:
-    """All rows of `table` without the `exclude` columns, with the `maps` columns translated
-    (database ids to natural keys); sorted, duplicates kept."""
-    maps = maps or {}
-    names = [column.name for column in table.c if column.name not in exclude]
-    rows = conn.execute(sa.select(*(table.c[name] for name in names))).all()
-    translated = [
-        tuple(
-            (
-                name,
-                maps[name].get(value, ("?", value))
-                if name in maps and value is not None
-                else value,
-            )
-            for name, value in zip(names, row)
-        )
-        for row in rows
-    ]
-    return sorted(translated, key=repr)
-
-
-def contents(conn) -> dict[str, list[tuple]]:
-    """Everything an import writes, without ids and clock times."""
-    c, k, e = schema.contacts.c, schema.campaigns.c, schema.email_events.c
-    contacts = dict(conn.execute(sa.select(c.id, c.email)).all())
-    campaigns = {i: (o, x) for i, o, x in conn.execute(sa.select(k.id, k.origin, k.external_id))}
-    events = {
-        i: (p, x) for i, p, x in conn.execute(sa.select(e.id, e.provider, e.provider_event_id))
-    }
-    return {
-        "email_events": table_rows(
-            conn,
-            schema.email_events,
-            exclude=("id",),
-            maps={"contact_id": contacts, "campaign_id": campaigns},
-        ),
-        "contacts": table_rows(conn, schema.contacts, exclude=("id",)),
-        "campaigns": table_rows(conn, schema.campaigns, exclude=("id", "created_at")),
-        "contact_status": table_rows(
-            conn,
-            schema.contact_status,
-            exclude=("updated_at",),
-            maps={"contact_id": contacts, "cause_event_id": events},
-        ),
-        "daily_rollup": table_rows(conn, schema.daily_rollup, maps={"campaign_id": campaigns}),
-        "domain_monthly_rollup": table_rows(conn, schema.domain_monthly_rollup),
-        "quarantine": table_rows(conn, schema.quarantine, exclude=("id", "received_at")),
-    }
-
-
 def numbers(report) -> dict:
     return {
         name: getattr(report, name)
@@ -606,37 +557,21 @@ def import_and_read(engine, text, *, columnar: bool, existing: list[str], **opti
             for table in (schema.email_events, schema.contacts, schema.quarantine):
                 assert conn.execute(sa.select(sa.func.count()).select_from(table)).scalar() == 0
             create_contacts(conn, existing)
-            if columnar:
-                columns = sendgrid.parse_columns(text)
-                assert columns is not None
-                report = import_records(
-                    conn,
-                    "sendgrid",
-                    [],
-                    columns=columns,
-                    source="lote.json",
-                    source_sha256=SHA,
-                    **options,
-                )
-            else:
-                report = import_records(
-                    conn,
-                    "sendgrid",
-                    list(sendgrid.parse(text)),
-                    source="lote.json",
-                    source_sha256=SHA,
-                    **options,
-                )
+            report = import_parsed(
+                conn, "sendgrid", sendgrid, text, columnar=columnar, source="lote.json", **options
+            )
             assert report.balanced
             return numbers(report), contents(conn)
         finally:
             transaction.rollback()
 
 
-@pytest.fixture
-def two_engines(empty_engine, databases):
-    """Two fresh, migrated databases of the same kind (SQLite, then PostgreSQL)."""
-    return empty_engine, databases.engine(empty_engine.dialect.name)
+def stored_nothing(engine) -> bool:
+    with engine.connect() as conn:
+        return all(
+            conn.execute(sa.select(sa.func.count()).select_from(table)).scalar() == 0
+            for table in (schema.email_events, schema.contacts, schema.quarantine)
+        )
 
 
 STORE_OPTIONS = {
@@ -671,22 +606,32 @@ STORE_OPTIONS = {
     ),
 )
 def test_the_store_keeps_the_same_either_way(two_engines, options, text, existing):
-    try:
-        list(sendgrid.parse(text))
-    except FormatError:
-        event("parse refuses the file")
-        return
-    if sendgrid.parse_columns(text) is None:
-        event("parse_columns: None")
-        return
-    event("both readers")
     first, second = two_engines
     kwargs = STORE_OPTIONS[options]
+    try:
+        list(sendgrid.parse(text))
+    except FormatError as refusal:
+        event("parse refuses the file")
+        # Refused by parse: parse_columns leaves the file to it, and importing it refuses it
+        # with parse's message and stores nothing.
+        assert sendgrid.parse_columns(text) is None
+        with pytest.raises(FormatError) as imported:
+            import_bytes(first, "sendgrid", text.encode(), source="lote.json", **kwargs)
+        assert str(imported.value) == str(refusal)
+        assert stored_nothing(first)
+        return
     if kwargs.get("unknown_recipients") != "quarantine":
         existing = []
-    by_columns = import_and_read(first, text, columnar=True, existing=existing, **kwargs)
     by_records = import_and_read(second, text, columnar=False, existing=existing, **kwargs)
     event(f"stored {'some' if by_records[0]['stored'] else 'no'} events")
+    if sendgrid.parse_columns(text) is None:
+        # Only parse reads the file (import_bytes does the same): every outcome is accounted.
+        event("parse_columns: None")
+        received = sum(len(record.outcomes) for record in sendgrid.parse(text))
+        assert by_records[0]["received"] == received
+        return
+    event("both readers")
+    by_columns = import_and_read(first, text, columnar=True, existing=existing, **kwargs)
     assert by_columns[0] == by_records[0]  # the report's numbers
     for table, rows in by_records[1].items():
         assert by_columns[1][table] == rows, table
@@ -766,6 +711,8 @@ def test_importing_twice_and_copies_within_a_file(two_engines, monkeypatch, name
     assert import_twice(by_records_engine, text, default_origin=origin) == (first, again)
     with by_columns_engine.connect() as a, by_records_engine.connect() as b:
         assert contents(a) == contents(b)
+    rollups = assert_rollups_as_rebuilt(by_columns_engine)
+    assert bool(rollups["daily_rollup"]) == bool(first["stored"])
     if name == "copies":
         expected_quarantine = 1 if origin else 2  # Spam Content; and no origin, without one
         assert first == {

@@ -7,14 +7,13 @@ import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from data_access import schema
 from data_access.ingest import csv_format
 from data_access.ingest.model import Event, FormatError, Rejected, raw_text
-from data_access.ingest.store import import_records
+from tests.ingest.conftest import assert_rollups_as_rebuilt, contents, import_parsed
 
 T0 = datetime(2024, 6, 1, 14, 3, tzinfo=UTC)
 FIELDS = [f for f in Event.__dataclass_fields__]
@@ -222,81 +221,14 @@ def test_any_file_reads_the_same_by_columns_as_by_rows(text):
 
 
 def _contents(engine) -> dict:
-    """Every table an import writes, without the ids the database makes."""
     with engine.connect() as conn:
-        e, c, k = schema.email_events.c, schema.contacts.c, schema.campaigns.c
-        events = conn.execute(
-            sa.select(
-                c.email,
-                k.origin,
-                k.external_id,
-                e.event,
-                e.bounce_type,
-                e.reason,
-                e.provider_reason,
-                e.smtp_diagnostic,
-                e.provider,
-                e.provider_event_id,
-                e.message_id,
-                e.occurred_at,
-                e.bounce_category,
-            )
-            .join(schema.contacts, c.id == e.contact_id)
-            .outerjoin(schema.campaigns, k.id == e.campaign_id)
-        ).all()
-        contacts = conn.execute(
-            sa.select(c.email, c.name, c.email_key, c.email_domain, c.created_at)
-        ).all()
-        campaigns = conn.execute(sa.select(k.origin, k.external_id, k.name)).all()
-        s = schema.contact_status.c
-        status = conn.execute(
-            sa.select(c.email, s.blocked, s.reason, s.since).join(
-                schema.contacts, c.id == s.contact_id
-            )
-        ).all()
-        q = schema.quarantine.c
-        quarantine = conn.execute(sa.select(q.position, q.item, q.raw, q.reason)).all()
-        daily = conn.execute(
-            sa.select(
-                k.origin,
-                k.external_id,
-                *[col for col in schema.daily_rollup.c if col.name != "campaign_id"],
-            ).join(schema.campaigns, k.id == schema.daily_rollup.c.campaign_id)
-        ).all()
-        domains = conn.execute(sa.select(schema.domain_monthly_rollup)).all()
-    return {
-        name: sorted(map(tuple, rows), key=repr)
-        for name, rows in (
-            ("events", events),
-            ("contacts", contacts),
-            ("campaigns", campaigns),
-            ("status", status),
-            ("quarantine", quarantine),
-            ("daily", daily),
-            ("domains", domains),
-        )
-    }
+        return contents(conn)
 
 
 def _import(engine, text: str, by_columns: bool, **options):
     with engine.begin() as conn:
-        if by_columns:
-            return import_records(
-                conn,
-                "csv",
-                [],
-                columns=csv_format.parse_columns(text),
-                source="f.csv",
-                source_sha256="c" * 64,
-                **options,
-            )
-        return import_records(
-            conn,
-            "csv",
-            list(csv_format.parse(text)),
-            source="f.csv",
-            source_sha256="c" * 64,
-            **options,
+        return import_parsed(
+            conn, "csv", csv_format, text, columnar=by_columns, source="f.csv", **options
         )
 
 
@@ -317,10 +249,9 @@ STORE_FILE = (
 @pytest.mark.parametrize(
     "options", [{}, {"default_origin": "automation"}, {"unknown_recipients": "quarantine"}]
 )
-def test_stored_the_same_by_columns_as_by_rows(databases, empty_engine, options):
-    kind = empty_engine.dialect.name
-    other = databases.engine("sqlite" if kind == "sqlite" else "postgresql")
-    for engine in (empty_engine, other):  # a contact that exists before the import
+def test_stored_the_same_by_columns_as_by_rows(two_engines, options):
+    by_columns_engine, by_rows_engine = two_engines
+    for engine in two_engines:  # a contact that exists before the import
         with engine.begin() as conn:
             conn.execute(
                 schema.contacts.insert(),
@@ -335,14 +266,17 @@ def test_stored_the_same_by_columns_as_by_rows(databases, empty_engine, options)
             )
     reports = [
         _import(engine, STORE_FILE, by_columns, **options)
-        for engine, by_columns in ((empty_engine, True), (other, False))
+        for engine, by_columns in ((by_columns_engine, True), (by_rows_engine, False))
     ]
     numbers = [(r.received, r.stored, r.duplicates, r.ignored, r.quarantined) for r in reports]
     assert numbers[0] == numbers[1] and reports[0].balanced
-    assert _contents(empty_engine) == _contents(other)
+    assert _contents(by_columns_engine) == _contents(by_rows_engine)
     again = [
         _import(engine, STORE_FILE, by_columns, **options)
-        for engine, by_columns in ((empty_engine, True), (other, False))
+        for engine, by_columns in ((by_columns_engine, True), (by_rows_engine, False))
     ]
     assert again[0].stored == again[1].stored == 0
-    assert _contents(empty_engine) == _contents(other)
+    assert _contents(by_columns_engine) == _contents(by_rows_engine)
+    rollups = assert_rollups_as_rebuilt(by_columns_engine)
+    quarantined = options.get("unknown_recipients") == "quarantine"  # only Luis, not_sent
+    assert rollups["daily_rollup"] and bool(rollups["domain_monthly_rollup"]) != quarantined

@@ -2,30 +2,22 @@
 changes, custom data, input shapes and files that are not Postmark's."""
 
 import json
-import time
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from data_access.ingest import postmark
 from data_access.ingest.model import Event, FormatError, Ignored, Rejected, raw_text
-
-FIXTURES = Path(__file__).parent / "fixtures" / "postmark"  # django-anymail, BSD (LICENSE there)
-UTC = UTC
+from tests.ingest import conftest as fixtures
+from tests.ingest.conftest import single_outcome
 
 
 def anymail(name: str) -> tuple[dict, dict]:
-    """The webhook body of an anymail test and what anymail expects it to mean."""
-    data = json.loads((FIXTURES / f"test_{name}_event.json").read_text())
-    return data["named_payloads"]["raw_event"], data["expected_normalized"]
+    return fixtures.anymail("postmark", name)  # django-anymail's tests, BSD (LICENSE there)
 
 
 def outcome_of(body) -> Event | Ignored | Rejected:
-    """The single outcome of a file holding one body."""
-    records = list(postmark.parse(json.dumps(body)))
-    assert len(records) == 1 and len(records[0].outcomes) == 1
-    return records[0].outcomes[0]
+    return single_outcome(postmark, body)
 
 
 def bounce(type_: str, **fields) -> dict:
@@ -60,16 +52,6 @@ def subscription_change(suppress, reason, **fields) -> dict:
     }
     body.update(fields)
     return body
-
-
-@pytest.fixture
-def local_time_not_utc(monkeypatch):
-    """Run with a local time zone other than UTC, so "no offset means UTC" is really tested."""
-    monkeypatch.setenv("TZ", "America/Mexico_City")
-    time.tzset()
-    yield
-    monkeypatch.undo()
-    time.tzset()
 
 
 # --- django-anymail's payloads ----------------------------------------------------------------
@@ -278,7 +260,7 @@ def test_unknown_record_type_is_rejected():
     "when, reason",
     [
         (None, "falta la fecha"),
-        ("mañana", "fecha no válida: mañana"),
+        ("mañana", "fecha ilegible: mañana"),
         ("2101-01-01T00:00:00Z", "fecha imposible: 2101-01-01T00:00:00Z"),
         ("1969-12-31T23:59:59Z", "fecha imposible: 1969-12-31T23:59:59Z"),
         (-1, "fecha imposible: -1"),

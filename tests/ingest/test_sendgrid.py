@@ -2,18 +2,17 @@
 
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from data_access import vocab
 from data_access.ingest import sendgrid
 from data_access.ingest.model import Event, FormatError, Ignored, Rejected, raw_text
+from tests.ingest.conftest import fixture_text
 
-FIXTURES = Path(__file__).parent / "fixtures"
-DOCS = FIXTURES / "sendgrid" / "event-webhook-examples.jsonl"
-BATCH = FIXTURES / "sendgrid" / "event-webhook-batch-all-types.json"
-SES_BOUNCE = FIXTURES / "ses" / "bounce_event_example_ses_body.json"
+DOCS = fixture_text("sendgrid", "event-webhook-examples.jsonl")
+BATCH = fixture_text("sendgrid", "event-webhook-batch-all-types.json")
+SES_BOUNCE = fixture_text("ses", "bounce_event_example_ses_body.json")
 
 WHEN = datetime(2017, 12, 15, 0, 59, 29, tzinfo=UTC)  # 1513299569
 EMAIL = "example@test.com"
@@ -22,7 +21,7 @@ MESSAGE = "14c5d75ce93.dfd.64b469.filter0001.16648.5515E0B88.0"
 
 def docs_sections() -> dict[str, dict]:
     """The documentation's wrappers by section name: {"payload": [events], "event": ...}."""
-    lines = DOCS.read_text(encoding="utf-8").splitlines()
+    lines = DOCS.splitlines()
     return {wrapper["doc_section"]: wrapper for wrapper in map(json.loads, lines)}
 
 
@@ -137,7 +136,7 @@ def test_documented_examples_as_one_batch():
 def test_the_documentation_file_itself_is_not_an_event_file():
     # Its lines wrap the events ({"doc_section": ..., "payload": [...]}): not real input.
     with pytest.raises(FormatError, match="SendGrid"):
-        sendgrid.parse(DOCS.read_text(encoding="utf-8"))
+        sendgrid.parse(DOCS)
 
 
 def summary(position, outcome):
@@ -147,7 +146,7 @@ def summary(position, outcome):
 
 
 def test_batch_with_all_types():
-    records = list(sendgrid.parse(BATCH.read_text(encoding="utf-8")))
+    records = list(sendgrid.parse(BATCH))
     assert [summary(r.position, o) for r in records for o in r.outcomes] == [
         (1, vocab.SENT, None, None),
         (2, "Ignored"),
@@ -354,7 +353,7 @@ def test_not_a_number_timestamp_is_rejected():
 
 
 def test_json_lines_with_a_broken_line_goes_on():
-    events = json.loads(BATCH.read_text(encoding="utf-8"))
+    events = json.loads(BATCH)
     lines = (
         [json.dumps(e) for e in events[:3]]
         + ['{"email": "x@example.com", "event": ']
@@ -420,4 +419,4 @@ def test_format_errors(text, message):
 
 def test_an_ses_notification_is_not_sendgrid():
     with pytest.raises(FormatError, match="SendGrid"):
-        sendgrid.parse(SES_BOUNCE.read_text(encoding="utf-8"))
+        sendgrid.parse(SES_BOUNCE)

@@ -3,16 +3,15 @@ arrays and JSON lines) and on edge cases."""
 
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from data_access import vocab
 from data_access.ingest import ses
 from data_access.ingest.model import Event, FormatError, Ignored, Rejected, raw_text
+from tests.ingest.conftest import fixture_paths, fixture_text
 
-FIXTURES = Path(__file__).parent / "fixtures" / "ses"
-SENDGRID_BATCH = FIXTURES.parent / "sendgrid" / "event-webhook-batch-all-types.json"
+SENDGRID_BATCH = fixture_text("sendgrid", "event-webhook-batch-all-types.json")
 EXAMPLE_MESSAGE = "EXAMPLE7c191be45-e9aedb9a-02f9-4d12-a87d-dd0099a07f8a-000000"
 EXAMPLE_FEEDBACK = "01000157c44f053b-61b59c11-9236-11e6-8f96-7be8aexample-000000"
 
@@ -170,7 +169,7 @@ NAMES = sorted(EXPECTED)
 
 
 def text_of(name: str) -> str:
-    return (FIXTURES / name).read_text(encoding="utf-8")
+    return fixture_text("ses", name)
 
 
 def body_of(name: str) -> dict:
@@ -210,7 +209,7 @@ def outcomes(value) -> list:
 
 
 def test_every_example_file_has_an_expectation():
-    assert sorted(path.name for path in FIXTURES.glob("*.json")) == NAMES
+    assert [path.name for path in fixture_paths("ses", "*.json")] == NAMES
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -502,7 +501,7 @@ def test_format_errors(text, message):
 
 def test_a_sendgrid_batch_is_not_ses():
     with pytest.raises(FormatError, match="Amazon SES"):
-        ses.parse(SENDGRID_BATCH.read_text(encoding="utf-8"))
+        ses.parse(SENDGRID_BATCH)
 
 
 def test_inbound_mail_without_notification_type_is_ignored():

@@ -7,9 +7,10 @@ import pytest
 import sqlalchemy as sa
 
 import data_access as da
-from data_access import rollups, schema
+from data_access import schema
 from data_access.ingest import model, store
 from data_access.ingest.store import import_records
+from tests.ingest.conftest import assert_rollups_as_rebuilt
 
 T0 = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -123,21 +124,27 @@ def test_unknown_recipients_can_be_quarantined_instead(empty_engine):
 
 
 def test_rollups_and_status_stay_exact(empty_engine):
+    """Both rollup tables, as the import left them, equal `rollups.rebuild` (the oracle);
+    also after importing again and after a second file with more events."""
     run(empty_engine, BATCH)
-    with empty_engine.begin() as conn:
-        before = conn.execute(
-            sa.select(schema.daily_rollup).order_by(*schema.daily_rollup.primary_key.columns)
-        ).all()
-        rollups.rebuild(conn)
-        after = conn.execute(
-            sa.select(schema.daily_rollup).order_by(*schema.daily_rollup.primary_key.columns)
-        ).all()
+    imported = assert_rollups_as_rebuilt(empty_engine)
+    assert sum(row[-1][1] for row in imported["daily_rollup"]) == 4  # (name, value) pairs
+    assert imported["domain_monthly_rollup"]
+    with empty_engine.connect() as conn:
         blocked = da.blocked_contacts(conn)
-    assert before == after and sum(r.events for r in after) == 4
     assert dict(zip(blocked["email"], blocked["reason"])) == {
         "ana@example.com": "previous_spam",
         "luis@example.com": "previous_bounce",
     }
+    run(empty_engine, BATCH)  # duplicates only
+    assert assert_rollups_as_rebuilt(empty_engine) == imported
+    more = records(
+        [ev("luis@example.com", "delivered", 3, provider_event_id="e5")],
+        [ev("eva@example.org", "bounced", 4, bounce_type="soft", provider_event_id="e6")],
+    )
+    run(empty_engine, more)
+    after = assert_rollups_as_rebuilt(empty_engine)
+    assert len(after["domain_monthly_rollup"]) > len(imported["domain_monthly_rollup"])
 
 
 def test_an_interrupted_import_leaves_nothing_and_can_run_again(empty_engine, monkeypatch):
@@ -182,9 +189,11 @@ def test_absurd_dates_are_quarantined_not_a_crash(when):
 
 def test_a_count_that_does_not_add_up_refuses_the_whole_file(empty_engine, monkeypatch):
     """If the database stored other than the new events found (another writer at the same
-    time), the file is refused with a message and nothing of it stays."""
+    time), the file is refused with its own error and message, and nothing of it stays."""
     monkeypatch.setattr(store, "_count_above", lambda conn, mark: 0)
-    with pytest.raises(model.FormatError, match="otra importación"):
+    with pytest.raises(model.ConcurrentImport, match="otra importación") as refused:
         run(empty_engine, BATCH)
+    assert isinstance(refused.value, model.ImportRefused)
+    assert not isinstance(refused.value, model.FormatError)  # the file itself is fine
     for table in (schema.email_events, schema.contacts, schema.quarantine):
         assert count(empty_engine, table) == 0

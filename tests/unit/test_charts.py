@@ -5,7 +5,8 @@ from datetime import date
 import polars as pl
 
 from dashboard import charts, report_view
-from dashboard.colors import HEX_COLOR, ORIGIN_HEX
+from dashboard.colors import CATEGORY_HEX, HEX_COLOR, LEVEL_BADGE_COLOR, ORIGIN_HEX
+from dashboard.formatting import format_percent
 from data_access import reports
 
 TIMELINE = pl.DataFrame(
@@ -136,17 +137,23 @@ def test_rate_levels_and_percentages():
     assert report_view.rate_level(0.02, limits) == "ok"
     assert report_view.rate_level(0.021, limits) == "warning"
     assert report_view.rate_level(0.051, limits) == "critical"
-    assert report_view.percent(0.0158) == "1,58 %" and report_view.percent(0.0158, "en") == "1.58%"
+    assert format_percent(0.0158) == "1,58 %" and format_percent(0.0158, "en") == "1.58%"
+    assert format_percent(0.05) == "5,00 %" and format_percent(None) == "—"
 
 
 def test_chart_picks_become_drill_down_targets():
-    assert report_view.target_from_selection("reasons", {"pick": [{"reason": "unsubscribed"}]}) == (
-        ("event", "not_sent"),
-        ("reason", "unsubscribed"),
+    pick = report_view.target_from_selection
+    assert pick("reasons", {"pick": [{"reason": "unsubscribed"}]}) == reports.DrillTarget(
+        "not_sent", reason="unsubscribed"
     )
-    assert report_view.target_from_selection("campaigns", {"pick": [{"campaign_id": 7.0}]}) == (
-        ("event", "bounced"),
-        ("campaign_id", 7),
+    campaign = pick("campaigns", {"pick": [{"campaign_id": 7.0}]})
+    assert campaign == reports.DrillTarget("bounced", campaign_id=7)
+    assert type(campaign.campaign_id) is int  # Vega sends floats; the query wants the id
+    assert pick(
+        "categories", {"pick": [{"bounce_type": "hard", "category": "mailbox_unknown"}]}
+    ) == reports.DrillTarget("bounced", bounce_type="hard", category="mailbox_unknown")
+    assert pick("domains", {"pick": [{"domain": "correo.test"}]}) == reports.DrillTarget(
+        "bounced", domain="correo.test"
     )
     assert report_view.target_from_selection("domains", {"pick": []}) is None
     assert report_view.target_from_selection("domains", {}) is None
@@ -159,3 +166,18 @@ def test_report_filters_from_the_url():
     assert report_view.parse_campaign_ids("3,5, 5,x,-1") == [3, 5]
     assert report_view.parse_campaign_ids(["3", "7"]) == [3, 7]
     assert report_view.parse_campaign_ids(None) == []
+
+
+def test_drill_down_targets_are_hashable_values():
+    """They key st.cache_data and the pagination widget: equal targets, one key."""
+    a = reports.DrillTarget("bounced", bounce_type="hard")
+    b = reports.DrillTarget("bounced", bounce_type="hard")
+    assert a == b and hash(a) == hash(b) and len({a, b}) == 1
+    assert a != reports.DrillTarget("bounced", bounce_type="soft")
+
+
+def test_the_colour_tables_cover_their_vocabularies():
+    from data_access import diagnostics
+
+    assert set(CATEGORY_HEX) == set(diagnostics.CATEGORIES)
+    assert set(LEVEL_BADGE_COLOR) == {"none", "ok", "warning", "critical"}

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 import pytest
 
-from dashboard import card, i18n
+from dashboard import card, i18n, markdown
 from dashboard.formatting import format_count, format_date, format_datetime
 from dashboard.search import parse_contact_id, result_label
 from dashboard.settings import DEFAULT_TIMEZONE, load_settings
@@ -65,11 +65,11 @@ def test_catalogue_has_spanish_and_english_for_every_key():
 
 def test_markdown_from_data_cannot_inject_links_colours_or_html():
     hostile = "[x](javascript:alert(1)) :red[grito] <b>hola</b> $x$ *a*"
-    escaped = card.md_escape(hostile)
+    escaped = markdown.md_escape(hostile)
     assert "[" not in escaped.replace("\\[", "")
     assert "<" not in escaped.replace("\\<", "")
-    assert card.md_link("Black Friday", "https://crm/1") == "[Black Friday](https://crm/1)"
-    assert card.md_link("Sin enlace", None) == "Sin enlace"
+    assert markdown.md_link("Black Friday", "https://crm/1") == "[Black Friday](https://crm/1)"
+    assert markdown.md_link("Sin enlace", None) == "Sin enlace"
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,6 @@
 """Starting the dashboard in a child process and a headless Chromium to drive it, for the
-end-to-end tests and the browser benchmark (the same code, so both measure the real app)."""
+end-to-end tests and the browser benchmark (the same code, so both measure the real app).
+Not part of the shipped app: the benchmarks import it as `tests.support.serve`."""
 
 import os
 import socket
@@ -9,7 +10,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the project (tests/support/serve.py)
 CHROMIUM = os.environ.get("RASTRO_CHROMIUM", "/usr/bin/chromium")
 # Debian's Chromium as root, headless, with no calls home (this machine has no network).
 CHROMIUM_FLAGS = [

@@ -1,0 +1,1 @@
+"""Helpers for the tests and the benchmarks that are not part of the shipped app."""
