@@ -25,23 +25,6 @@ SES_TOPICS = "RASTRO_SES_TOPIC_ARNS"
 MAX_AGE = "RASTRO_WEBHOOK_MAX_AGE_SECONDS"
 MAX_BYTES = "RASTRO_WEBHOOK_MAX_BYTES"
 
-# What each setting does, in Spanish (shown by the Recepción page and `webhooks status`).
-EXPLAINED = {
-    SECRET: "Usuario y contraseña (usuario:contraseña) que los proveedores ponen en la URL "
-    "(autenticación básica HTTP). Obligatorio: sin él, los webhooks responden 503 y no "
-    "guardan nada.",
-    SENDGRID_KEY: "Clave pública de verificación que muestra SendGrid (Event Webhook → "
-    "Signature Verification). Con ella se exige y comprueba la firma ECDSA de cada envío.",
-    MAILGUN_KEY: "Clave de firma de webhooks de Mailgun (HTTP webhook signing key). Con ella "
-    "se exige y comprueba la firma HMAC-SHA256 (timestamp + token) de cada envío.",
-    SES_TOPICS: "ARN de los temas SNS de Amazon SES que pueden enviar avisos, separados por "
-    "comas. Sin ninguno se rechaza todo lo que llegue a /webhooks/ses. La firma SNS se "
-    "comprueba siempre.",
-    MAX_AGE: "Antigüedad máxima, en segundos, de la marca de tiempo firmada. Por defecto no "
-    "hay límite (un reenvío no duplica nada: cada evento se guarda una sola vez).",
-    MAX_BYTES: "Tamaño máximo de un envío en bytes (por defecto 10 MiB); uno mayor recibe 413.",
-}
-
 
 @dataclass(frozen=True)
 class WebhookSettings:
