@@ -116,16 +116,12 @@ def pending(conn: sa.Connection, *, max_rows: int, max_bytes: int) -> list[Pendi
     """The oldest unprocessed requests: up to `max_rows`, and no more bodies than fit in
     `max_bytes` (but at least one)."""
     i = INBOX.c
-    ids = (
-        conn.execute(
-            sa.select(i.id, sa.func.length(i.body))
-            .where(i.processed_at.is_(None))
-            .order_by(i.id)
-            .limit(max_rows)
-        )
-        .tuples()
-        .all()
-    )
+    ids = conn.execute(
+        sa.select(i.id, sa.func.length(i.body))
+        .where(i.processed_at.is_(None))
+        .order_by(i.id)
+        .limit(max_rows)
+    ).all()
     chosen, total = [], 0
     for ident, size in ids:
         if chosen and total + size > max_bytes:
