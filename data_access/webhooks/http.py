@@ -36,7 +36,7 @@ from ..bootstrap import open_database
 from ..config import resolve_url
 from ..engine import DatabaseUnavailable
 from . import inbox, settings, verify
-from .worker import WorkerThread
+from .worker import WorkerThread, WriteGate
 
 log = logging.getLogger("rastro.webhooks")
 PATHS = {provider: f"/webhooks/{provider}" for provider in settings.PROVIDERS}
@@ -118,7 +118,8 @@ class Service:
         self._database_url = database_url or (lambda: None)
         self.sns = sns or verify.SnsVerifier()
         self._lock = threading.Lock()
-        self.worker = WorkerThread(self.engine) if worker else None
+        self.gate = WriteGate()
+        self.worker = WorkerThread(self.engine, gate=self.gate) if worker else None
 
     def use_database_url(self, database_url: Callable[[], str | None]) -> None:
         """Where the database is (the dashboard passes its own resolver: the Streamlit secret)."""
@@ -166,7 +167,7 @@ class Service:
                 self._refused(provider, remote, refused.reason, audit=True)
                 raise Answer(refused.status, refused.reason) from None
             problem = refused.reason  # authentic (basic auth) but unreadable: quarantined
-        with self._database_errors(), self.engine().begin() as conn:
+        with self._database_errors(), self.gate.request(), self.engine().begin() as conn:
             if problem is not None:
                 inbox.quarantine_body(conn, provider, body, problem)
                 inbox.refuse(conn, provider, remote, problem, audit=False)

@@ -13,6 +13,7 @@ quarantined). It runs in the server process (a daemon thread, `WorkerThread`) an
 `python -m data_access webhooks work`.
 """
 
+import contextlib
 import logging
 import threading
 from collections.abc import Callable
@@ -66,6 +67,44 @@ def _parse(item: inbox.Pending) -> _Parsed:
     return _Parsed(item, records, columns)
 
 
+class WriteGate:
+    """In one server process on SQLite (one writer at a time), the requests' short inbox
+    writes go before the worker's long batches: a request waiting on SQLite's busy handler
+    sleeps in steps of up to 100 ms, and the worker could take the lock again right after
+    committing. Requests enter freely (SQLite orders them among themselves); the worker
+    starts a batch only when no request is writing or waiting, or after `patience` seconds."""
+
+    def __init__(self, patience: float = 0.25):
+        self.patience = patience
+        self._changed = threading.Condition()
+        self._requests = 0
+        self._batch = False
+
+    @contextlib.contextmanager
+    def request(self):
+        with self._changed:
+            self._requests += 1
+            self._changed.wait_for(lambda: not self._batch)
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._requests -= 1
+                self._changed.notify_all()
+
+    @contextlib.contextmanager
+    def batch(self):
+        with self._changed:
+            self._changed.wait_for(lambda: self._requests == 0, timeout=self.patience)
+            self._batch = True
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._batch = False
+                self._changed.notify_all()
+
+
 @dataclass
 class BatchResult:
     first_id: int
@@ -80,10 +119,18 @@ class BatchResult:
 class Worker:
     """Processes the inbox of one database."""
 
-    def __init__(self, engine: sa.Engine, *, max_rows: int = 200, max_bytes: int = 4 << 20):
+    def __init__(
+        self,
+        engine: sa.Engine,
+        *,
+        max_rows: int = 200,
+        max_bytes: int = 4 << 20,
+        gate: WriteGate | None = None,
+    ):
         self.engine = engine
         self.max_rows = max_rows
         self.max_bytes = max_bytes
+        self.gate = gate
 
     def process_batch(self) -> BatchResult | None:
         """Store the next batch of requests; None when the inbox is empty."""
@@ -93,7 +140,10 @@ class Worker:
             return None
         parsed = [_parse(item) for item in items]
         results: dict[int, ImportReport] = {}
-        with self.engine.begin() as conn:
+        with (
+            self.gate.batch() if self.gate else contextlib.nullcontext(),
+            self.engine.begin() as conn,
+        ):
             claimed = inbox.claim(conn, [p.item.id for p in parsed], datetime.now(UTC))
             for p in parsed:
                 if p.item.id not in claimed:
@@ -134,9 +184,19 @@ class WorkerThread:
     every `idle_seconds` anyway (requests left by a crash, or written by another process);
     a database that fails is retried with a growing pause, one log line per failure."""
 
-    def __init__(self, engine_factory: Callable[[], sa.Engine], idle_seconds: float = 1.0):
+    # Batches in the server stay small (about one SendGrid batch of 1,000 events), so that a
+    # request arriving during one waits little on SQLite.
+    MAX_BYTES = 512 * 1024
+
+    def __init__(
+        self,
+        engine_factory: Callable[[], sa.Engine],
+        idle_seconds: float = 1.0,
+        gate: WriteGate | None = None,
+    ):
         self.engine_factory = engine_factory
         self.idle_seconds = idle_seconds
+        self.gate = gate
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -166,7 +226,9 @@ class WorkerThread:
         while not self._stop.is_set():
             self._wake.clear()  # before looking, so that a request arriving now wakes us again
             try:
-                worker = Worker(self.engine_factory())
+                engine = self.engine_factory()
+                gate = self.gate if engine.dialect.name == "sqlite" else None
+                worker = Worker(engine, max_bytes=self.MAX_BYTES, gate=gate)
                 while not self._stop.is_set() and worker.process_batch() is not None:
                     pass
                 pause = self.idle_seconds
