@@ -87,6 +87,7 @@ def test_real_samples_are_stored_as_an_import_stores_them(hooks, databases, keys
     assert stored_events(hooks.engine) == stored_events(other)
     assert len(stored_events(hooks.engine)) >= 1
     assert quarantine_reasons(hooks.engine) == quarantine_reasons(other)
+    other.dispose()  # its connections: the session's PostgreSQL has a limit
     with hooks.engine.connect() as conn:
         assert inbox.backlog(conn) == 0
         reports = conn.execute(
