@@ -50,8 +50,18 @@ def _engine_for(url: str | None) -> sa.Engine:
     return open_database(url)
 
 
-def _url_key() -> str:
-    return str(engine().url)
+def _url_key() -> tuple[str, int]:
+    """The cache key of every query below: the database, and its data version (the newest
+    event id), so that an event stored by an import or a webhook shows on the next run
+    instead of after the TTL."""
+    return str(engine().url), _data_version(str(engine().url))
+
+
+@st.cache_data(ttl=1, show_spinner=False, max_entries=20)
+def _data_version(url: str) -> int:
+    # Read at most once a second per database, whoever asks: one primary-key lookup.
+    with engine().connect() as conn:
+        return da.data_version(conn)
 
 
 # --- what the pages show (cached) -----------------------------------------------------------

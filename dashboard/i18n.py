@@ -38,6 +38,78 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "A numeric setting (RASTRO_CACHE_TTL_SECONDS, RASTRO_IDLE_MINUTES, "
         "RASTRO_LOGIN_*) is not a whole number; using its default.",
     },
+    # --- Recepción (webhooks) ---
+    "webhooks.page": {"es": "Recepción", "en": "Webhooks"},
+    "webhooks.title": {"es": "Recepción de eventos en vivo", "en": "Live event reception"},
+    "webhooks.intro": {
+        "es": "Los proveedores envían aquí sus eventos en cuanto ocurren. Pega en la consola "
+        "de cada proveedor su URL, con el usuario y la contraseña de RASTRO_WEBHOOK_SECRET; "
+        "añade ?origin=campaign o ?origin=automation para los eventos que no lo indican.",
+        "en": "Providers send their events here as they happen. Paste each provider's URL in "
+        "its console, with the user and password of RASTRO_WEBHOOK_SECRET; add "
+        "?origin=campaign or ?origin=automation for events that do not say.",
+    },
+    "webhooks.no_secret": {
+        "es": "Falta RASTRO_WEBHOOK_SECRET: los webhooks responden 503 y no guardan nada.",
+        "en": "RASTRO_WEBHOOK_SECRET is not set: the webhooks answer 503 and store nothing.",
+    },
+    "webhooks.provider": {"es": "Proveedor", "en": "Provider"},
+    "webhooks.url": {
+        "es": "URL para la consola del proveedor",
+        "en": "URL for the provider's console",
+    },
+    "webhooks.signature": {"es": "Firma comprobada", "en": "Signature checked"},
+    "webhooks.last": {"es": "Último recibido", "en": "Last received"},
+    "webhooks.accepted": {"es": "Aceptadas (24 h)", "en": "Accepted (24 h)"},
+    "webhooks.refused": {"es": "Rechazadas (24 h)", "en": "Refused (24 h)"},
+    "webhooks.backlog": {"es": "Pendientes", "en": "Backlog"},
+    "webhooks.quarantined": {"es": "En cuarentena", "en": "Quarantined"},
+    "webhooks.yes": {"es": "Sí", "en": "Yes"},
+    "webhooks.no": {"es": "No", "en": "No"},
+    "webhooks.never": {"es": "Nunca", "en": "Never"},
+    "webhooks.settings": {
+        "es": "Ajustes (variables de entorno)",
+        "en": "Settings (environment variables)",
+    },
+    "webhooks.set": {"es": "configurado", "en": "set"},
+    "webhooks.unset": {"es": "sin configurar", "en": "not set"},
+    "webhooks.setting.RASTRO_WEBHOOK_SECRET": {
+        "es": "Usuario y contraseña (usuario:contraseña) que los proveedores ponen en la URL "
+        "(autenticación básica HTTP). Obligatorio: sin él, los webhooks responden 503 y no "
+        "guardan nada.",
+        "en": "User and password (user:password) the providers put in the URL (HTTP basic "
+        "auth). Required: without it the webhooks answer 503 and store nothing.",
+    },
+    "webhooks.setting.RASTRO_SENDGRID_WEBHOOK_PUBLIC_KEY": {
+        "es": "Clave pública de verificación que muestra SendGrid (Event Webhook, Signature "
+        "Verification). Con ella se exige y comprueba la firma ECDSA de cada envío.",
+        "en": "The verification public key SendGrid shows (Event Webhook, Signature "
+        "Verification). With it, every request's ECDSA signature is required and checked.",
+    },
+    "webhooks.setting.RASTRO_MAILGUN_WEBHOOK_SIGNING_KEY": {
+        "es": "Clave de firma de webhooks de Mailgun (HTTP webhook signing key). Con ella se "
+        "exige y comprueba la firma HMAC-SHA256 (timestamp + token) de cada envío.",
+        "en": "Mailgun's HTTP webhook signing key. With it, every request's HMAC-SHA256 "
+        "signature (timestamp + token) is required and checked.",
+    },
+    "webhooks.setting.RASTRO_SES_TOPIC_ARNS": {
+        "es": "ARN de los temas SNS de Amazon SES que pueden enviar avisos, separados por comas. "
+        "Sin ninguno se rechaza todo lo que llegue a /webhooks/ses. La firma SNS se comprueba "
+        "siempre, con el certificado de sns.<región>.amazonaws.com.",
+        "en": "ARNs of the Amazon SES SNS topics allowed to post, comma separated. With none, "
+        "everything sent to /webhooks/ses is refused. The SNS signature is always checked, "
+        "against the sns.<region>.amazonaws.com certificate.",
+    },
+    "webhooks.setting.RASTRO_WEBHOOK_MAX_AGE_SECONDS": {
+        "es": "Antigüedad máxima, en segundos, de la marca de tiempo firmada. Por defecto no hay "
+        "límite (un reenvío no duplica nada: cada evento se guarda una sola vez).",
+        "en": "Oldest signed timestamp accepted, in seconds. No limit by default (a replay "
+        "duplicates nothing: every event is stored once).",
+    },
+    "webhooks.setting.RASTRO_WEBHOOK_MAX_BYTES": {
+        "es": "Tamaño máximo de un envío en bytes (por defecto 10 MiB); uno mayor recibe 413.",
+        "en": "Largest request body in bytes (default 10 MiB); a larger one gets 413.",
+    },
     # --- charts ---
     "chart.day": {"es": "Día", "en": "Day"},
     "chart.week": {"es": "Semana (desde el lunes)", "en": "Week (from Monday)"},

@@ -19,6 +19,7 @@ from .queries import (
     contact_card,
     contact_events,
     contact_status,
+    data_version,
     search_contacts,
 )
 from .status import BLOCKED_SCHEMA, blocked_contacts, refresh_contact_status
@@ -37,6 +38,7 @@ __all__ = [
     "contact_card",
     "contact_events",
     "contact_status",
+    "data_version",
     "make_engine",
     "open_database",
     "policy",

@@ -371,3 +371,74 @@ def rollups_rebuild(database):
     click.echo(
         f"Resúmenes recalculados ({days} filas diarias) en {time.perf_counter() - started:.1f} s."
     )
+
+
+@main.group(help="Webhooks de los proveedores (recepción en vivo).")
+def webhooks():
+    pass
+
+
+@webhooks.command(
+    "work", help="Pasa la bandeja de entrada de los webhooks a eventos (sigue hasta Ctrl-C)."
+)
+@click.option("--once", is_flag=True, help="Procesa lo pendiente y termina.")
+@click.option(
+    "--interval",
+    type=click.FloatRange(0.1, 3600),
+    default=1.0,
+    show_default=True,
+    help="Segundos entre comprobaciones cuando no hay nada pendiente.",
+)
+@database_option
+@_friendly_errors
+def webhooks_work(once, interval, database):
+    from .webhooks.worker import Worker
+
+    engine = _engine(database)
+    migrate.upgrade(engine)
+    worker = Worker(engine)
+
+    def show(result):
+        click.echo(result.line())
+
+    try:
+        while True:
+            try:
+                batches = worker.drain(show)
+            except ingest.FormatError as error:  # another import at the same moment
+                click.echo(f"Lote no guardado, se reintentará: {error}", err=True)
+                batches = 0
+            if once:
+                if not batches:
+                    click.echo("No hay nada pendiente en la bandeja de los webhooks.")
+                return
+            time.sleep(interval)
+    except KeyboardInterrupt:
+        click.echo("Detenido.")
+
+
+@webhooks.command("status", help="Estado de la recepción por proveedor (últimas 24 h).")
+@database_option
+@_friendly_errors
+def webhooks_status(database):
+    from .webhooks import settings as webhook_settings
+    from .webhooks import status as webhook_status
+
+    config = webhook_settings.load()
+    with _engine(database).connect() as conn:
+        table = webhook_status.overview(conn, config)
+    if config.secret is None:
+        click.echo(
+            f"Aviso: falta {webhook_settings.SECRET}; los webhooks responden 503 y no guardan nada."
+        )
+    for problem in config.problems:
+        click.echo(f"Aviso: {problem}")
+    for row in table.iter_rows(named=True):
+        last = row["last_received"]
+        when = "nunca" if last is None else f"{last:%Y-%m-%d %H:%M:%S} UTC"
+        click.echo(
+            f"{row['provider']:<9} {row['path']:<19} "
+            f"firma: {'sí' if row['signature'] else 'no'}  último: {when}  "
+            f"aceptadas 24 h: {row['accepted_24h']}  rechazadas 24 h: {row['refused_24h']}  "
+            f"pendientes: {row['backlog']}  en cuarentena: {row['quarantined']}"
+        )

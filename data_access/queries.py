@@ -264,3 +264,10 @@ def search_contacts(conn: sa.Connection, text: object, *, limit: int = 20) -> pl
         for *_, row, match in ranked[:limit]
     ]
     return _frame(result, SEARCH_SCHEMA)
+
+
+def data_version(conn: sa.Connection) -> int:
+    """A number that grows whenever events are stored (the newest event id; 0 when none):
+    the dashboard keys its cached results on it. One primary-key lookup on both engines."""
+    e = schema.email_events.c
+    return conn.execute(sa.select(sa.func.coalesce(sa.func.max(e.id), 0))).scalar_one()

@@ -314,3 +314,55 @@ quarantine = sa.Table(
     ),
     sa.Index("ix_quarantine_received_at", "received_at"),
 )
+
+# --- live webhooks (see data_access.webhooks) -------------------------------------------------
+
+WEBHOOK_OUTCOMES = ("accepted", "refused")
+
+# Every accepted webhook request, as received, committed before the provider gets its 2xx; the
+# worker turns it into events through the import store and marks it processed in the same
+# transaction (with what the store said about it).
+webhook_inbox = sa.Table(
+    "webhook_inbox",
+    metadata,
+    sa.Column("id", BigId, primary_key=True),
+    sa.Column("provider", sa.String(32), nullable=False),
+    sa.Column("received_at", UTCDateTime, nullable=False),
+    sa.Column("remote_addr", sa.String(64), nullable=True),
+    sa.Column("content_type", sa.String(200), nullable=True),
+    sa.Column("default_origin", sa.String(16), nullable=True),  # ?origin= of the URL
+    sa.Column("body", sa.LargeBinary, nullable=False),
+    sa.Column("body_sha256", sa.String(64), nullable=False),
+    sa.Column("processed_at", UTCDateTime, nullable=True),
+    # The store's reconciliation for this request, once processed.
+    sa.Column("received", sa.Integer, nullable=True),
+    sa.Column("stored", sa.Integer, nullable=True),
+    sa.Column("duplicates", sa.Integer, nullable=True),
+    sa.Column("ignored", sa.Integer, nullable=True),
+    sa.Column("quarantined", sa.Integer, nullable=True),
+    sa.CheckConstraint(
+        f"default_origin IS NULL OR {_in('default_origin', vocab.ORIGINS)}", name="default_origin"
+    ),
+    # The backlog (rows not processed yet) is found without reading the processed ones.
+    sa.Index(
+        "ix_webhook_inbox_backlog",
+        "id",
+        sqlite_where=sa.text("processed_at IS NULL"),
+        postgresql_where=sa.text("processed_at IS NULL"),
+    ),
+    sa.Index("ix_webhook_inbox_provider_time", "provider", "received_at"),
+)
+
+# Requests per provider, UTC hour and outcome (accepted or refused), for the Recepción page.
+webhook_requests = sa.Table(
+    "webhook_requests",
+    metadata,
+    sa.Column("provider", sa.String(32), nullable=False),
+    sa.Column("hour", UTCDateTime, nullable=False),
+    sa.Column("outcome", sa.String(16), nullable=False),
+    sa.Column("requests", sa.Integer, nullable=False),
+    sa.CheckConstraint(
+        f"outcome IS NOT NULL AND {_in('outcome', WEBHOOK_OUTCOMES)}", name="outcome"
+    ),
+    sa.PrimaryKeyConstraint("provider", "hour", "outcome"),
+)

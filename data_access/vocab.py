@@ -40,4 +40,5 @@ AUDIT_ACTIONS = (
     "session_expired",  # idle for too long
     "access_denied",  # signed in, but not an administrator (or unknown to Rastro via SSO)
     "card_opened",  # an administrator opened a contact's card
+    "webhook_refused",  # a provider webhook request with wrong credentials or signature
 )
