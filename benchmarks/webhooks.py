@@ -28,9 +28,9 @@ import sqlalchemy as sa
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from dashboard.serve import start_streamlit, stop
 from data_access import ingest, migrate, schema
 from data_access.engine import make_engine
+from tests.support.serve import start_streamlit, stop
 
 from .ingest import event_id
 from .run import POSTGRES_ADMIN_URL, RESULTS_DIR

@@ -18,9 +18,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import sqlalchemy as sa
 
-from dashboard.serve import ROOT, free_port, start_streamlit, stop
 from data_access import ingest, migrate, schema
 from data_access.engine import make_engine
+from tests.support.serve import ROOT, free_port, start_streamlit, stop
 
 from .conftest import SECRET, TOPIC, samples, sendgrid_headers
 
