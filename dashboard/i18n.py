@@ -17,6 +17,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "The database cannot be opened. Check DATABASE_URL or the connections.sql.url "
         "secret. Detail: {detail}",
     },
+    "error.database.connect": {
+        "es": "No se puede conectar con la base de datos {where}: {detail}",
+        "en": "Cannot connect to the database {where}: {detail}",
+    },
+    "error.database.folder": {
+        "es": "No se puede crear la carpeta de la base de datos {database}: {detail}",
+        "en": "Cannot create the database folder {database}: {detail}",
+    },
     "error.query": {
         "es": "La base de datos no respondió a la consulta. Inténtalo de nuevo en unos "
         "segundos. Detalle: {detail}",
@@ -285,6 +293,97 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "import.quarantine_empty": {
         "es": "La cuarentena está vacía.",
         "en": "The quarantine is empty.",
+    },
+    # Why a whole file was refused (data_access.ingest.ImportRefused: key and params); the
+    # Spanish text is the exception's own message, which the CLI prints.
+    "import.refused.unknown_provider": {
+        "es": "Proveedor desconocido: {provider}. Usa uno de: {providers}",
+        "en": "Unknown provider: {provider}. Use one of: {providers}",
+    },
+    "import.refused.not_utf8": {
+        "es": "El archivo no es texto UTF-8 (byte {byte}).",
+        "en": "The file is not UTF-8 text (byte {byte}).",
+    },
+    "import.refused.unreadable_file": {
+        "es": "No se puede leer {path}: {detail}",
+        "en": "{path} cannot be read: {detail}",
+    },
+    "import.refused.concurrent_import": {
+        "es": "otra importación guardó eventos a la vez; no se guardó nada de este archivo: "
+        "vuelve a importarlo",
+        "en": "another import stored events at the same time; nothing of this file was "
+        "stored: import it again",
+    },
+    "import.refused.empty_file": {"es": "El archivo está vacío.", "en": "The file is empty."},
+    "import.refused.json_empty": {"es": "el fichero está vacío", "en": "the file is empty"},
+    "import.refused.not_json": {
+        "es": "no es JSON: línea {line}, {detail}",
+        "en": "not JSON: line {line}, {detail}",
+    },
+    "import.refused.bodies_not_json": {
+        "es": "No es un archivo de {provider}: no se puede leer como JSON ({reason}).",
+        "en": "Not a {provider} file: it cannot be read as JSON ({reason}).",
+    },
+    "import.refused.sendgrid_empty": {
+        "es": "no hay ningún evento en el fichero",
+        "en": "there is no event in the file",
+    },
+    "import.refused.sendgrid_foreign": {
+        "es": "no parece un fichero de eventos de SendGrid: ningún objeto tiene «event» junto "
+        "a «email», «timestamp» o «sg_event_id»",
+        "en": "this does not look like a SendGrid events file: no object has “event” next to "
+        "“email”, “timestamp” or “sg_event_id”",
+    },
+    "import.refused.ses_empty": {
+        "es": "no hay ninguna notificación en el fichero",
+        "en": "there is no notification in the file",
+    },
+    "import.refused.ses_foreign": {
+        "es": "no parece un fichero de notificaciones de Amazon SES: ningún objeto tiene "
+        "«eventType» o «notificationType» ni es un sobre SNS",
+        "en": "this does not look like an Amazon SES notifications file: no object has "
+        "“eventType” or “notificationType” or is an SNS envelope",
+    },
+    "import.refused.mailgun_foreign": {
+        "es": "No es un archivo de Mailgun: ningún registro tiene event-data ni un evento "
+        "con recipient.",
+        "en": "Not a Mailgun file: no record has event-data or an event with a recipient.",
+    },
+    "import.refused.mailgun_not_json_nor_form": {
+        "es": "No es un archivo de Mailgun: no es JSON ni un formulario de webhook ({reason}).",
+        "en": "Not a Mailgun file: it is neither JSON nor a webhook form ({reason}).",
+    },
+    "import.refused.mailgun_forms_foreign": {
+        "es": "No es un archivo de Mailgun: ningún formulario tiene el campo event.",
+        "en": "Not a Mailgun file: no form has the event field.",
+    },
+    "import.refused.postmark_foreign": {
+        "es": "No es un archivo de Postmark: ningún registro tiene RecordType.",
+        "en": "Not a Postmark file: no record has a RecordType.",
+    },
+    "import.refused.csv_empty": {
+        "es": "El archivo está vacío: falta la fila de cabecera.",
+        "en": "The file is empty: the header row is missing.",
+    },
+    "import.refused.csv_unreadable": {
+        "es": "CSV ilegible desde la línea {line}: {detail}",
+        "en": "Unreadable CSV from line {line}: {detail}",
+    },
+    "import.refused.csv_unnamed_column": {
+        "es": "Columna sin nombre en la cabecera (columna {column}).",
+        "en": "A column without a name in the header (column {column}).",
+    },
+    "import.refused.csv_unknown_columns": {
+        "es": "Columnas desconocidas: {columns}. Las válidas son: {valid}.",
+        "en": "Unknown columns: {columns}. The valid ones are: {valid}.",
+    },
+    "import.refused.csv_repeated_columns": {
+        "es": "Columnas repetidas: {columns}.",
+        "en": "Repeated columns: {columns}.",
+    },
+    "import.refused.csv_missing_columns": {
+        "es": "Faltan columnas obligatorias: {columns}.",
+        "en": "Required columns missing: {columns}.",
     },
     "provider.sendgrid": {"es": "SendGrid (Event Webhook)", "en": "SendGrid (Event Webhook)"},
     "provider.ses": {

@@ -7,7 +7,7 @@ from data_access import ingest, vocab
 
 from . import data
 from .i18n import t
-from .ui import database_errors_shown, language, text
+from .ui import database_errors_shown, language, message_of, text
 
 FROM_FILE = "archivo"
 
@@ -84,7 +84,13 @@ def run_imports(container, provider, origin, campaign, unknown, files) -> list:
                     unknown_recipients=unknown,
                 )
         except ingest.ImportRefused as error:
-            container.error(text("import.format_error", name=upload.name, detail=str(error)))
+            container.error(
+                text(
+                    "import.format_error",
+                    name=upload.name,
+                    detail=message_of(error, "import.refused"),
+                )
+            )
             continue
         reports.append(report)
     return reports

@@ -8,7 +8,7 @@ import streamlit as st
 from data_access import DatabaseUnavailable
 
 from . import data
-from .i18n import DEFAULT_LANGUAGE, t
+from .i18n import CATALOGUE, DEFAULT_LANGUAGE, t
 
 ENGLISH_KEY = "lang_en"
 
@@ -32,12 +32,22 @@ def render_settings_problems(container) -> None:
         container.warning(text(key))
 
 
+def message_of(error: Exception, family: str) -> str:
+    """An error of the data layer in the interface's language. Its Spanish message is meant for
+    the command line; errors that carry a `key` (and `params`) have the same message in the
+    catalogue as `<family>.<key>`. Without a key, or a catalogue entry, the error's own text."""
+    key = getattr(error, "key", None)
+    if key and f"{family}.{key}" in CATALOGUE:
+        return text(f"{family}.{key}", **getattr(error, "params", {}))
+    return str(error)
+
+
 def engine_or_stop():
     """The engine, or a Spanish message and the end of the page when the database is down."""
     try:
         return data.engine()
     except DatabaseUnavailable as error:
-        st.error(text("error.database", detail=str(error)))
+        st.error(text("error.database", detail=message_of(error, "error.database")))
         st.stop()
 
 

@@ -9,7 +9,16 @@ from .config import normalise_url
 
 
 class DatabaseUnavailable(RuntimeError):
-    """The database cannot be reached or opened; the message is meant for people."""
+    """The database cannot be reached or opened; the message (Spanish) is meant for people.
+
+    `key` and `params` name the same message for interfaces in other languages: the dashboard
+    shows its catalogue entry `error.database.<key>` filled with `params`.
+    """
+
+    def __init__(self, message: str, *, key: str | None = None, **params):
+        super().__init__(message)
+        self.key = key
+        self.params = params
 
 
 def make_engine(url: str, **kwargs) -> sa.Engine:
@@ -27,7 +36,10 @@ def make_engine(url: str, **kwargs) -> sa.Engine:
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
             except OSError as error:
                 raise DatabaseUnavailable(
-                    f"No se puede crear la carpeta de la base de datos {database}: {error.strerror}"
+                    f"No se puede crear la carpeta de la base de datos {database}: {error.strerror}",
+                    key="folder",
+                    database=database,
+                    detail=error.strerror,
                 ) from error
         engine = sa.create_engine(url, **kwargs)
         sa.event.listen(engine, "connect", _sqlite_on_connect)
@@ -67,5 +79,8 @@ def check_connection(engine: sa.Engine) -> None:
     except sa.exc.OperationalError as error:
         where = engine.url.render_as_string(hide_password=True)
         raise DatabaseUnavailable(
-            f"No se puede conectar con la base de datos {where}: {error.orig}"
+            f"No se puede conectar con la base de datos {where}: {error.orig}",
+            key="connect",
+            where=where,
+            detail=str(error.orig),
         ) from error

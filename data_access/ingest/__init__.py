@@ -2,11 +2,13 @@
 and a documented generic CSV. `import_file` is what the CLI (`python -m data_access import`)
 and the "Importar eventos" page call.
 
-A file that is not stored at all raises `ImportRefused` (Spanish message): `FormatError` when
-it is not the provider's format, `ConcurrentImport` when another import stored events at the
-same time (importing it again is enough). The modules: `model` (what a parser produces),
-`json_records` (a JSON file's records), `values` (reading one value: dates, text, origin), one
-parser per provider, and `store` (storing a file's records).
+A file that is not stored at all raises `ImportRefused` (Spanish message, and a catalogue key
+with its values for the app's languages): `FormatError` when it is not the provider's format,
+`ConcurrentImport` when another import stored events at the same time (importing it again is
+enough). The modules: `model` (what a parser produces), `json_records` (a JSON file's
+records), `form_bodies` (form-encoded webhook bodies: Mailgun's legacy ones), `values`
+(reading one value: dates, text, origin), one parser per provider, and `store` (storing a
+file's records).
 """
 
 import gc
@@ -47,7 +49,13 @@ __all__ = [
 def parser(provider: str):
     """The parser module of a provider (raises FormatError for an unknown provider)."""
     if provider not in PROVIDERS:
-        raise FormatError(f"Proveedor desconocido: {provider}. Usa uno de: " + ", ".join(PROVIDERS))
+        providers = ", ".join(PROVIDERS)
+        raise FormatError(
+            f"Proveedor desconocido: {provider}. Usa uno de: {providers}",
+            key="unknown_provider",
+            provider=provider,
+            providers=providers,
+        )
     return importlib.import_module(f"{__name__}.{PROVIDERS[provider]}")
 
 
@@ -56,7 +64,9 @@ def decode(content: bytes) -> str:
     try:
         return content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise FormatError(f"El archivo no es texto UTF-8 (byte {error.start}).") from error
+        raise FormatError(
+            f"El archivo no es texto UTF-8 (byte {error.start}).", key="not_utf8", byte=error.start
+        ) from error
 
 
 def import_bytes(
@@ -105,5 +115,10 @@ def import_file(engine: sa.Engine, provider: str, path: str | Path, **options) -
     try:
         content = path.read_bytes()
     except OSError as error:
-        raise FormatError(f"No se puede leer {path}: {error.strerror}") from error
+        raise FormatError(
+            f"No se puede leer {path}: {error.strerror}",
+            key="unreadable_file",
+            path=str(path),
+            detail=error.strerror,
+        ) from error
     return import_bytes(engine, provider, content, source=path.name, **options)

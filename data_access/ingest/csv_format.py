@@ -141,7 +141,7 @@ def _header_and_rows(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]
     in this format."""
     rows = _rows(text)
     if not rows:
-        raise FormatError("El archivo está vacío: falta la fila de cabecera.")
+        raise FormatError("El archivo está vacío: falta la fila de cabecera.", key="csv_empty")
     _line, header = rows[0]
     header = [name.strip() for name in header]
     _check_header(header)
@@ -169,29 +169,45 @@ def _rows(text: str) -> list[tuple[int, list[str]]]:
                 rows.append((line, fields))
             line = reader.line_num + 1
     except csv.Error as error:
-        raise FormatError(f"CSV ilegible desde la línea {line}: {error}") from error
+        raise FormatError(
+            f"CSV ilegible desde la línea {line}: {error}",
+            key="csv_unreadable",
+            line=line,
+            detail=str(error),
+        ) from error
     return rows
 
 
 def _check_header(header: list[str]) -> None:
     """Refuse the file when its columns are not exactly some of COLUMNS."""
     if "" in header:
-        raise FormatError(f"Columna sin nombre en la cabecera (columna {header.index('') + 1}).")
+        column = header.index("") + 1
+        raise FormatError(
+            f"Columna sin nombre en la cabecera (columna {column}).",
+            key="csv_unnamed_column",
+            column=column,
+        )
     unknown = [name for name in header if name not in COLUMNS]
     if unknown:
+        columns, valid = ", ".join(unknown), ", ".join(COLUMNS)
         raise FormatError(
-            "Columnas desconocidas: "
-            + ", ".join(unknown)
-            + ". Las válidas son: "
-            + ", ".join(COLUMNS)
-            + "."
+            f"Columnas desconocidas: {columns}. Las válidas son: {valid}.",
+            key="csv_unknown_columns",
+            columns=columns,
+            valid=valid,
         )
     repeated = sorted({name for name in header if header.count(name) > 1})
     if repeated:
-        raise FormatError("Columnas repetidas: " + ", ".join(repeated) + ".")
+        columns = ", ".join(repeated)
+        raise FormatError(
+            f"Columnas repetidas: {columns}.", key="csv_repeated_columns", columns=columns
+        )
     missing = [name for name in REQUIRED if name not in header]
     if missing:
-        raise FormatError("Faltan columnas obligatorias: " + ", ".join(missing) + ".")
+        columns = ", ".join(missing)
+        raise FormatError(
+            f"Faltan columnas obligatorias: {columns}.", key="csv_missing_columns", columns=columns
+        )
 
 
 def _record(line: int, header: list[str], fields: list[str]) -> Record:

@@ -44,17 +44,18 @@ def parse_events(
     *,
     recognise: Callable[[object], bool],
     outcomes: Callable[[object], tuple[Outcome, ...]],
-    empty: str,
-    foreign: str,
+    empty: FormatError,
+    foreign: FormatError,
 ) -> Iterator[Record]:
     """The records of a SendGrid or SES file in order, each with `outcomes(value)` (a broken
-    line is rejected). The file is refused (FormatError) when it is empty, when no line is
-    JSON, when it holds no record (`empty`) or when `recognise` accepts none (`foreign`)."""
+    line is rejected). The file is refused when it is empty or no line is JSON, and with the
+    caller's own refusal when it holds no record (`empty`) or `recognise` accepts none
+    (`foreign`)."""
     items = json_items_or_refuse(text)
     if not items:
-        raise FormatError(empty)
+        raise empty
     if not any(recognise(value) for _position, _raw, value in items):
-        raise FormatError(foreign)
+        raise foreign
     return (
         Record(
             position,
@@ -72,12 +73,12 @@ def parse_bodies(
     recognise: Callable[[object], bool],
     outcome: Callable[[dict], Outcome],
     foreign_record: str,
-    foreign_file: str,
+    foreign_file: FormatError,
 ) -> Iterator[Record]:
     """The records of a Mailgun or Postmark file in order, one outcome each: a broken line and
     a body that `recognise` refuses are rejected (`foreign_record`), the others get
-    `outcome(body)`. The file is refused (FormatError) when no body is recognised:
-    `foreign_file` says why, unless the file is empty or no line is JSON."""
+    `outcome(body)`. The file is refused when no body is recognised: with `foreign_file`,
+    unless the file is empty or no line is JSON."""
     records = []
     recognised = False
     items = json_items(text.removeprefix("\ufeff"), strip_lines=False, line_as_received=False)
@@ -91,18 +92,28 @@ def parse_bodies(
             result = Rejected(foreign_record)
         records.append(Record(position, raw, (result,)))
     if not recognised:
-        raise FormatError(_refusal(records, provider, foreign_file))
+        raise _refusal(records, provider, foreign_file)
     return iter(records)
 
 
-def _refusal(records: list[Record], provider: str, foreign_file: str) -> str:
+def _refusal(records: list[Record], provider: str, foreign_file: FormatError) -> FormatError:
     """Why the whole Mailgun / Postmark file is refused."""
     if not records:
-        return "El archivo está vacío."
+        return empty_file()
     if all(r.outcomes[0].reason.startswith("JSON roto") for r in records):
         reason = records[0].outcomes[0].reason
-        return f"No es un archivo de {provider}: no se puede leer como JSON ({reason})."
-    return f"No es un archivo de {provider}: {foreign_file}"
+        return FormatError(
+            f"No es un archivo de {provider}: no se puede leer como JSON ({reason}).",
+            key="bodies_not_json",
+            provider=provider,
+            reason=reason,
+        )
+    return foreign_file
+
+
+def empty_file() -> FormatError:
+    """The refusal of a Mailgun or Postmark file with nothing in it."""
+    return FormatError("El archivo está vacío.", key="empty_file")
 
 
 # --- reading the file ------------------------------------------------------------------------
@@ -169,11 +180,16 @@ def loads(text: str) -> object:
 def json_items_or_refuse(text: str) -> Sequence[Item]:
     """json_items, refusing (FormatError) an empty file and one where no line is JSON."""
     if not text.strip():
-        raise FormatError("el fichero está vacío")
+        raise FormatError("el fichero está vacío", key="json_empty")
     items = json_items(text)
     if items and all(isinstance(value, Broken) for _position, _raw, value in items):
         number, _raw, broken = items[0]
-        raise FormatError(f"no es JSON: línea {number}, {broken.detail}")
+        raise FormatError(
+            f"no es JSON: línea {number}, {broken.detail}",
+            key="not_json",
+            line=number,
+            detail=broken.detail,
+        )
     return items
 
 

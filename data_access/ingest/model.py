@@ -18,7 +18,15 @@ import polars as pl
 
 
 class ImportRefused(ValueError):
-    """Nothing of the file was stored, for the reason in the message (Spanish)."""
+    """Nothing of the file was stored, for the reason in the message (Spanish: what the CLI
+    prints). `key` names the reason in the dashboard's catalogue (`import.refused.<key>`, in
+    Spanish and English) and `params` are the values its text is filled with, so that the app
+    can say it in the reader's language."""
+
+    def __init__(self, message: str, *, key: str | None = None, **params) -> None:
+        super().__init__(message)
+        self.key = key
+        self.params = params
 
 
 class FormatError(ImportRefused):
@@ -31,7 +39,8 @@ class ConcurrentImport(ImportRefused):
     def __init__(self) -> None:
         super().__init__(
             "otra importación guardó eventos a la vez; no se guardó nada de este archivo: "
-            "vuelve a importarlo"
+            "vuelve a importarlo",
+            key="concurrent_import",
         )
 
 
@@ -51,6 +60,11 @@ class Event:
     origin: str | None = None  # campaign / automation, from the provider's custom data
     campaign_external_id: str | None = None  # the CRM's campaign or flow id
     campaign_name: str | None = None
+    # A not_sent that is only evidence of a block, not a send the provider skipped (Postmark's
+    # SubscriptionChange after a hard bounce or a complaint): the store counts it as ignored
+    # when the contact already has the event that causes that block (a hard bounce for
+    # previous_bounce, a spam complaint for previous_spam), in the database or in the file.
+    evidence_only: bool = False
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,22 @@ Mapping of `RecordType`:
     SubscriptionChange → by `SuppressSending` and `SuppressionReason`:
                            true,  ManualSuppression → unsubscribed (Postmark records a recipient
                                   who unsubscribes this way, and a sender's manual suppression)
-                           true,  HardBounce or SpamComplaint → ignored: the bounce or the
-                                  complaint itself arrives as its own Bounce / SpamComplaint
-                                  record, counting it twice would be wrong
+                           true,  HardBounce → not_sent, previous_bounce, as evidence only
+                           true,  SpamComplaint → not_sent, previous_spam, as evidence only
                            true,  anything else → rejected
                            false (reactivation)  → resubscribed
     Open, Click        → ignored (engagement, not delivery outcomes)
     anything else      → rejected ("evento desconocido: …")
+
+A suppression after a hard bounce or a complaint is evidence of a block, not a new failure:
+Postmark sends it and the Bounce / SpamComplaint record as two separate webhooks (each one
+enabled on its own), in no guaranteed order, and either may be the only one an account
+receives. So it is stored as `not_sent` with the block's reason (`evidence_only`) when the
+contact has no hard bounce (for HardBounce) or spam complaint (for SpamComplaint) yet, in the
+database or in the same file, which blocks the contact for that reason; and the store counts it
+as ignored when the contact has one, so the same bounce is not counted twice. A bounce that
+arrives after its suppression is stored as well (the not_sent stays: evidence is never
+deleted, and the verdict is the same).
 
 Bounce `Type` (https://postmarkapp.com/developer/api/bounce-api#bounce-types):
 
@@ -37,7 +46,9 @@ Bounce `Type` (https://postmarkapp.com/developer/api/bounce-api#bounce-types):
 Bounce and SpamComplaint fields: Email → email, BouncedAt → occurred_at, ID → provider event
 id (as text), Details → smtp_diagnostic, Type → provider_reason (Postmark's classification;
 its Description is a fixed text per type that would mislead the bounce category).
-`Inactive` / `CanActivate` are informative only. Every record: MessageID → message_id;
+`Inactive` / `CanActivate` are informative only. A record with no recipient at all (neither
+Email nor Recipient, like the Type "Unsubscribe" Bounce of django-anymail issue #447) is
+rejected: "falta el destinatario". Every record: MessageID → message_id;
 `Metadata` (`origin`, `campaign_id`, `campaign_name`) → origin and campaign. Postmark's own
 `Origin` field (Recipient, Customer, Admin) and `Tag` say nothing about campaign or automation
 and are not used for that. Values are read as `values` says: a date without offset is UTC,
@@ -48,7 +59,7 @@ from collections.abc import Iterator
 
 from .. import vocab
 from .json_records import parse_bodies
-from .model import Event, Ignored, Outcome, Record, Rejected
+from .model import Event, FormatError, Ignored, Outcome, Record, Rejected
 from .values import Unreadable, as_text, custom_data, moment
 
 _IGNORED_RECORDS = {
@@ -79,9 +90,10 @@ _IGNORED_BOUNCES = {
     "InboundError": "error de correo entrante: no es un envío",
     "TemplateRenderingFailed": "fallo de la plantilla: problema del envío, no del contacto",
 }
-_SUPPRESSION_IGNORED = {
-    "HardBounce": "baja por rebote: el rebote llega en su propio registro Bounce",
-    "SpamComplaint": "baja por queja: la queja llega en su propio registro SpamComplaint",
+# Suppressions that follow a failure: the block they are evidence of.
+_SUPPRESSION_EVIDENCE = {
+    "HardBounce": vocab.PREVIOUS_BOUNCE,
+    "SpamComplaint": vocab.PREVIOUS_SPAM,
 }
 
 
@@ -93,7 +105,10 @@ def parse(text: str) -> Iterator[Record]:
         recognise=_has_record_type,
         outcome=_outcome,
         foreign_record="no parece un evento de Postmark: falta RecordType",
-        foreign_file="ningún registro tiene RecordType.",
+        foreign_file=FormatError(
+            "No es un archivo de Postmark: ningún registro tiene RecordType.",
+            key="postmark_foreign",
+        ),
     )
 
 
@@ -153,8 +168,11 @@ def _subscription_change(body: dict) -> Outcome:
         raise Unreadable("falta SuppressSending (true o false)")
     if reason == "ManualSuppression":
         return _event(body, vocab.UNSUBSCRIBED, "Recipient", "ChangedAt", provider_reason=said)
-    if reason in _SUPPRESSION_IGNORED:
-        return Ignored(_SUPPRESSION_IGNORED[reason])
+    if reason in _SUPPRESSION_EVIDENCE:
+        event = _event(body, vocab.NOT_SENT, "Recipient", "ChangedAt", provider_reason=said)
+        event.reason = _SUPPRESSION_EVIDENCE[reason]
+        event.evidence_only = True
+        return event
     raise Unreadable(f"motivo de supresión desconocido: {reason}")
 
 

@@ -40,6 +40,7 @@ from data_access.ingest.json_records import Dumped, loads, parse_events
 from data_access.ingest.model import (
     Columns,
     Event,
+    FormatError,
     Ignored,
     Outcome,
     Record,
@@ -86,9 +87,12 @@ def parse(text: str) -> Iterator[Record]:
         text,
         recognise=_looks_like_sendgrid,
         outcomes=_outcomes,
-        empty="no hay ningún evento en el fichero",
-        foreign="no parece un fichero de eventos de SendGrid: ningún objeto tiene «event» junto "
-        "a «email», «timestamp» o «sg_event_id»",
+        empty=FormatError("no hay ningún evento en el fichero", key="sendgrid_empty"),
+        foreign=FormatError(
+            "no parece un fichero de eventos de SendGrid: ningún objeto tiene «event» junto "
+            "a «email», «timestamp» o «sg_event_id»",
+            key="sendgrid_foreign",
+        ),
     )
 
 

@@ -19,7 +19,11 @@ JSON string>", ...}`. One notification is one record; it has one outcome per rec
     Subscription (SES contact lists) -> see below.
     Reject, Rendering Failure -> rejected: SES refused or could not build the email, which is
                    none of Rastro's four not-sent reasons.
-    DeliveryDelay, Open, Click, Received (inbound mail), SNS confirmations -> ignored.
+    DeliveryDelay, Open, Click, Received (inbound mail) -> ignored.
+    SNS housekeeping -> ignored, not quarantined (no email is concerned): the envelopes of type
+                   SubscriptionConfirmation and UnsubscribeConfirmation, and the Notification
+                   "Successfully validated SNS topic for Amazon SES event publishing." that SES
+                   sends when a topic is attached.
 
 Subscription: only the whole-list switch counts. `newTopicPreferences.unsubscribeAll` turning
 true (it was not) is `unsubscribed`; turning from true to false is `resubscribed`, the mirror
@@ -29,6 +33,13 @@ topics, so it is not an unsubscribe in Rastro's sense. The event names the email
 in `mail.destination`; with several recipients nobody can tell who unsubscribed, so it is
 rejected rather than applied to all. provider_reason is `subscription.source` (for example
 UnsubscribeHeader); id "messageId:subscription:recipient:timestamp".
+
+When: the timestamp of the kind's own object (`bounce.timestamp`, `complaint.timestamp`,
+`delivery.timestamp`, `subscription.timestamp`; `mail.timestamp` for Send). When it is missing
+and the notification came in an SNS envelope, the envelope's `Timestamp` (when SNS published
+it, as SES reported the event) stands in; `mail.timestamp` does not, for the other kinds: it is
+when the email was sent, not when it bounced. Without either, the record is quarantined
+("falta la fecha"). A date that is there but unreadable is refused, never replaced.
 
 message_id is `mail.messageId`; origin and campaign come from the tags `origin`, `campaign_id`
 and `campaign_name` in `mail.tags` (SES tags are lists of values). Without `origin` the origin
@@ -42,7 +53,7 @@ from datetime import datetime
 
 from data_access import vocab
 from data_access.ingest.json_records import loads, parse_events
-from data_access.ingest.model import Event, Ignored, Outcome, Record, Rejected
+from data_access.ingest.model import Event, FormatError, Ignored, Outcome, Record, Rejected
 from data_access.ingest.values import Unreadable, as_text, campaign_fields, moment
 
 _NOT_RASTRO_REASON = "no es ninguno de los motivos de no envío de Rastro"
@@ -54,6 +65,8 @@ _IGNORED = {
     "AmazonSnsSubscriptionSucceeded": "aviso de SES sobre el tema SNS, no es un envío",
 }
 _SNS_CONFIRMATIONS = ("SubscriptionConfirmation", "UnsubscribeConfirmation")
+# The Notification SES publishes once when a topic is attached to a configuration set.
+_TOPIC_VALIDATED = "Successfully validated SNS topic for Amazon SES event publishing."
 _BOUNCE_TYPES = {
     "Permanent": vocab.HARD,
     "Transient": vocab.SOFT,
@@ -69,9 +82,12 @@ def parse(text: str) -> Iterator[Record]:
         text,
         recognise=_looks_like_ses,
         outcomes=_outcomes,
-        empty="no hay ninguna notificación en el fichero",
-        foreign="no parece un fichero de notificaciones de Amazon SES: ningún objeto tiene "
-        "«eventType» o «notificationType» ni es un sobre SNS",
+        empty=FormatError("no hay ninguna notificación en el fichero", key="ses_empty"),
+        foreign=FormatError(
+            "no parece un fichero de notificaciones de Amazon SES: ningún objeto tiene "
+            "«eventType» o «notificationType» ni es un sobre SNS",
+            key="ses_foreign",
+        ),
     )
 
 
@@ -100,9 +116,13 @@ def _outcomes(value: object) -> tuple[Outcome, ...]:
 def _notification(value: object) -> tuple[Outcome, ...]:
     if not isinstance(value, dict):
         raise Unreadable("se esperaba un objeto JSON")
+    published = None  # when SNS published the notification, if it came in an envelope
     if _is_sns(value):
         if value["Type"] in _SNS_CONFIRMATIONS:
             return (Ignored("confirmación de suscripción SNS, no es un envío"),)
+        if _is_topic_validation(value):
+            return (Ignored("aviso de SES: tema SNS validado, no es un envío"),)
+        published = value.get("Timestamp")
         value = _sns_message(value)
     kind = value.get("eventType") or value.get("notificationType")
     if kind == "Received" or "receipt" in value:
@@ -113,8 +133,15 @@ def _notification(value: object) -> tuple[Outcome, ...]:
         return (Ignored(_IGNORED[kind]),)
     if kind in _HANDLERS:
         mail = value.get("mail")
-        return _HANDLERS[kind](value, mail if isinstance(mail, dict) else {})
+        return _HANDLERS[kind](value, mail if isinstance(mail, dict) else {}, published)
     raise Unreadable(f"evento desconocido: {kind}")
+
+
+def _is_topic_validation(envelope: dict) -> bool:
+    message = envelope["Message"]
+    return envelope["Type"] == "Notification" and (
+        isinstance(message, str) and message.strip() == _TOPIC_VALIDATED
+    )
 
 
 def _sns_message(envelope: dict) -> dict:
@@ -137,9 +164,9 @@ def _sns_message(envelope: dict) -> dict:
 # --- the kinds of notification ---------------------------------------------------------------
 
 
-def _bounce(body: dict, mail: dict) -> tuple[Outcome, ...]:
+def _bounce(body: dict, mail: dict, published: object) -> tuple[Outcome, ...]:
     bounce = _section(body, "bounce")
-    occurred_at = _occurred_at(bounce.get("timestamp"))
+    occurred_at = _occurred_at(bounce.get("timestamp"), published)
     kind, subtype = as_text(bounce.get("bounceType")), as_text(bounce.get("bounceSubType"))
     if subtype in _SUPPRESSED:
         fields = {"event": vocab.NOT_SENT, "reason": vocab.PREVIOUS_BOUNCE}
@@ -165,9 +192,9 @@ def _bounce(body: dict, mail: dict) -> tuple[Outcome, ...]:
     return _per_recipient(bounce.get("bouncedRecipients"), event)
 
 
-def _complaint(body: dict, mail: dict) -> tuple[Outcome, ...]:
+def _complaint(body: dict, mail: dict, published: object) -> tuple[Outcome, ...]:
     complaint = _section(body, "complaint")
-    occurred_at = _occurred_at(complaint.get("timestamp"))
+    occurred_at = _occurred_at(complaint.get("timestamp"), published)
     subtype = as_text(complaint.get("complaintSubType"))
     if subtype in _SUPPRESSED:
         fields = {"event": vocab.NOT_SENT, "reason": vocab.PREVIOUS_SPAM}
@@ -189,9 +216,9 @@ def _complaint(body: dict, mail: dict) -> tuple[Outcome, ...]:
     return _per_recipient(complaint.get("complainedRecipients"), event)
 
 
-def _delivery(body: dict, mail: dict) -> tuple[Outcome, ...]:
+def _delivery(body: dict, mail: dict, published: object) -> tuple[Outcome, ...]:
     delivery = _section(body, "delivery")
-    occurred_at = _occurred_at(delivery.get("timestamp"))
+    occurred_at = _occurred_at(delivery.get("timestamp"), published)
     common = _common(mail)
     message_id = common["message_id"]
 
@@ -208,8 +235,8 @@ def _delivery(body: dict, mail: dict) -> tuple[Outcome, ...]:
     return _per_recipient(delivery.get("recipients"), event)
 
 
-def _send(_body: dict, mail: dict) -> tuple[Outcome, ...]:
-    occurred_at = _occurred_at(mail.get("timestamp"))
+def _send(_body: dict, mail: dict, published: object) -> tuple[Outcome, ...]:
+    occurred_at = _occurred_at(mail.get("timestamp"), published)
     common = _common(mail)
     message_id = common["message_id"]
 
@@ -225,12 +252,14 @@ def _send(_body: dict, mail: dict) -> tuple[Outcome, ...]:
     return _per_recipient(mail.get("destination"), event)
 
 
-def _subscription(body: dict, mail: dict) -> tuple[Outcome, ...]:
+def _subscription(body: dict, mail: dict, published: object) -> tuple[Outcome, ...]:
     subscription = _section(body, "subscription")
     change = _consent_change(subscription)
     if change is None:
         return (Ignored("cambio de preferencias por tema, sin baja de toda la lista"),)
     stamp = subscription.get("timestamp")
+    if _missing(stamp):
+        stamp = published
     occurred_at = _occurred_at(stamp)
     recipients = mail.get("destination")
     if isinstance(recipients, list) and len(recipients) > 1:
@@ -270,13 +299,13 @@ def _consent_change(subscription: dict) -> str | None:
     return None
 
 
-def _reject(body: dict, _mail: dict) -> tuple[Outcome, ...]:
+def _reject(body: dict, _mail: dict, _published: object) -> tuple[Outcome, ...]:
     reject = body.get("reject")
     detail = (isinstance(reject, dict) and as_text(reject.get("reason"))) or "sin motivo"
     raise Unreadable(f"SES rechazó el envío ({detail}): {_NOT_RASTRO_REASON}")
 
 
-def _rendering_failure(body: dict, _mail: dict) -> tuple[Outcome, ...]:
+def _rendering_failure(body: dict, _mail: dict, _published: object) -> tuple[Outcome, ...]:
     failure = body.get("failure")
     detail = (isinstance(failure, dict) and as_text(failure.get("errorMessage"))) or "sin detalle"
     raise Unreadable(
@@ -284,7 +313,7 @@ def _rendering_failure(body: dict, _mail: dict) -> tuple[Outcome, ...]:
     )
 
 
-_HANDLERS: dict[str, Callable[[dict, dict], tuple[Outcome, ...]]] = {
+_HANDLERS: dict[str, Callable[[dict, dict, object], tuple[Outcome, ...]]] = {
     "Bounce": _bounce,
     "Complaint": _complaint,
     "Delivery": _delivery,
@@ -299,9 +328,19 @@ _HANDLERS: dict[str, Callable[[dict, dict], tuple[Outcome, ...]]] = {
 # --- parts of a notification -----------------------------------------------------------------
 
 
-def _occurred_at(value: object) -> datetime:
-    """A date as this provider writes it: always with its offset (values.moment)."""
+def _occurred_at(value: object, published: object = None) -> datetime:
+    """A date as this provider writes it: always with its offset (values.moment). A missing
+    one is when SNS published the notification (`published`, the envelope's `Timestamp`), if
+    it came in an envelope: SNS publishes it as SES reports the event, and a real bounce or
+    complaint is not thrown away for want of a date. A date that is there but unreadable is
+    not replaced: it is refused."""
+    if _missing(value):
+        value = published
     return moment(value, naive_is_utc=False)
+
+
+def _missing(value: object) -> bool:
+    return value is None or value == ""
 
 
 def _section(body: dict, name: str) -> dict:

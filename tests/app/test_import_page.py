@@ -2,6 +2,7 @@
 
 import pytest
 import sqlalchemy as sa
+from streamlit.testing.v1 import AppTest
 
 from data_access import schema
 
@@ -83,3 +84,28 @@ def test_no_file_chosen(page):
     at.get("form_submit_button")[0].click()
     at.run()
     assert "Elige al menos un archivo." in at.warning[0].value
+
+
+def test_a_refused_file_is_explained_in_english_on_the_english_interface(admin_db):
+    # The page's own widgets cannot be driven in English by AppTest (its radio re-formats the
+    # Spanish labels), so the page's import step runs alone, on the real data layer.
+    def script(url):
+        import os
+        from types import SimpleNamespace
+
+        import streamlit as st
+
+        from dashboard import import_view, ui
+
+        os.environ["DATABASE_URL"] = url
+        st.session_state[ui.ENGLISH_KEY] = True
+        upload = SimpleNamespace(name="vacio.csv", getvalue=lambda: b"")
+        import_view.run_imports(st, "csv", None, None, "create", [upload])
+
+    url = admin_db.engine.url.render_as_string(hide_password=False)
+    at = AppTest.from_function(script, args=(url,)).run()
+    assert not at.exception, at.exception
+    shown = at.error[0].value
+    assert shown.startswith("vacio.csv: nothing was imported.")
+    # The data layer's Spanish message ("El archivo está vacío…") is not what English readers get.
+    assert "vacío" not in shown and "empty" in shown.lower()

@@ -168,3 +168,56 @@ def assert_rollups_as_rebuilt(engine: sa.Engine) -> dict[str, list[tuple]]:
     for table, rows in rebuilt.items():
         assert imported[table] == rows, table
     return imported
+
+
+# --- what an import stored, for the exact expectations of the provider tests ------------------
+
+
+def fixture_bytes_text(provider: str, name: str) -> str:
+    """A sample file's text exactly as an import reads it (line endings kept: multipart
+    bodies need their CRLF)."""
+    return (FIXTURES / provider / name).read_bytes().decode("utf-8")
+
+
+def import_text(engine: sa.Engine, provider: str, text: str, **options) -> ImportReport:
+    """Import `text` as the CLI and the import page do (data_access.ingest.import_bytes)."""
+    from data_access import ingest
+
+    return ingest.import_bytes(
+        engine, provider, text.encode("utf-8"), source=f"{provider}.txt", **options
+    )
+
+
+def stored_events(engine: sa.Engine) -> list[tuple]:
+    """Every stored event as (email, event, bounce_type, reason, provider_reason,
+    smtp_diagnostic, occurred_at, origin, campaign external id), sorted."""
+    c, k, e = schema.contacts.c, schema.campaigns.c, schema.email_events.c
+    query = sa.select(
+        c.email,
+        e.event,
+        e.bounce_type,
+        e.reason,
+        e.provider_reason,
+        e.smtp_diagnostic,
+        e.occurred_at,
+        k.origin,
+        k.external_id,
+    ).select_from(
+        schema.email_events.join(schema.contacts, c.id == e.contact_id).outerjoin(
+            schema.campaigns, k.id == e.campaign_id
+        )
+    )
+    with engine.connect() as conn:
+        return sorted((tuple(row) for row in conn.execute(query)), key=repr)
+
+
+def counts(report: ImportReport) -> tuple[int, int, int, int, int]:
+    """(received, stored, duplicates, ignored, quarantined), after checking they add up."""
+    assert report.balanced, report.line()
+    return (
+        report.received,
+        report.stored,
+        report.duplicates,
+        report.ignored,
+        report.quarantined,
+    )

@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 
 from data_access import schema
 from data_access.ingest import csv_format
-from data_access.ingest.model import Event, FormatError, Rejected, raw_text
+from data_access.ingest.model import EVENT_FIELDS, Event, FormatError, Rejected, raw_text
 from tests.ingest.conftest import assert_rollups_as_rebuilt, contents, import_parsed
 
 T0 = datetime(2024, 6, 1, 14, 3, tzinfo=UTC)
-FIELDS = [f for f in Event.__dataclass_fields__]
+FIELDS = EVENT_FIELDS  # what a frame row holds (the CSV never gives evidence-only events)
 
 
 def by_row(text: str) -> dict:
@@ -46,6 +46,7 @@ def _comparable(outcome, raw: str):
     if isinstance(outcome, Rejected):
         return ("rejected", outcome.reason, raw)
     assert isinstance(outcome, Event)
+    assert not outcome.evidence_only  # a frame row could not say so
     values = {name: getattr(outcome, name) for name in FIELDS}
     assert values["occurred_at"].utcoffset() == timedelta(0)
     values["occurred_at"] = values["occurred_at"].timestamp()

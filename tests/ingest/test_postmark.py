@@ -189,10 +189,21 @@ def test_manual_suppression_is_an_unsubscribe():
     assert event.message_id == "m-2" and event.provider_event_id is None
 
 
-@pytest.mark.parametrize("reason", ["HardBounce", "SpamComplaint"])
-def test_suppression_after_a_bounce_or_complaint_is_ignored(reason):
-    # The bounce or the complaint arrives as its own record: not counted twice.
-    assert isinstance(outcome_of(subscription_change(True, reason)), Ignored)
+@pytest.mark.parametrize(
+    "reason, block", [("HardBounce", "previous_bounce"), ("SpamComplaint", "previous_spam")]
+)
+def test_suppression_after_a_bounce_or_complaint_is_evidence_of_the_block(reason, block):
+    # Stored unless the bounce or the complaint is already there (the store decides: see
+    # test_postmark_evidence).
+    assert outcome_of(subscription_change(True, reason)) == Event(
+        email="ana@example.com",
+        event="not_sent",
+        occurred_at=datetime(2020, 2, 1, 10, 53, 34, 416071, tzinfo=UTC),
+        message_id="m-2",
+        reason=block,
+        provider_reason=f"SuppressionReason={reason}, Origin=Recipient",
+        evidence_only=True,
+    )
 
 
 def test_reactivation_is_a_resubscribe():
