@@ -17,6 +17,7 @@ import data_access as da
 from data_access import ingest, open_database, users
 from data_access.config import ENV_VAR
 from data_access.reports import DrillTarget
+from data_access.webhooks import status as webhook_status
 
 from .settings import load_settings
 
@@ -151,6 +152,12 @@ def recent_quarantine(limit: int) -> pl.DataFrame:
     """`data_access.recent_quarantine`: the newest quarantined records (QUARANTINE_SCHEMA)."""
     with engine().connect() as conn:
         return da.recent_quarantine(conn, limit=limit)
+
+
+def webhook_overview(config) -> pl.DataFrame:
+    """`data_access.webhooks.status.overview`: each provider's webhook figures, live."""
+    with engine().connect() as conn:
+        return webhook_status.overview(conn, config)
 
 
 # --- accounts and the audit trail (never cached: re-read on every click) --------------------

@@ -7,7 +7,6 @@ import polars as pl
 import streamlit as st
 
 from data_access.webhooks import settings as webhook_settings
-from data_access.webhooks import status as webhook_status
 
 from . import data
 from .formatting import format_datetime
@@ -34,8 +33,7 @@ def base_url() -> str:
 def status_table() -> tuple[webhook_settings.WebhookSettings, pl.DataFrame]:
     """The current settings and webhook_status.overview (live: no cache)."""
     config = webhook_settings.load()
-    with data.engine().connect() as conn:
-        return config, webhook_status.overview(conn, config)
+    return config, data.webhook_overview(config)
 
 
 def render_status(container, config, table: pl.DataFrame, base: str) -> None:

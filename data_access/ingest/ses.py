@@ -120,7 +120,7 @@ def _notification(value: object) -> tuple[Outcome, ...]:
     if _is_sns(value):
         if value["Type"] in _SNS_CONFIRMATIONS:
             return (Ignored("confirmación de suscripción SNS, no es un envío"),)
-        if _is_topic_validation(value):
+        if is_topic_validation(value):
             return (Ignored("aviso de SES: tema SNS validado, no es un envío"),)
         published = value.get("Timestamp")
         value = _sns_message(value)
@@ -137,9 +137,10 @@ def _notification(value: object) -> tuple[Outcome, ...]:
     raise Unreadable(f"evento desconocido: {kind}")
 
 
-def _is_topic_validation(envelope: dict) -> bool:
-    message = envelope["Message"]
-    return envelope["Type"] == "Notification" and (
+def is_topic_validation(envelope: dict) -> bool:
+    """The notice SES sends once when a topic is attached: SNS housekeeping, not an event."""
+    message = envelope.get("Message")
+    return envelope.get("Type") == "Notification" and (
         isinstance(message, str) and message.strip() == _TOPIC_VALIDATED
     )
 

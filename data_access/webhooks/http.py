@@ -35,6 +35,7 @@ from .. import vocab
 from ..bootstrap import open_database
 from ..config import resolve_url
 from ..engine import DatabaseUnavailable
+from ..ingest import ses
 from . import inbox, settings, verify
 from .worker import WorkerThread, WriteGate
 
@@ -64,8 +65,10 @@ def _json(body: bytes):
 def _format_problem(provider: str, body: bytes, content_type: str | None) -> str | None:
     """Why the body is not that provider's webhook format, or None."""
     if provider == "mailgun" and verify.is_form(content_type):
-        fields = verify.form_fields(body, content_type)
-        return None if "event" in fields else "formulario de Mailgun sin el campo event"
+        form = verify.form_fields(body)
+        if form is None:
+            return "no es un formulario de Mailgun"
+        return None if form.first("event") else "formulario de Mailgun sin el campo event"
     data = _json(body)
     if provider == "sendgrid":
         if not isinstance(data, list) or not data:
@@ -84,7 +87,10 @@ def _format_problem(provider: str, body: bytes, content_type: str | None) -> str
 
 
 def _ses_notification(message: dict) -> str | None:
-    """Why an SNS Notification does not carry an SES notification, or None."""
+    """Why an SNS Notification does not carry an SES notification, or None. The topic
+    validation notice is accepted: the worker counts it as ignored, like a file import."""
+    if ses.is_topic_validation(message):
+        return None
     try:
         inner = _decode(message.get("Message") or "")
     except (msgspec.DecodeError, RecursionError, TypeError):

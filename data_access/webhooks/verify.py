@@ -15,14 +15,15 @@ import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from datetime import UTC, datetime
-from email.parser import BytesParser
-from email.policy import HTTP
 from functools import lru_cache
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+
+from ..ingest import mailgun
+from ..ingest.form_bodies import Form, Unparsed, form_items
 
 
 class Refused(Exception):
@@ -119,41 +120,27 @@ def is_form(content_type: str | None) -> bool:
     return (content_type or "").split(";")[0].strip().lower() in FORM_TYPES
 
 
-def form_fields(body: bytes, content_type: str | None) -> dict[str, str]:
-    """The text fields of a form body (urlencoded or multipart; files are left out)."""
-    kind = (content_type or "").split(";")[0].strip().lower()
-    if kind == "application/x-www-form-urlencoded":
-        pairs = urllib.parse.parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
-        return dict(pairs)
-    message = BytesParser(policy=HTTP).parsebytes(
-        f"Content-Type: {content_type}\r\n\r\n".encode() + body
-    )
-    fields = {}
-    if message.is_multipart():
-        for part in message.iter_parts():
-            name = part.get_param("name", header="content-disposition")
-            if name and part.get_filename() is None:
-                fields[name] = part.get_content() if part.get_content_maintype() == "text" else ""
-    return fields
+def form_fields(body: bytes) -> Form | None:
+    """The fields of one legacy form body (urlencoded or multipart, told apart by its text as
+    the file imports do: `data_access.ingest.form_bodies`), or None when it is not one form."""
+    items = form_items(body.decode("utf-8", "replace"))
+    if len(items) != 1 or isinstance(items[0][2], Unparsed):
+        return None
+    return items[0][2]
 
 
 def mailgun_signature_fields(body: bytes, content_type: str | None) -> tuple[str, str, str]:
     """(timestamp, token, signature): the `signature` block of a JSON body, or the three
-    top-level fields of a legacy form body."""
-    if is_form(content_type):
-        fields = form_fields(body, content_type)
-    else:
+    top-level fields of a legacy form body (`data_access.ingest.mailgun.signature_fields`)."""
+    if not is_form(content_type):
         try:
-            data = json.loads(body)
+            json.loads(body)
         except (ValueError, RecursionError):
             raise Refused(400, "el cuerpo no es JSON") from None
-        fields = data.get("signature") if isinstance(data, dict) else None
-        if not isinstance(fields, dict):
-            raise Refused(401, "falta el bloque signature de Mailgun")
-    values = tuple(fields.get(k) for k in ("timestamp", "token", "signature"))
-    if not all(isinstance(v, str | int) and str(v) for v in values):
+    fields = mailgun.signature_fields(body.decode("utf-8", "replace"))
+    if fields is None:
         raise Refused(401, "faltan timestamp, token o signature de Mailgun")
-    return tuple(str(v) for v in values)
+    return tuple(fields)
 
 
 def check_mailgun(

@@ -25,23 +25,9 @@ import sqlalchemy as sa
 from .. import ingest
 from ..engine import DatabaseUnavailable
 from ..ingest import FormatError, ImportReport, Record, Rejected
-from . import inbox, verify
+from . import inbox
 
 log = logging.getLogger("rastro.webhooks")
-
-# The legacy (form-encoded) Mailgun bodies are verified and kept, but not read into events
-# yet (issue 16): they go to the quarantine with this reason, through the normal store path.
-# This is the hook to replace: `_legacy_mailgun_records`.
-LEGACY_MAILGUN_REASON = (
-    "webhook antiguo de Mailgun (formulario, no JSON): se guardó tal cual, pero Rastro todavía "
-    "no convierte este formato en eventos; configura en Mailgun los webhooks nuevos (JSON)"
-)
-
-
-def _legacy_mailgun_records(item: inbox.Pending) -> list[Record]:
-    """A legacy Mailgun form body: one record, quarantined with LEGACY_MAILGUN_REASON."""
-    text = item.body.decode("utf-8", "replace")
-    return [Record(1, text, (Rejected(LEGACY_MAILGUN_REASON),))]
 
 
 @dataclass
@@ -54,8 +40,6 @@ class _Parsed:
 def _parse(item: inbox.Pending) -> _Parsed:
     """The records of one request, as `import_bytes` reads a file; a body the parser refuses
     as a whole becomes one quarantined record (nothing received is dropped)."""
-    if item.provider == "mailgun" and verify.is_form(item.content_type):
-        return _Parsed(item, _legacy_mailgun_records(item))
     try:
         module, text = ingest.parser(item.provider), ingest.decode(item.body)
         reader = getattr(module, "parse_columns", None)
