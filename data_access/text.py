@@ -13,6 +13,8 @@ _MAX_QUERY_CHARS = 200
 
 def fold(value: str) -> str:
     """Lower-case `value`, drop accents and diacritics (ñ -> n), collapse white space."""
+    if value.isascii():  # the same result, several times faster (most addresses, many names)
+        return " ".join(value.lower().split())
     decomposed = unicodedata.normalize("NFKD", value.casefold())
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(stripped.split())
