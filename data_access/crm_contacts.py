@@ -66,14 +66,14 @@ from .ingest.model import FormatError
 from .ingest.store import write_quarantine
 from .ingest.values import Unreadable, iso_moment
 from .status import refresh_contact_status
-from .text import email_domain, fold, normalise_email
+from .text import MAX_CRM_ID_CHARS, email_domain, fold, normalise_email
 
 PROVIDER = "crm_contacts"  # the quarantine's `provider` for rows of a contacts file
 REQUIRED = ("email",)
 COLUMNS = REQUIRED + ("name", "crm_id", "created_at")
 MAX_EMAIL = 320
 MAX_NAME = 300
-MAX_CRM_ID = 100
+MAX_CRM_ID = MAX_CRM_ID_CHARS
 MAX_KEY = 320  # the search keys' width (folding can lengthen a text: "ß" -> "ss")
 CHUNK = 10_000
 _SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's SQLite DATETIME text

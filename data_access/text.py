@@ -29,6 +29,18 @@ def fold_query(value: object) -> str:
     return fold(printable)[:_MAX_QUERY_CHARS]
 
 
+MAX_CRM_ID_CHARS = 100  # contacts.crm_id's width
+
+
+def crm_id_query(value: object) -> str:
+    """What a user typed, as a CRM id to look up: as written (ids can be case-sensitive),
+    without control characters and surrounding spaces; empty when it cannot be an id."""
+    if not isinstance(value, str):
+        return ""
+    printable = "".join(ch for ch in value if unicodedata.category(ch)[0] != "C").strip()
+    return printable if len(printable) <= MAX_CRM_ID_CHARS else ""
+
+
 def normalise_email(value: str) -> str:
     """The form an address is stored and matched in: trimmed and lower-cased."""
     return value.strip().lower()
