@@ -189,7 +189,11 @@ def _read(text: str) -> tuple[list[_Row], int, _Quarantine]:
 def _row(line, fields, at, dates, nul) -> tuple[str | None, _Row | None]:
     """(why the row cannot be stored, None) or (None, the row); `at` is each of COLUMNS'
     position in the row (None when the file has no such column)."""
-    email, name, crm_id, created = (None if i is None else (fields[i].strip() or None) for i in at)
+    i_email, i_name, i_crm_id, i_created = at
+    email = fields[i_email].strip() or None
+    name = None if i_name is None else (fields[i_name].strip() or None)
+    crm_id = None if i_crm_id is None else (fields[i_crm_id].strip() or None)
+    created = None if i_created is None else (fields[i_created].strip() or None)
     if nul and "\x00" in "".join(fields):
         return "contiene el carácter NUL, que no se puede guardar", None
     if email is None:
@@ -274,9 +278,9 @@ def _ids_kept_by_others(
 
 
 def _update_of(row: _Row, known: tuple) -> _Update | None:
-    """What the row changes in a known contact (id, name, crm_id, created_at); None when
-    it changes nothing."""
-    contact_id, old_name, old_crm_id, old_created = known
+    """What the row changes in a known contact (email, id, name, crm_id, created_at); None
+    when it changes nothing."""
+    _email, contact_id, old_name, old_crm_id, old_created = known
     if isinstance(old_created, str):  # SQLite through the driver: UTC text
         old_created = datetime.fromisoformat(old_created).replace(tzinfo=UTC)
     name = old_name if row.name is None else row.name
@@ -353,12 +357,13 @@ def _search_index_kept_by_hand(conn: sa.Connection, renamed: list[int]) -> Itera
         (ids,),
     )
     yield
-    conn.exec_driver_sql(
-        "INSERT INTO contacts_search(rowid, name_key, email_key) "
-        "SELECT id, name_key, email_key FROM contacts "
-        "WHERE id IN (SELECT value FROM json_each(?)) OR id > ?",
-        (ids, mark),
+    index = (
+        "INSERT INTO contacts_search(rowid, name_key, email_key) SELECT id, name_key, email_key "
     )
+    conn.exec_driver_sql(
+        index + "FROM contacts WHERE id IN (SELECT value FROM json_each(?))", (ids,)
+    )
+    conn.exec_driver_sql(index + "FROM contacts WHERE id > ?", (mark,))  # the new contacts
     for _name, sql in triggers:
         conn.exec_driver_sql(sql)
 
@@ -497,12 +502,8 @@ def import_contacts(
     rows = _last_of_each_address(readable, quarantine)
     _one_address_per_crm_id(rows, quarantine)
     _take_write_lock(conn)
-    known = {
-        email: rest
-        for email, *rest in _lookup(
-            conn, "email", list(rows), "email, id, name, crm_id, created_at"
-        )
-    }
+    found = _lookup(conn, "email", list(rows), "email, id, name, crm_id, created_at")
+    known = {row[0]: row for row in found}
     crm_ids = sorted({r.crm_id for r in rows.values() if r.crm_id is not None})
     holders = dict(_lookup(conn, "crm_id", crm_ids, "crm_id, email"))
     _ids_kept_by_others(rows, holders, quarantine)

@@ -165,7 +165,7 @@ def read_rows(text: str) -> list[tuple[int, list[str]]]:
     line = 1
     try:
         for fields in reader:
-            if any(field.strip() for field in fields):
+            if any(map(str.strip, fields)):
                 rows.append((line, fields))
             line = reader.line_num + 1
     except csv.Error as error:
