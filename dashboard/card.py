@@ -141,7 +141,7 @@ def render_contact_details(container, contact: pl.DataFrame, settings: Settings)
     box.markdown(f":material/alternate_email: {md_escape(person['email'])}")
     crm_line = crm_id_line(person, settings, language())
     if crm_line:
-        box.markdown(crm_line, help=text("card.crm_id_help"))
+        box.markdown(crm_line)
     if not person["email_valid"]:
         box.warning(text("card.invalid_email"), icon=":material/warning:")
     when = format_date(person["created_at"], settings.timezone, language())
