@@ -17,6 +17,14 @@ T0 = datetime(2026, 3, 3, 15, 0, tzinfo=UTC)
 HEADER = "email,name,crm_id,created_at\n"
 
 
+@pytest.fixture(autouse=True)
+def _closed_after_each_test(empty_engine):
+    """Close the test's pooled connections at its end (not at the session's): with one
+    database per test, PostgreSQL's connection limit is shared with everything else."""
+    yield
+    empty_engine.dispose()
+
+
 def run(engine, text: str, *, source="crm.csv", progress=None, encoding="utf-8"):
     return crm_contacts.import_contacts_bytes(
         engine, text.encode(encoding), source=source, progress=progress
