@@ -1,15 +1,24 @@
-"""Importar eventos: bring in a provider's delivery events and see what happened to each."""
+"""Importar: bring in a provider's delivery events, or the CRM's contacts, and see what
+happened to each record."""
 
 import streamlit as st
 
 from dashboard import auth, import_view, ui
 
 auth.require_admin()
-st.title(ui.text("import.title"))
-st.caption(ui.text("import.intro"))
-
-request = import_view.render_form(st.container())
-if request is not None:
-    reports = import_view.run_imports(st.container(), *request)
-    import_view.render_results(st.container(), reports)
+kind = import_view.render_kind(st.container())
+if kind == import_view.CONTACTS:
+    st.title(ui.text("crm_import.title"))
+    st.caption(ui.text("crm_import.intro"))
+    files = import_view.render_contacts_form(st.container())
+    if files is not None:
+        reports = import_view.run_contact_imports(st.container(), files)
+        import_view.render_contact_results(st.container(), reports)
+else:
+    st.title(ui.text("import.title"))
+    st.caption(ui.text("import.intro"))
+    request = import_view.render_form(st.container())
+    if request is not None:
+        reports = import_view.run_imports(st.container(), *request)
+        import_view.render_results(st.container(), reports)
 import_view.render_quarantine(st.container())

@@ -101,6 +101,14 @@ def _external_id(row: dict) -> str | None:
     return row.get("campaign_external_id")
 
 
+def crm_id_line(person: dict, settings: Settings, lang: str) -> str | None:
+    """Markdown: the contact's CRM id, linking to the contact in the CRM (None without one)."""
+    if not person.get("crm_id"):
+        return None
+    link = md_link(person["crm_id"], settings.contact_url(person["crm_id"]))
+    return f":material/badge: {md_escape(t('card.crm_id', lang))}: {link}"
+
+
 def notice_lines(row: dict, lang: str) -> list[str]:
     """What a notice says under its title (plain text, escaped when drawn)."""
     lines = []
@@ -131,6 +139,9 @@ def render_contact_details(container, contact: pl.DataFrame, settings: Settings)
     box = container.container(border=True)
     box.subheader(md_escape(person["name"] or person["email"]))
     box.markdown(f":material/alternate_email: {md_escape(person['email'])}")
+    crm_line = crm_id_line(person, settings, language())
+    if crm_line:
+        box.markdown(crm_line)
     if not person["email_valid"]:
         box.warning(text("card.invalid_email"), icon=":material/warning:")
     when = format_date(person["created_at"], settings.timezone, language())

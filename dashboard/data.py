@@ -14,7 +14,7 @@ import sqlalchemy as sa
 import streamlit as st
 
 import data_access as da
-from data_access import ingest, open_database, users
+from data_access import crm_contacts, ingest, open_database, users
 from data_access.config import ENV_VAR
 from data_access.reports import DrillTarget
 from data_access.webhooks import status as webhook_status
@@ -144,6 +144,17 @@ def import_upload(provider: str, content: bytes, **options) -> ingest.ImportRepo
     unknown_recipients); after a stored file the cached reads are dropped, so that cards and
     reports show what was just stored. Raises `ingest.ImportRefused` for a refused file."""
     report = ingest.import_bytes(engine(), provider, content, **options)
+    st.cache_data.clear()
+    return report
+
+
+def import_contacts_upload(
+    content: bytes, *, source: str, progress=None
+) -> crm_contacts.ContactsReport:
+    """`data_access.crm_contacts.import_contacts_bytes` (progress(done, total) as rows are
+    written); the cached reads are dropped afterwards, as after an events import. Raises
+    `ingest.ImportRefused` for a file that is not a contacts CSV."""
+    report = crm_contacts.import_contacts_bytes(engine(), content, source=source, progress=progress)
     st.cache_data.clear()
     return report
 

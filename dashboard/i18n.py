@@ -40,6 +40,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "An editor URL (RASTRO_*_EDITOR_URL) is invalid (it must start with http(s) and "
         "contain {id}); using the default.",
     },
+    "settings.bad_contact_url": {
+        "es": "La URL de los contactos del CRM (RASTRO_CONTACT_URL) no es válida (debe empezar "
+        "por http(s) y contener {id}); se usa la predeterminada.",
+        "en": "The CRM contact URL (RASTRO_CONTACT_URL) is invalid (it must start with http(s) "
+        "and contain {id}); using the default.",
+    },
     "settings.bad_number": {
         "es": "Un ajuste numérico (RASTRO_CACHE_TTL_SECONDS, RASTRO_IDLE_MINUTES, "
         "RASTRO_LOGIN_*) no es un número entero; se usa su valor predeterminado.",
@@ -385,6 +391,45 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "es": "Faltan columnas obligatorias: {columns}.",
         "en": "Required columns missing: {columns}.",
     },
+    # --- contacts from the CRM (import page) ---
+    "import.kind": {"es": "Qué importar", "en": "What to import"},
+    "import.kind_events": {"es": "Eventos de entrega", "en": "Delivery events"},
+    "import.kind_contacts": {"es": "Contactos del CRM", "en": "CRM contacts"},
+    "crm_import.title": {"es": "Importar contactos del CRM", "en": "Import CRM contacts"},
+    "crm_import.intro": {
+        "es": "Sube la lista de contactos exportada del CRM (CSV con las columnas email, name, "
+        "crm_id y created_at; solo email es obligatoria). Cada contacto se busca por su "
+        "dirección: los nuevos se crean y a los que ya existen se les actualizan el nombre y el "
+        "id del CRM; sus eventos no cambian. Lo que no se puede guardar queda en cuarentena.",
+        "en": "Upload the contact list exported from the CRM (CSV with the columns email, name, "
+        "crm_id and created_at; only email is required). Each contact is matched by its "
+        "address: new ones are created, existing ones get the name and CRM id updated; their "
+        "events do not change. What cannot be stored goes to the quarantine.",
+    },
+    "crm_import.files": {"es": "Archivos CSV de contactos", "en": "Contact CSV files"},
+    "crm_import.submit": {"es": "Importar contactos", "en": "Import contacts"},
+    "crm_import.running": {"es": "Importando {name}…", "en": "Importing {name}…"},
+    "crm_import.progress": {
+        "es": "{name}: {done} de {total} filas",
+        "en": "{name}: {done} of {total} rows",
+    },
+    "crm_import.done": {
+        "es": "Importación terminada: {files} archivo(s), {created} contactos nuevos y "
+        "{updated} actualizados.",
+        "en": "Import finished: {files} file(s), {created} new contacts and {updated} updated.",
+    },
+    "crm_import.balance": {
+        "es": "En cada archivo: recibidos = creados + actualizados + sin cambios + en "
+        "cuarentena. Una dirección repetida vale por su última fila; un id del CRM que ya es "
+        "de otro contacto va a cuarentena.",
+        "en": "For each file: received = created + updated + unchanged + quarantined. A "
+        "repeated address counts by its last row; a CRM id that belongs to another contact "
+        "goes to the quarantine.",
+    },
+    "crm_import.col_created": {"es": "Creados", "en": "Created"},
+    "crm_import.col_updated": {"es": "Actualizados", "en": "Updated"},
+    "crm_import.col_unchanged": {"es": "Sin cambios", "en": "Unchanged"},
+    "provider.crm_contacts": {"es": "Contactos del CRM", "en": "CRM contacts"},
     "provider.sendgrid": {"es": "SendGrid (Event Webhook)", "en": "SendGrid (Event Webhook)"},
     "provider.ses": {
         "es": "Amazon SES (también dentro de SNS)",
@@ -498,8 +543,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "search.placeholder": {"es": "p. ej. José Núñez o jose@…", "en": "e.g. José Núñez or jose@…"},
     "search.hint": {
-        "es": "Escribe parte del nombre o del correo: verás sugerencias mientras escribes.",
-        "en": "Type part of the name or the email: suggestions appear as you type.",
+        "es": "Escribe parte del nombre o del correo, o el id del CRM: verás sugerencias "
+        "mientras escribes.",
+        "en": "Type part of the name or the email, or the CRM id: suggestions appear as you type.",
     },
     "search.none": {
         "es": "Ningún contacto coincide con «{text}».",
@@ -511,6 +557,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "With one or two letters only names and emails that start with them are "
         "searched; type three or more to search inside them.",
     },
+    "search.crm_id": {"es": "id del CRM {id}", "en": "CRM id {id}"},
     "search.count_one": {"es": "1 coincidencia", "en": "1 match"},
     "search.count": {
         "es": "{count} coincidencias (las mejores primero)",
@@ -532,6 +579,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "card.close": {"es": "Buscar otro contacto", "en": "Search another contact"},
     "card.created": {"es": "Contacto creado el {date}", "en": "Contact created on {date}"},
     "card.id": {"es": "Identificador: {id}", "en": "Id: {id}"},
+    "card.crm_id": {"es": "Id en el CRM", "en": "CRM id"},
     "card.invalid_email": {
         "es": "La dirección de correo es inválida: no se le puede enviar ningún correo.",
         "en": "The email address is invalid: no email can be sent to it.",

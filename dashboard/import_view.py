@@ -1,4 +1,5 @@
-"""The import page's parts: the form, the reconciliation table, the quarantine."""
+"""The import page's parts: what to import (delivery events or the CRM's contacts), each
+one's form and reconciliation table, and the quarantine."""
 
 import polars as pl
 import streamlit as st
@@ -10,6 +11,21 @@ from .i18n import t
 from .ui import database_errors_shown, language, message_of, text
 
 FROM_FILE = "archivo"
+EVENTS, CONTACTS = "eventos", "contactos"
+
+
+def render_kind(container) -> str:
+    """The switch between importing delivery events (the default) and the CRM's contacts."""
+    kinds = {EVENTS: text("import.kind_events"), CONTACTS: text("import.kind_contacts")}
+    chosen = container.segmented_control(
+        text("import.kind"),
+        list(kinds),
+        format_func=kinds.get,
+        default=EVENTS,
+        key="import_kind",
+        required=True,
+    )
+    return chosen or EVENTS
 
 
 def render_form(container):
@@ -141,3 +157,81 @@ def render_quarantine(container, limit: int = 50) -> None:
             st.caption(text("import.quarantine_empty"))
             return
         st.dataframe(quarantine_table(rows, language()), hide_index=True, width="stretch")
+
+
+# --- contacts from the CRM ------------------------------------------------------------------
+
+
+def render_contacts_form(container) -> list | None:
+    """The uploaded contact files when the admin pressed the button, else None."""
+    with container.form("crm_import", clear_on_submit=False):
+        files = st.file_uploader(
+            text("crm_import.files"),
+            type=["csv"],
+            accept_multiple_files=True,
+            key="crm_import_files",
+        )
+        pressed = st.form_submit_button(
+            text("crm_import.submit"), type="primary", icon=":material/upload:"
+        )
+    return (files or []) if pressed else None
+
+
+def run_contact_imports(container, files) -> list:
+    """Import each uploaded contacts file with a progress bar; one clear message per file
+    that is not a contacts CSV."""
+    if not files:
+        container.warning(text("import.no_files"))
+        return []
+    reports = []
+    for upload in files:
+        bar = container.progress(0.0, text=text("crm_import.running", name=upload.name))
+
+        def progress(done, total, bar=bar, name=upload.name):
+            shown = text("crm_import.progress", name=name, done=done, total=total)
+            bar.progress(min(1.0, done / total) if total else 1.0, text=shown)
+
+        try:
+            with database_errors_shown():
+                report = data.import_contacts_upload(
+                    upload.getvalue(), source=upload.name, progress=progress
+                )
+        except ingest.ImportRefused as error:
+            bar.empty()
+            container.error(text("import.format_error", name=upload.name, detail=str(error)))
+            continue
+        bar.empty()
+        reports.append(report)
+    return reports
+
+
+def contacts_reconciliation(reports, lang: str) -> pl.DataFrame:
+    return pl.DataFrame(
+        [
+            {
+                t("import.col_file", lang): r.source,
+                t("import.col_received", lang): r.received,
+                t("crm_import.col_created", lang): r.created,
+                t("crm_import.col_updated", lang): r.updated,
+                t("crm_import.col_unchanged", lang): r.unchanged,
+                t("import.col_quarantined", lang): r.quarantined,
+            }
+            for r in reports
+        ]
+    )
+
+
+def render_contact_results(container, reports) -> None:
+    if not reports:
+        return
+    container.success(
+        text(
+            "crm_import.done",
+            files=len(reports),
+            created=sum(r.created for r in reports),
+            updated=sum(r.updated for r in reports),
+        )
+    )
+    frame = contacts_reconciliation(reports, language())
+    container.dataframe(frame, hide_index=True, width="stretch")
+    container.caption(text("crm_import.balance"))

@@ -48,7 +48,10 @@ def result_label(row: dict, lang: str) -> str:
         )
     else:
         badge = f" · :green[:material/check_circle: {t('badge.ok', lang)}]"
-    return f"**{md_escape(row['name'] or '—')}** · {md_escape(row['email'])}{badge}"
+    crm = ""
+    if row.get("crm_id") and (row.get("match") or "").startswith("crm_id"):
+        crm = " · " + md_escape(t("search.crm_id", lang, id=row["crm_id"]))
+    return f"**{md_escape(row['name'] or '—')}** · {md_escape(row['email'])}{crm}{badge}"
 
 
 _CLEAR = "_busqueda_clear"

@@ -5,6 +5,7 @@
 | RASTRO_TIMEZONE | the administrators' time zone (IANA name) | America/Mexico_City |
 | RASTRO_CAMPAIGN_EDITOR_URL | email-campaign editor; `{id}` is the campaign's CRM id | see below |
 | RASTRO_FLOW_EDITOR_URL | automation-flow editor; `{id}` is the flow's CRM id | see below |
+| RASTRO_CONTACT_URL | the contact in the CRM; `{id}` is the contact's CRM id | see below |
 | RASTRO_CACHE_TTL_SECONDS | how long query results are reused | 60 |
 | RASTRO_IDLE_MINUTES | a session ends after this long without activity | 30 |
 | RASTRO_LOGIN_MAX_FAILURES | failed sign-ins for one username before it is locked | 5 |
@@ -22,6 +23,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 DEFAULT_TIMEZONE = "America/Mexico_City"
 DEFAULT_CAMPAIGN_EDITOR_URL = "https://crm.example.com/emails/campaigns/{id}/edit"
 DEFAULT_FLOW_EDITOR_URL = "https://crm.example.com/automations/flows/{id}/edit"
+DEFAULT_CONTACT_URL = "https://crm.example.com/contacts/{id}"
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ class Settings:
     bounce_limits: tuple[float, float] = (0.02, 0.05)
     complaint_limits: tuple[float, float] = (0.001, 0.003)
     problems: tuple[str, ...] = ()  # catalogue keys of settings that were invalid and ignored
+    contact_url_template: str = DEFAULT_CONTACT_URL
 
     def editor_url(self, origin: str | None, external_id: str | None) -> str | None:
         """The editor link of a campaign (`campaign`) or an automation flow (`automation`)."""
@@ -43,6 +46,12 @@ class Settings:
             return None
         template = self.campaign_editor_url if origin == "campaign" else self.flow_editor_url
         return template.replace("{id}", quote(str(external_id), safe=""))
+
+    def contact_url(self, crm_id: str | None) -> str | None:
+        """The link to the contact in the CRM, from its CRM id (None without one)."""
+        if not crm_id:
+            return None
+        return self.contact_url_template.replace("{id}", quote(str(crm_id), safe=""))
 
 
 def load_settings(environ=None) -> Settings:
@@ -59,10 +68,14 @@ def load_settings(environ=None) -> Settings:
         ("RASTRO_FLOW_EDITOR_URL", DEFAULT_FLOW_EDITOR_URL),
     ):
         value = environ.get(name) or default
-        if "{id}" not in value or not value.startswith(("https://", "http://")):
+        if not _is_url_template(value):
             problems.append("settings.bad_editor_url")
             value = default
         templates.append(value)
+    contact_url = environ.get("RASTRO_CONTACT_URL") or DEFAULT_CONTACT_URL
+    if not _is_url_template(contact_url):
+        problems.append("settings.bad_contact_url")
+        contact_url = DEFAULT_CONTACT_URL
     numbers = {}
     for name, default, low in (
         ("RASTRO_CACHE_TTL_SECONDS", 60, 0),
@@ -101,4 +114,10 @@ def load_settings(environ=None) -> Settings:
         bounce_limits=(limits["RASTRO_BOUNCE_WARNING"], limits["RASTRO_BOUNCE_CRITICAL"]),
         complaint_limits=(limits["RASTRO_COMPLAINT_WARNING"], limits["RASTRO_COMPLAINT_CRITICAL"]),
         problems=tuple(dict.fromkeys(problems)),
+        contact_url_template=contact_url,
     )
+
+
+def _is_url_template(value: str) -> bool:
+    """An http(s) URL with the `{id}` placeholder."""
+    return "{id}" in value and value.startswith(("https://", "http://"))

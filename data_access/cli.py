@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from tqdm import tqdm
 
+from . import crm_contacts, ingest, migrate, schema, vocab
 from . import demo as demo_world
-from . import ingest, migrate, schema, vocab
 from . import rollups as rollups_module
 from . import users as users_module
 from .config import resolve_url
@@ -331,6 +331,41 @@ def import_command(provider, origin, campaign, unknown_recipients, files, databa
                     progress=bar.update,
                 )
         except ingest.ImportRefused as error:  # not the format, or a concurrent import
+            click.echo(f"{name}: no se importó nada: {error}", err=True)
+            failed = True
+            continue
+        click.echo(report.line())
+    if failed:
+        raise SystemExit(1)
+
+
+@main.group(help="Contactos del CRM.")
+def contacts():
+    pass
+
+
+@contacts.command(
+    "import", help="Importa la lista de contactos del CRM (CSV: email, name, crm_id, created_at)."
+)
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@database_option
+@_friendly_errors
+def contacts_import(files, database):
+    engine = _engine(database)
+    migrate.upgrade(engine)
+    failed = False
+    for name in files:
+        try:
+            with tqdm(
+                desc=Path(name).name, unit=" contactos", file=sys.stderr, leave=False, disable=None
+            ) as bar:
+
+                def progress(done, total, bar=bar):
+                    bar.total = total
+                    bar.update(done - bar.n)
+
+                report = crm_contacts.import_contacts_file(engine, name, progress=progress)
+        except ingest.ImportRefused as error:  # not a contacts file
             click.echo(f"{name}: no se importó nada: {error}", err=True)
             failed = True
             continue

@@ -10,7 +10,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from . import policy, schema
-from .text import fold_query, pack
+from .text import crm_id_query, fold_query, pack
 
 TIME = pl.Datetime("us", "UTC")
 
@@ -19,6 +19,7 @@ CONTACT_SCHEMA = {
     "name": pl.Utf8,
     "email": pl.Utf8,
     "created_at": TIME,
+    "crm_id": pl.Utf8,  # the CRM's own id (contacts imported from the CRM); else null
     "email_valid": pl.Boolean,  # the address passes the policy's syntax check
 }
 
@@ -26,7 +27,10 @@ SEARCH_SCHEMA = {
     "id": pl.Int64,
     "name": pl.Utf8,
     "email": pl.Utf8,
-    "match": pl.Utf8,  # email_exact | email_prefix | name_prefix | name_word | substring
+    "crm_id": pl.Utf8,
+    # email_exact | crm_id_exact | email_prefix | crm_id_prefix | name_prefix | name_word |
+    # substring (best first)
+    "match": pl.Utf8,
     "blocked": pl.Boolean,  # from the materialised status; null when not computed yet
     "reason": pl.Utf8,  # the primary reason when blocked
 }
@@ -62,7 +66,15 @@ STATUS_SCHEMA = {
     "smtp_diagnostic": pl.Utf8,
 }
 
-MATCH_RANK = {"email_exact": 0, "email_prefix": 1, "name_prefix": 2, "name_word": 3, "substring": 4}
+MATCH_RANK = {
+    "email_exact": 0,
+    "crm_id_exact": 1,
+    "email_prefix": 2,
+    "crm_id_prefix": 3,
+    "name_prefix": 4,
+    "name_word": 5,
+    "substring": 6,
+}
 MAX_LIMIT = 100
 _TOP = "\U0010ffff"  # sorts after every character, byte-wise, on both engines
 
@@ -75,7 +87,9 @@ def contact(conn: sa.Connection, contact_id: int) -> pl.DataFrame:
     """The contact with this id (one row, or none); schema CONTACT_SCHEMA."""
     c = schema.contacts
     row = conn.execute(
-        sa.select(c.c.id, c.c.name, c.c.email, c.c.created_at).where(c.c.id == contact_id)
+        sa.select(c.c.id, c.c.name, c.c.email, c.c.created_at, c.c.crm_id).where(
+            c.c.id == contact_id
+        )
     ).first()
     rows = [] if row is None else [(*row, policy.is_valid_address(row.email))]
     return _frame(rows, CONTACT_SCHEMA)
@@ -210,16 +224,18 @@ def _substring_ids(conn: sa.Connection, key: str, limit: int) -> list[int]:
 
 
 def search_contacts(conn: sa.Connection, text: object, *, limit: int = 20) -> pl.DataFrame:
-    """Contacts whose name or email matches what the user typed; schema SEARCH_SCHEMA.
+    """Contacts whose name, email or CRM id matches what the user typed; schema SEARCH_SCHEMA.
 
-    Case- and accent-insensitive ("jose" finds "José", "nunez" finds "Núñez"). Best matches
-    first: the exact address, then addresses and names that start with the text, then names
-    with a word that starts with it, then any name or address that contains it (3+
-    characters). Any input is safe: it is folded, bounded and passed as a parameter.
+    Names and emails case- and accent-insensitive ("jose" finds "José", "nunez" finds
+    "Núñez"); CRM ids as written (some CRMs' ids are case-sensitive). Best matches first: the
+    exact address, the exact CRM id, then addresses and CRM ids and names that start with the
+    text, then names with a word that starts with it, then any name or address that contains
+    it (3+ characters). Any input is safe: it is folded, bounded and passed as a parameter.
     """
     key = fold_query(text)
+    crm_id = crm_id_query(text)
     limit = max(1, min(int(limit), MAX_LIMIT))
-    if not key:
+    if not key and not crm_id:
         return pl.DataFrame(schema=SEARCH_SCHEMA)
     c = schema.contacts.c
     upper = key + _TOP
@@ -229,8 +245,20 @@ def search_contacts(conn: sa.Connection, text: object, *, limit: int = 20) -> pl
         for contact_id in ids:
             found.setdefault(contact_id, match)
 
-    take(conn.execute(sa.select(c.id).where(c.email_key == key)).scalars(), "email_exact")
+    if key:
+        take(conn.execute(sa.select(c.id).where(c.email_key == key)).scalars(), "email_exact")
+    if crm_id:  # exact and prefix in one range scan of the unique index, the exact one first
+        by_id = (
+            sa.select(c.id, c.crm_id)
+            .where(c.crm_id >= crm_id, c.crm_id < crm_id + _TOP)
+            .order_by(c.crm_id)
+            .limit(limit)
+        )
+        for contact_id, value in conn.execute(by_id):
+            found.setdefault(contact_id, "crm_id_exact" if value == crm_id else "crm_id_prefix")
     for column, match in ((c.email_key, "email_prefix"), (c.name_key, "name_prefix")):
+        if not key:
+            break
         prefix = sa.select(c.id).where(column >= key, column < upper).order_by(column).limit(limit)
         take(conn.execute(prefix).scalars(), match)
     if len(found) < limit and len(key) >= 3:
@@ -240,7 +268,7 @@ def search_contacts(conn: sa.Connection, text: object, *, limit: int = 20) -> pl
 
     s = schema.contact_status.c
     rows = conn.execute(
-        sa.select(c.id, c.name, c.email, c.name_key, s.blocked, s.reason)
+        sa.select(c.id, c.name, c.email, c.crm_id, c.name_key, s.blocked, s.reason)
         .select_from(schema.contacts.outerjoin(schema.contact_status, s.contact_id == c.id))
         .where(c.id.in_(list(found)))
     ).all()
@@ -257,6 +285,7 @@ def search_contacts(conn: sa.Connection, text: object, *, limit: int = 20) -> pl
             row.id,
             row.name,
             row.email,
+            row.crm_id,
             match,
             None if row.blocked is None else bool(row.blocked),
             row.reason,

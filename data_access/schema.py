@@ -2,7 +2,7 @@
 
 Tables
 - `contacts`: one row per address (stored normalised: trimmed, lower-case, unique), with folded
-  search keys for the search box.
+  search keys for the search box and, for contacts imported from the CRM, the CRM's own id.
 - `campaigns`: the emails' origins: an email campaign (`campaign`) or an automation flow
   (`automation`); `external_id` is the CRM's id, used by the editor links and provider tags.
 - `email_events`: what happened with each email, in UTC, deduplicated per provider event id.
@@ -67,6 +67,9 @@ class UTCDateTime(TypeDecorator):
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 # Search keys compare byte-wise on both engines, so a range scan on the index is a prefix search.
 SearchKey = sa.String(320).with_variant(sa.String(320, collation="C"), "postgresql")
+# The CRM's contact id: compared byte-wise too (its prefix search is a range scan); matched as
+# written, since some CRMs' ids are case-sensitive.
+CrmId = sa.String(100).with_variant(sa.String(100, collation="C"), "postgresql")
 
 
 SEARCH_PACKED_SQL = (
@@ -115,10 +118,14 @@ contacts = sa.Table(
     sa.Column(
         "email_domain", sa.String(255), nullable=False, server_default="", default=_domain_default
     ),
+    # The CRM's own id (contacts imported from the CRM); unique where given, NULL otherwise.
+    sa.Column("crm_id", CrmId, nullable=True),
     sa.UniqueConstraint("email"),
     sa.Index("ix_contacts_email_key", "email_key"),
     sa.Index("ix_contacts_name_key", "name_key"),
     sa.Index("ix_contacts_email_domain", "email_domain"),
+    # Uniqueness of the CRM id and its exact and prefix search (NULLs never collide).
+    sa.Index("uq_contacts_crm_id", "crm_id", unique=True),
     # PostgreSQL substring search: one trigram index over the packed keys (text.pack).
     sa.Index(
         "ix_contacts_search_packed_trgm",

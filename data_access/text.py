@@ -13,6 +13,8 @@ _MAX_QUERY_CHARS = 200
 
 def fold(value: str) -> str:
     """Lower-case `value`, drop accents and diacritics (ñ -> n), collapse white space."""
+    if value.isascii():  # the same result, several times faster (most addresses, many names)
+        return " ".join(value.lower().split())
     decomposed = unicodedata.normalize("NFKD", value.casefold())
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(stripped.split())
@@ -25,6 +27,18 @@ def fold_query(value: object) -> str:
     # Control characters (NUL included) can never match a stored key and upset some drivers.
     printable = "".join(ch for ch in value if unicodedata.category(ch)[0] != "C")
     return fold(printable)[:_MAX_QUERY_CHARS]
+
+
+MAX_CRM_ID_CHARS = 100  # contacts.crm_id's width
+
+
+def crm_id_query(value: object) -> str:
+    """What a user typed, as a CRM id to look up: as written (ids can be case-sensitive),
+    without control characters and surrounding spaces; empty when it cannot be an id."""
+    if not isinstance(value, str):
+        return ""
+    printable = "".join(ch for ch in value if unicodedata.category(ch)[0] != "C").strip()
+    return printable if len(printable) <= MAX_CRM_ID_CHARS else ""
 
 
 def normalise_email(value: str) -> str:

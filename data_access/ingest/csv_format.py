@@ -139,7 +139,7 @@ def _per_value(function, *columns: list) -> list:
 def _header_and_rows(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """The checked header and the other non-empty rows; FormatError for a file that is not
     in this format."""
-    rows = _rows(text)
+    rows = read_rows(text)
     if not rows:
         raise FormatError("El archivo está vacío: falta la fila de cabecera.", key="csv_empty")
     _line, header = rows[0]
@@ -158,14 +158,14 @@ def write(events: Iterable[Event]) -> str:
     return buffer.getvalue()
 
 
-def _rows(text: str) -> list[tuple[int, list[str]]]:
+def read_rows(text: str) -> list[tuple[int, list[str]]]:
     """(line where the row starts, fields) of every non-empty row."""
     reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
     rows = []
     line = 1
     try:
         for fields in reader:
-            if any(field.strip() for field in fields):
+            if any(map(str.strip, fields)):
                 rows.append((line, fields))
             line = reader.line_num + 1
     except csv.Error as error:

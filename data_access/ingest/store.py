@@ -364,7 +364,7 @@ def import_records(
             rollups.add_new_events(conn, new)
             refresh_contact_status(conn, _status_may_change(conn, new))
     report.quarantined = len(store.quarantine)
-    _quarantine(conn, provider, source, source_sha256, store.quarantine)
+    write_quarantine(conn, provider, source, source_sha256, store.quarantine)
     return report
 
 
@@ -586,7 +586,10 @@ def _insert_events(conn: sa.Connection, new: pl.DataFrame) -> None:
         conn.execute(statement, rows[start : start + CHUNK])
 
 
-def _quarantine(conn, provider, source, sha, items) -> None:
+def write_quarantine(conn, provider, source, sha, items) -> None:
+    """Keep `items` (dicts of position, item, raw, reason) of the file `source` (content hash
+    `sha`) in the quarantine; a record already kept from the same content is not kept twice.
+    The CRM contacts import writes its rows through here too."""
     if not items:
         return
     now = datetime.now(UTC)

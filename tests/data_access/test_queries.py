@@ -131,6 +131,7 @@ def test_contact_returns_one_row_with_address_validity(story):
         "name": "José Núñez Peña",
         "email": "jose.nunez@example.com",
         "created_at": None,
+        "crm_id": None,
         "email_valid": True,
     }
     assert da.contact(conn, ids["ana"])["email_valid"][0] is False
