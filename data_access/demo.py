@@ -783,6 +783,7 @@ DATA_TABLES = (
     schema.daily_rollup,
     schema.domain_monthly_rollup,
     schema.contact_status,
+    schema.block_lifts,
     schema.email_events,
     schema.campaigns,
     schema.contacts,

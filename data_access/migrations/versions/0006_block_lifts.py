@@ -153,7 +153,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    lifts = op.get_bind().exec_driver_sql("SELECT COUNT(*) FROM block_lifts").scalar_one()
+    lifts = (
+        op.get_bind()
+        .exec_driver_sql("SELECT COUNT(*) FROM email_events WHERE event = 'block_lifted'")
+        .scalar_one()
+    )
     if lifts:
         # The narrower constraints would refuse these rows, and the audit trail is not
         # deleted to make a downgrade possible.
