@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 import polars as pl
 import streamlit as st
 
-from data_access import vocab
+from data_access import csv_safe, vocab
 from data_access.reports import DrillTarget, Report, ReportFilter, min_domain_sends
 
 from . import charts, data
@@ -85,8 +85,9 @@ def affected_table(frame: pl.DataFrame, settings: Settings, lang: str) -> pl.Dat
 
 
 def export_csv(affected: pl.DataFrame, settings: Settings, lang: str) -> bytes:
-    """Affected contacts (AFFECTED_SCHEMA) as the CSV download: the table's columns, UTF-8."""
-    return affected_table(affected, settings, lang).write_csv().encode("utf-8")
+    """Affected contacts (AFFECTED_SCHEMA) as the CSV download: the table's columns, UTF-8,
+    spreadsheet formulas neutralised (csv_safe)."""
+    return csv_safe.csv_bytes(affected_table(affected, settings, lang))
 
 
 # --- drawing --------------------------------------------------------------------------------
