@@ -29,6 +29,13 @@ def neutralise(value: str | None) -> str | None:
     return value
 
 
+def restore(value: str) -> str:
+    """A value read back from a neutralised CSV as it was (the apostrophe removed)."""
+    if value.startswith(QUOTE) and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
+
+
 def neutralise_frame(frame: pl.DataFrame) -> pl.DataFrame:
     """Every text cell and column name of `frame` neutralised (other columns as they are)."""
     texts = [name for name, dtype in frame.schema.items() if dtype == pl.Utf8]
