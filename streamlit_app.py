@@ -21,6 +21,7 @@ ui.engine_or_stop()
 PAGES = [
     ("app_pages/contactos.py", "contacts.page", ":material/search:", "contactos"),
     ("app_pages/informes.py", "reports.page", ":material/bar_chart:", "informes"),
+    ("app_pages/bloqueados.py", "blocks.page", ":material/block:", "bloqueados"),
     ("app_pages/importar.py", "import.page", ":material/upload_file:", "importar"),
 ]
 

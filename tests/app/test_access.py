@@ -192,6 +192,7 @@ ADMIN_VIEW = {
     "contactos.py": ("Qué pasó con los correos de un contacto", "text_input", "busqueda"),
     "informes.py": ("Informes de rebotes, spam y envíos no realizados", "date_input", "desde"),
     "importar.py": ("Importar eventos de entrega", "selectbox", "import_provider"),
+    "bloqueados.py": ("Contactos bloqueados", "multiselect", "motivos"),
 }
 
 
