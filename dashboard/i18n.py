@@ -356,8 +356,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Not authorised: only an active administrator can lift a block.",
     },
     "lift.refused.comment_short": {
-        "es": "El comentario es obligatorio: escribe al menos 10 caracteres.",
-        "en": "The comment is required: write at least 10 characters.",
+        "es": "El comentario es obligatorio: escribe al menos {min} caracteres.",
+        "en": "The comment is required: write at least {min} characters.",
     },
     "lift.refused.unknown_contact": {
         "es": "Este contacto ya no existe.",
