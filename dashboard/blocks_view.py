@@ -25,6 +25,16 @@ PAGE_SIZE = 50
 ALL = "all"
 ORIGIN_CHOICES = (ALL, *vocab.ORIGINS, NO_ORIGIN)
 CARD_URL = "/?contacto={id}"
+# Pixels: long names and addresses are cut in the table (whole in the CSV), so that the reason,
+# the date and the links stay in view.
+COLUMN_WIDTHS = {
+    "blocks.col_name": 200,
+    "blocks.col_email": 210,
+    "blocks.col_reason": 250,
+    "blocks.col_since": 130,
+    "blocks.col_origin": 160,
+    "blocks.col_campaign": 170,
+}
 
 
 # --- pure parts -----------------------------------------------------------------------------
@@ -74,7 +84,7 @@ def blocked_table(rows: pl.DataFrame, settings: Settings, lang: str) -> pl.DataF
             format_datetime(r["since"], settings.timezone, lang),
             origin_label(r["origin"], lang),
             r["campaign_name"] or "",
-            settings.editor_url(r["origin"], r["campaign_external_id"]),
+            settings.editor_url(r["origin"], r["campaign_external_id"]) or "",
             CARD_URL.format(id=r["contact_id"]),
         )
         for r in rows.iter_rows(named=True)
@@ -172,7 +182,11 @@ def render_headline(container, counts: pl.DataFrame) -> None:
     left, right = container.columns(2)
     left.caption(text("blocks.by_reason"))
     for col, (reason, count) in zip(left.columns(4), reason_totals(counts).items()):
-        col.metric(t(f"reason.{reason}", lang), format_count(count, lang))
+        col.metric(
+            t(f"reason_short.{reason}", lang),
+            format_count(count, lang),
+            help=t(f"reason.{reason}", lang),
+        )
     right.caption(text("blocks.by_origin"))
     for col, (origin, count) in zip(right.columns(3), origin_totals(counts).items()):
         label = origin_label(None if origin == NO_ORIGIN else origin, lang)
@@ -200,14 +214,18 @@ def render_list(container, f: BlockFilter, total: int, settings: Settings) -> No
         + text("blocks.utc")
     )
     editor, card = t("blocks.col_editor", lang), t("blocks.col_card", lang)
+    config = {
+        t(key, lang): st.column_config.TextColumn(width=width)
+        for key, width in COLUMN_WIDTHS.items()
+    }
+    config[editor] = st.column_config.LinkColumn(
+        editor, display_text=t("blocks.open_editor", lang), width=100
+    )
+    config[card] = st.column_config.LinkColumn(
+        card, display_text=t("blocks.open_card", lang), width=90
+    )
     container.dataframe(
-        blocked_table(rows, settings, lang),
-        hide_index=True,
-        width="stretch",
-        column_config={
-            editor: st.column_config.LinkColumn(editor, display_text=t("blocks.open_editor", lang)),
-            card: st.column_config.LinkColumn(card, display_text=t("blocks.open_card", lang)),
-        },
+        blocked_table(rows, settings, lang), hide_index=True, width="stretch", column_config=config
     )
 
 

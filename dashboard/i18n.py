@@ -472,6 +472,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "es": "Envíos anteriores rebotaron",
         "en": "Earlier emails bounced",
     },
+    "reason_short.invalid_address": {"es": "Dirección inválida", "en": "Invalid address"},
+    "reason_short.previous_spam": {"es": "Marcó como spam", "en": "Marked as spam"},
+    "reason_short.unsubscribed": {"es": "Canceló la suscripción", "en": "Unsubscribed"},
+    "reason_short.previous_bounce": {"es": "Rebotes anteriores", "en": "Earlier bounces"},
     # --- contact page ---
     "contacts.page": {"es": "Contactos", "en": "Contacts"},
     "contacts.title": {
