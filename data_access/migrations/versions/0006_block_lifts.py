@@ -148,7 +148,9 @@ def upgrade() -> None:
         ["blocked", "reason", "cause_origin"],
     )
     op.create_index(
-        "ix_contact_status_blocked_since", "contact_status", ["blocked", "since", "contact_id"]
+        "ix_contact_status_blocked_since",
+        "contact_status",
+        ["blocked", "since", "contact_id", "reason", "cause_origin"],
     )
 
 
