@@ -264,7 +264,9 @@ def users_list(database):
         )
 
 
-@main.command(help="Muestra el registro de auditoría (entradas, salidas, fichas abiertas).")
+@main.command(
+    help="Muestra el registro de auditoría (entradas, salidas, fichas abiertas, bloqueos levantados)."
+)
 @click.option("--limit", type=click.IntRange(1, 100_000), default=50, show_default=True)
 @click.option("--user", "username", default=None, help="Solo este usuario.")
 @click.option("--action", type=click.Choice(list(vocab.AUDIT_ACTIONS)), default=None)
