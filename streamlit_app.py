@@ -28,6 +28,7 @@ app = st.App(__file__, routes=webhooks.routes, lifespan=webhooks.lifespan)
 PAGES = [
     ("app_pages/contactos.py", "contacts.page", ":material/search:", "contactos"),
     ("app_pages/informes.py", "reports.page", ":material/bar_chart:", "informes"),
+    ("app_pages/bloqueados.py", "blocks.page", ":material/block:", "bloqueados"),
     ("app_pages/importar.py", "import.page", ":material/upload_file:", "importar"),
     ("app_pages/recepcion.py", "webhooks.page", ":material/webhook:", "recepcion"),
 ]

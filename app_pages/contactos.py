@@ -22,4 +22,4 @@ if not found.found:
     st.stop()
 auth.record_card_opened(user, contact_id)
 st.divider()
-card.render_card(st.container(), found, data.settings())
+card.render_card(st.container(), found, data.settings(), actor=user)

@@ -4,7 +4,8 @@ Builds (or reuses) the demo world at benchmark scale on each engine, then measur
 kept-open connection, the data of the contact card and the search box (median and p95 over
 many random contacts and terms), beside the naive way (pandas `read_sql` of the whole table,
 then filtering in Python), as ratios from the same run. Prints a table and writes JSON to
-`benchmarks/results/`. Later issues add their own measures to MEASURES.
+`benchmarks/results/`. The blocked-contacts list is measured by `benchmarks.blocks` (also
+alone: `python -m benchmarks.blocks --contacts 100000`).
 """
 
 import argparse
@@ -38,6 +39,8 @@ BUDGETS_MS = {
     "card_page_browser": 1000.0,
     "report_90d": 150.0,
     "report_365d": 300.0,
+    "blocks_counts": 50.0,
+    "blocks_page": 20.0,
 }
 POSTGRES_ADMIN_URL = os.environ.get(
     "RASTRO_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -184,6 +187,10 @@ def measure_engine(kind: str, engine: sa.Engine, contacts: int, args, rng) -> di
             ]
             reports.report(conn, filters[0])  # warm
             results[f"report_{days}d"] = summary([timed(reports.report, conn, f) for f in filters])
+        from .blocks import measure_blocks  # it imports this module's helpers
+
+        blocks_results = measure_blocks(conn, rng, args.samples, args.naive)
+        results.update({k: blocks_results[k] for k in ("blocks_counts", "blocks_page")})
         if args.naive:
             results["naive"] = measure_naive(conn, ids[0], terms)
     if args.browser_samples:

@@ -10,17 +10,21 @@ import polars as pl
 import streamlit as st
 
 import data_access as da
-from data_access import vocab
+from data_access import users, vocab
 
+from . import data
 from .colors import BADGE_COLOR, ORIGIN_BADGE_COLOR
 from .formatting import format_count, format_date, format_datetime
 from .i18n import t
 from .markdown import md_escape, md_link
 from .settings import Settings
-from .ui import language, text
+from .ui import database_errors_shown, language, text
 
 NOTICE_EVENTS = (vocab.BOUNCED, vocab.SPAM_COMPLAINT, vocab.NOT_SENT)
-HISTORY_EVENTS = vocab.EVENTS  # opens and clicks are not delivery events and never stored
+# Opens and clicks are not delivery events and never stored; lifts are part of the history.
+HISTORY_EVENTS = vocab.STORED_EVENTS
+LIFTS_SHOWN = 3  # the newest lifts under the status (all of them are in the history)
+LIFT_DONE_KEY = "lift_done"  # the message of the lift just made, shown once after the rerun
 PAGE_SIZE = 20
 ALL = "all"
 
@@ -45,7 +49,7 @@ def event_label(row: dict, lang: str, *, with_reason: bool = True) -> str:
     label = t(f"event.{row['event']}", lang)
     if row["event"] == vocab.BOUNCED and row.get("bounce_type"):
         label = f"{label} ({t('bounce.' + row['bounce_type'], lang)})"
-    if with_reason and row["event"] == vocab.NOT_SENT and row.get("reason"):
+    if with_reason and row["event"] in vocab.EVENTS_WITH_REASON and row.get("reason"):
         label = f"{label}: {t('reason.' + row['reason'], lang)}"
     return label
 
@@ -109,6 +113,39 @@ def crm_id_line(person: dict, settings: Settings, lang: str) -> str | None:
     return f":material/badge: {md_escape(t('card.crm_id', lang))}: {link}"
 
 
+def lift_lines(events: pl.DataFrame, settings: Settings, lang: str) -> list[str]:
+    """The newest lifts in words (plain text): reason, date, who and the comment, and the
+    renewed consent when the admin stated it."""
+    lifts = events.filter(pl.col("event") == vocab.BLOCK_LIFTED).head(LIFTS_SHOWN)
+    lines = []
+    for row in lifts.iter_rows(named=True):
+        line = t(
+            "lift.shown",
+            lang,
+            reason=t(f"reason.{row['reason']}", lang).lower(),
+            date=format_datetime(row["occurred_at"], settings.timezone, lang),
+            who=row["lifted_by"] or "—",
+            comment=row["comment"] or "",
+        )
+        if row["renewed_consent"]:
+            line += " " + t("lift.shown_consent", lang)
+        lines.append(line)
+    return lines
+
+
+def lift_detail(row: dict, lang: str) -> str:
+    """The history table's detail of a lift: who and why (and the renewed consent)."""
+    key = "lift.detail_consent" if row.get("renewed_consent") else "lift.detail"
+    return t(key, lang, who=row.get("lifted_by") or "—", comment=row.get("comment") or "")
+
+
+def liftable_reasons(status: pl.DataFrame) -> list[str]:
+    """The reasons blocking the contact now that an administrator may lift, in card order."""
+    if status.is_empty() or status["can_send"][0]:
+        return []
+    return [r for r in status["reason"].to_list() if r in vocab.LIFTABLE_REASONS]
+
+
 def notice_lines(row: dict, lang: str) -> list[str]:
     """What a notice says under its title (plain text, escaped when drawn)."""
     lines = []
@@ -126,10 +163,16 @@ def notice_lines(row: dict, lang: str) -> list[str]:
 # --- drawing --------------------------------------------------------------------------------
 
 
-def render_card(container, card: da.ContactCard, settings: Settings) -> None:
+def render_card(
+    container, card: da.ContactCard, settings: Settings, actor: users.User | None = None
+) -> None:
+    """The card; with `actor` (the signed-in administrator), the lift actions too."""
     left, right = container.columns([1, 2], gap="large")
     render_contact_details(left, card.contact, settings)
     render_status(right, card.status, settings)
+    render_lifts(right, card.events, settings)
+    if actor is not None:
+        render_lift_actions(right, card, actor)
     render_notices(right, card.events, settings)
     render_history(right, card.events, settings)
 
@@ -156,6 +199,78 @@ def render_status(container, status: pl.DataFrame, settings: Settings) -> None:
     if summary.also:
         body += f"  \n{md_escape(summary.also)}"
     show(body, icon=":material/check_circle:" if summary.can_send else ":material/block:")
+
+
+def render_lifts(container, events: pl.DataFrame, settings: Settings) -> None:
+    done = st.session_state.pop(LIFT_DONE_KEY, None)
+    if done:
+        container.success(done, icon=":material/lock_open:")
+    for line in lift_lines(events, settings, language()):
+        container.info(md_escape(line), icon=":material/lock_open:")
+
+
+def render_lift_actions(container, card: da.ContactCard, actor: users.User) -> None:
+    """ "Levantar bloqueo" for each liftable reason (comment, consent when needed, confirmation);
+    an invalid address says it must be corrected in the CRM."""
+    if card.status.is_empty() or card.status["can_send"][0]:
+        return
+    if vocab.INVALID_ADDRESS in card.status["reason"].to_list():
+        container.warning(text("lift.invalid"), icon=":material/edit:")
+    contact_id = int(card.contact["id"][0])
+    for reason in liftable_reasons(card.status):
+        _render_lift_form(container, contact_id, reason, actor)
+
+
+def _render_lift_form(container, contact_id: int, reason: str, actor: users.User) -> None:
+    lang = language()
+    words = t(f"reason.{reason}", lang)
+    needs_consent = reason in vocab.CONSENT_REASONS
+    box = container.expander(text("lift.title", reason=words.lower()), icon=":material/lock_open:")
+    with box.form(f"lift_{reason}", clear_on_submit=False):
+        st.caption(text("lift.intro_consent" if needs_consent else "lift.intro_bounce"))
+        comment = st.text_area(
+            text("lift.comment", min=da.blocks.MIN_COMMENT),
+            key=f"lift_comment_{reason}",
+            max_chars=2000,
+            placeholder=text("lift.comment_placeholder"),
+        )
+        consent = needs_consent and st.checkbox(text("lift.consent"), key=f"lift_consent_{reason}")
+        confirmed = st.checkbox(text("lift.confirm"), key=f"lift_confirm_{reason}")
+        submitted = st.form_submit_button(
+            text("lift.submit"), type="primary", key=f"lift_submit_{reason}"
+        )
+    if not submitted:
+        return
+    problem = _lift_problem(comment, needs_consent and not consent, confirmed)
+    if problem:
+        box.error(problem)
+        return
+    try:
+        with database_errors_shown():
+            done = data.lift_block(
+                contact_id,
+                reason,
+                username=actor.username,
+                comment=comment,
+                renewed_consent=bool(consent),
+            )
+    except da.blocks.LiftRefused as refused:
+        box.error(text(f"lift.refused.{refused.code}", min=da.blocks.MIN_COMMENT))
+        return
+    key = "lift.done" if done.can_send else "lift.done_still"
+    st.session_state[LIFT_DONE_KEY] = text(key, reason=words)
+    st.rerun()
+
+
+def _lift_problem(comment: str, consent_missing: bool, confirmed: bool) -> str | None:
+    """What the form still needs, checked here for a quick answer (and again server-side)."""
+    if len((comment or "").strip()) < da.blocks.MIN_COMMENT:
+        return text("lift.need_comment", min=da.blocks.MIN_COMMENT)
+    if consent_missing:
+        return text("lift.need_consent")
+    if not confirmed:
+        return text("lift.need_confirm")
+    return None
 
 
 def render_notices(container, events: pl.DataFrame, settings: Settings) -> None:
@@ -232,7 +347,11 @@ def history_frame(events: pl.DataFrame, settings: Settings, lang: str) -> pl.Dat
             t("history.what", lang): event_label(r, lang),
             t("history.origin", lang): origin_label(r["origin"], lang),
             t("history.campaign", lang): r["campaign_name"] or "",
-            t("history.detail", lang): r["smtp_diagnostic"] or r["provider_reason"] or "",
+            t("history.detail", lang): (
+                lift_detail(r, lang)
+                if r["event"] == vocab.BLOCK_LIFTED
+                else r["smtp_diagnostic"] or r["provider_reason"] or ""
+            ),
         }
         for r in events.filter(pl.col("event").is_in(HISTORY_EVENTS)).iter_rows(named=True)
     ]

@@ -136,6 +136,59 @@ def affected_reader(f, target: DrillTarget, limit: int) -> Callable[[], pl.DataF
     return read
 
 
+def block_counts(f: "da.blocks.BlockFilter") -> pl.DataFrame:
+    """`data_access.blocks.block_counts`, cached."""
+    return _block_counts(_url_key(), f)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=200)
+def _block_counts(url: str, f):
+    with engine().connect() as conn:
+        return da.blocks.block_counts(conn, f)
+
+
+def blocked_page(f: "da.blocks.BlockFilter", limit: int, offset: int) -> pl.DataFrame:
+    """`data_access.blocks.blocked_page`, cached."""
+    return _blocked_page(_url_key(), f, limit, offset)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False, max_entries=200)
+def _blocked_page(url: str, f, limit: int, offset: int):
+    with engine().connect() as conn:
+        return da.blocks.blocked_page(conn, f, limit=limit, offset=offset)
+
+
+def blocked_reader(f: "da.blocks.BlockFilter") -> Callable[[], pl.DataFrame]:
+    """A function that reads every blocked contact in the filter when called (for the
+    downloads: not cached, read once; the engine is taken now, as for `affected_reader`)."""
+    bound = engine()
+
+    def read() -> pl.DataFrame:
+        with bound.connect() as conn:
+            return da.blocks.blocked_page(conn, f, limit=None)
+
+    return read
+
+
+def lift_block(
+    contact_id: int, reason: str, *, username: str, comment: str, renewed_consent: bool
+) -> "da.blocks.Lift":
+    """`data_access.blocks.lift_block` in one transaction (the account's role is read again
+    inside it); then the cached reads are dropped, so that the card and the lists show it.
+    Raises `blocks.LiftRefused`."""
+    with engine().begin() as conn:
+        done = da.blocks.lift_block(
+            conn,
+            contact_id,
+            reason,
+            username=username,
+            comment=comment,
+            renewed_consent=renewed_consent,
+        )
+    st.cache_data.clear()
+    return done
+
+
 # --- imports and the quarantine (never cached) ----------------------------------------------
 
 

@@ -438,6 +438,162 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "provider.mailgun": {"es": "Mailgun (webhooks)", "en": "Mailgun (webhooks)"},
     "provider.postmark": {"es": "Postmark (webhooks)", "en": "Postmark (webhooks)"},
     "provider.csv": {"es": "CSV genérico", "en": "Generic CSV"},
+    # --- blocked contacts page ---
+    "blocks.page": {"es": "Bloqueados", "en": "Blocked"},
+    "blocks.title": {"es": "Contactos bloqueados", "en": "Blocked contacts"},
+    "blocks.intro": {
+        "es": "Contactos a los que no se enviarán los próximos correos, con el motivo, desde "
+        "cuándo y el correo que lo causó. Abre la ficha de un contacto para levantar un bloqueo.",
+        "en": "Contacts the next emails will not be sent to, with the reason, since when and "
+        "the email that caused it. Open a contact's card to lift a block.",
+    },
+    "blocks.reasons": {"es": "Motivos", "en": "Reasons"},
+    "blocks.reasons_all": {"es": "Todos los motivos", "en": "Every reason"},
+    "blocks.origin": {
+        "es": "Origen del correo que lo causó",
+        "en": "Origin of the email that caused it",
+    },
+    "blocks.origin_all": {"es": "Todos", "en": "All"},
+    "blocks.since_from": {"es": "Bloqueado desde", "en": "Blocked from"},
+    "blocks.since_to": {"es": "Hasta", "en": "To"},
+    "blocks.domain": {"es": "Dominio del destinatario", "en": "Recipient domain"},
+    "blocks.domain_placeholder": {"es": "p. ej. gmail.com", "en": "e.g. gmail.com"},
+    "blocks.search": {"es": "Nombre o correo", "en": "Name or email"},
+    "blocks.search_placeholder": {"es": "p. ej. núñez", "en": "e.g. núñez"},
+    "blocks.total": {"es": "Bloqueados con estos filtros", "en": "Blocked with these filters"},
+    "blocks.by_reason": {"es": "Por motivo", "en": "By reason"},
+    "blocks.by_origin": {
+        "es": "Por origen del correo que lo causó",
+        "en": "By origin of the email that caused it",
+    },
+    "blocks.empty": {
+        "es": "Ningún contacto bloqueado con estos filtros.",
+        "en": "No blocked contact with these filters.",
+    },
+    "blocks.utc": {
+        "es": "Las fechas de los filtros son días UTC; la de cada bloqueo, en tu zona horaria.",
+        "en": "Filter dates are UTC days; each block's date is in your time zone.",
+    },
+    "blocks.col_name": {"es": "Nombre", "en": "Name"},
+    "blocks.col_email": {"es": "Correo", "en": "Email"},
+    "blocks.col_reason": {"es": "Motivo", "en": "Reason"},
+    "blocks.col_since": {"es": "Bloqueado desde", "en": "Blocked since"},
+    "blocks.col_origin": {"es": "Origen", "en": "Origin"},
+    "blocks.col_campaign": {"es": "Campaña o flujo que lo causó", "en": "Campaign or flow"},
+    "blocks.col_editor": {"es": "Editor", "en": "Editor"},
+    "blocks.col_card": {"es": "Ficha", "en": "Card"},
+    "blocks.open_editor": {"es": "Abrir editor", "en": "Open editor"},
+    "blocks.open_card": {"es": "Abrir ficha", "en": "Open card"},
+    "blocks.rows": {
+        "es": "Contactos {first}–{last} de {total}",
+        "en": "Contacts {first}–{last} of {total}",
+    },
+    "blocks.download_csv": {"es": "Descargar CSV", "en": "Download CSV"},
+    "blocks.download_list": {
+        "es": "Descargar lista de supresión",
+        "en": "Download suppression list",
+    },
+    "blocks.download_help": {
+        "es": "El CSV lleva las columnas de la tabla (las celdas que una hoja de cálculo "
+        "ejecutaría como fórmula empiezan por un apóstrofo). La lista de supresión tiene una "
+        "dirección por línea, como la piden los proveedores para importarla.",
+        "en": "The CSV has the table's columns (cells a spreadsheet would run as a formula "
+        "start with an apostrophe). The suppression list has one address a line, as "
+        "providers import it.",
+    },
+    # --- lifting a block (on the card) ---
+    "lift.title": {"es": "Levantar bloqueo: {reason}", "en": "Lift block: {reason}"},
+    "lift.intro_bounce": {
+        "es": "Para un falso positivo (el buzón funciona). Si vuelve a rebotar, el contacto "
+        "se bloqueará de nuevo.",
+        "en": "For a false positive (the mailbox works). If it bounces again, the contact is "
+        "blocked again.",
+    },
+    "lift.intro_consent": {
+        "es": "Solo si el contacto ha dado de nuevo su consentimiento para recibir correos. Una "
+        "nueva queja o baja lo bloqueará otra vez.",
+        "en": "Only if the contact has given consent to receive emails again. A new complaint "
+        "or unsubscribe blocks it again.",
+    },
+    "lift.comment": {
+        "es": "Comentario (obligatorio, al menos {min} caracteres)",
+        "en": "Comment (required, at least {min} characters)",
+    },
+    "lift.comment_placeholder": {
+        "es": "p. ej. el buzón funciona de nuevo: confirmado por teléfono con el contacto",
+        "en": "e.g. the mailbox works again: confirmed by phone with the contact",
+    },
+    "lift.consent": {
+        "es": "El contacto ha dado de nuevo su consentimiento para recibir correos",
+        "en": "The contact has given consent to receive emails again",
+    },
+    "lift.confirm": {
+        "es": "Confirmo que quiero levantar este bloqueo",
+        "en": "I confirm that I want to lift this block",
+    },
+    "lift.submit": {"es": "Levantar bloqueo", "en": "Lift block"},
+    "lift.need_confirm": {
+        "es": "Marca la confirmación para levantar el bloqueo.",
+        "en": "Tick the confirmation to lift the block.",
+    },
+    "lift.need_comment": {
+        "es": "El comentario es obligatorio: escribe al menos {min} caracteres.",
+        "en": "The comment is required: write at least {min} characters.",
+    },
+    "lift.need_consent": {
+        "es": "Para levantar este bloqueo, marca que el contacto dio de nuevo su consentimiento.",
+        "en": "To lift this block, tick that the contact gave consent again.",
+    },
+    "lift.done": {"es": "Bloqueo levantado: {reason}.", "en": "Block lifted: {reason}."},
+    "lift.done_still": {
+        "es": "Bloqueo levantado: {reason}. Otros motivos siguen bloqueando al contacto.",
+        "en": "Block lifted: {reason}. Other reasons still block the contact.",
+    },
+    "lift.invalid": {
+        "es": "La dirección de correo es inválida: corrígela en el CRM. Este bloqueo no se "
+        "puede levantar.",
+        "en": "The email address is invalid: correct it in the CRM. This block cannot be lifted.",
+    },
+    "lift.shown": {
+        "es": "Bloqueo levantado ({reason}) el {date} por {who}: «{comment}»",
+        "en": "Block lifted ({reason}) on {date} by {who}: “{comment}”",
+    },
+    "lift.shown_consent": {
+        "es": "El contacto dio de nuevo su consentimiento.",
+        "en": "The contact gave consent again.",
+    },
+    "lift.detail": {"es": "{who}: {comment}", "en": "{who}: {comment}"},
+    "lift.detail_consent": {
+        "es": "{who}: {comment} (consentimiento renovado)",
+        "en": "{who}: {comment} (consent renewed)",
+    },
+    "lift.refused.not_admin": {
+        "es": "No autorizado: solo un administrador activo puede levantar un bloqueo.",
+        "en": "Not authorised: only an active administrator can lift a block.",
+    },
+    "lift.refused.comment_short": {
+        "es": "El comentario es obligatorio: escribe al menos {min} caracteres.",
+        "en": "The comment is required: write at least {min} characters.",
+    },
+    "lift.refused.unknown_contact": {
+        "es": "Este contacto ya no existe.",
+        "en": "This contact no longer exists.",
+    },
+    "lift.refused.unknown_reason": {"es": "Motivo desconocido.", "en": "Unknown reason."},
+    "lift.refused.not_liftable": {
+        "es": "Una dirección inválida no se puede desbloquear: corrígela en el CRM.",
+        "en": "An invalid address cannot be unblocked: correct it in the CRM.",
+    },
+    "lift.refused.not_blocked": {
+        "es": "El contacto ya no está bloqueado por ese motivo (puede que otra persona lo haya "
+        "levantado).",
+        "en": "The contact is no longer blocked for that reason (someone else may have lifted it).",
+    },
+    "lift.refused.consent_required": {
+        "es": "Para levantar una queja por spam o una baja hace falta el consentimiento "
+        "renovado del contacto.",
+        "en": "Lifting a spam complaint or an unsubscribe needs the contact's renewed consent.",
+    },
     # --- access ---
     "auth.page": {"es": "Entrar", "en": "Sign in"},
     "auth.refusal_page": {"es": "No autorizado", "en": "Not authorised"},
@@ -512,6 +668,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "event.not_sent": {"es": "No enviado", "en": "Not sent"},
     "event.unsubscribed": {"es": "Canceló la suscripción", "en": "Unsubscribed"},
     "event.resubscribed": {"es": "Volvió a suscribirse", "en": "Re-subscribed"},
+    "event.block_lifted": {"es": "Bloqueo levantado", "en": "Block lifted"},
     "bounce.hard": {"es": "rebote duro", "en": "hard bounce"},
     "bounce.soft": {"es": "rebote suave", "en": "soft bounce"},
     "bounce.undetermined": {"es": "rebote sin clasificar", "en": "unclassified bounce"},
@@ -531,6 +688,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "es": "Envíos anteriores rebotaron",
         "en": "Earlier emails bounced",
     },
+    "reason_short.invalid_address": {"es": "Dirección inválida", "en": "Invalid address"},
+    "reason_short.previous_spam": {"es": "Marcó como spam", "en": "Marked as spam"},
+    "reason_short.unsubscribed": {"es": "Canceló la suscripción", "en": "Unsubscribed"},
+    "reason_short.previous_bounce": {"es": "Rebotes anteriores", "en": "Earlier bounces"},
     # --- contact page ---
     "contacts.page": {"es": "Contactos", "en": "Contacts"},
     "contacts.title": {

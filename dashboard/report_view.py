@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 import polars as pl
 import streamlit as st
 
-from data_access import vocab
+from data_access import csv_safe, vocab
 from data_access.reports import DrillTarget, Report, ReportFilter, min_domain_sends
 
 from . import charts, data
@@ -15,6 +15,7 @@ from .formatting import format_count, format_datetime, format_percent
 from .i18n import t
 from .settings import Settings
 from .ui import database_errors_shown, language, text
+from .url_state import from_url, to_url
 
 PAGE_SIZE = 25
 EXPORT_LIMIT = 100_000
@@ -85,8 +86,9 @@ def affected_table(frame: pl.DataFrame, settings: Settings, lang: str) -> pl.Dat
 
 
 def export_csv(affected: pl.DataFrame, settings: Settings, lang: str) -> bytes:
-    """Affected contacts (AFFECTED_SCHEMA) as the CSV download: the table's columns, UTF-8."""
-    return affected_table(affected, settings, lang).write_csv().encode("utf-8")
+    """Affected contacts (AFFECTED_SCHEMA) as the CSV download: the table's columns, UTF-8,
+    spreadsheet formulas neutralised (csv_safe)."""
+    return csv_safe.csv_bytes(affected_table(affected, settings, lang))
 
 
 # --- drawing --------------------------------------------------------------------------------
@@ -113,20 +115,6 @@ def parse_campaign_ids(raw) -> list[int]:
     return sorted(set(ids))
 
 
-def _from_url(key: str, parse) -> None:
-    """Initialise a widget's state from the URL the first time the page is drawn."""
-    if key not in st.session_state:
-        raw = st.query_params.get_all(key)
-        st.session_state[key] = parse(raw if len(raw) > 1 else (raw[0] if raw else None))
-
-
-def _to_url(key: str, value: str | None) -> None:
-    if value:
-        st.query_params[key] = value
-    elif key in st.query_params:
-        del st.query_params[key]
-
-
 def render_filters(container) -> ReportFilter | None:
     """Date range, origin and campaigns; every filter lives in the URL (shareable view):
     `?desde=2026-01-01&hasta=2026-03-31&origen=campaign&campanas=3,5`."""
@@ -148,7 +136,7 @@ def render_filters(container) -> ReportFilter | None:
         **{o: t(f"origin.{o}", lang) for o in vocab.ORIGINS},
     }
     # Origin and campaigns keep their codes in the URL (not the translated labels).
-    _from_url("origen", parse_origin)
+    from_url("origen", parse_origin)
     origin = (
         cols[2].segmented_control(
             text("reports.origin"),
@@ -159,13 +147,13 @@ def render_filters(container) -> ReportFilter | None:
         )
         or BOTH
     )
-    _to_url("origen", None if origin == BOTH else origin)
+    to_url("origen", None if origin == BOTH else origin)
     with database_errors_shown():
         known = data.campaigns()
     if origin != BOTH:
         known = known.filter(pl.col("origin") == origin)
     names = dict(zip(known["campaign_id"], known["campaign_name"]))
-    _from_url("campanas", parse_campaign_ids)
+    from_url("campanas", parse_campaign_ids)
     st.session_state["campanas"] = [i for i in st.session_state["campanas"] if i in names]
     chosen = container.multiselect(
         text("reports.campaigns"),
@@ -174,7 +162,7 @@ def render_filters(container) -> ReportFilter | None:
         key="campanas",
         placeholder=text("reports.campaigns_all"),
     )
-    _to_url("campanas", ",".join(str(i) for i in sorted(chosen)))
+    to_url("campanas", ",".join(str(i) for i in sorted(chosen)))
     if not isinstance(start, date) or not isinstance(end, date):
         return None
     if start > end:

@@ -3,7 +3,7 @@ the demo world and the CLI (`python -m data_access --help`). It never imports st
 dashboard and the analysts' notebooks share it.
 """
 
-from . import policy, reports, rollups, schema, vocab
+from . import blocks, csv_safe, policy, reports, rollups, schema, vocab
 from .bootstrap import open_database
 from .config import resolve_url
 from .engine import DatabaseUnavailable, make_engine
@@ -34,10 +34,12 @@ __all__ = [
     "ContactCard",
     "DatabaseUnavailable",
     "blocked_contacts",
+    "blocks",
     "contact",
     "contact_card",
     "contact_events",
     "contact_status",
+    "csv_safe",
     "data_version",
     "make_engine",
     "open_database",

@@ -3,18 +3,22 @@
 Every command takes `--database URL`; without it, `DATABASE_URL`, then the embedded SQLite file.
 """
 
+import csv
 import functools
+import io
 import sys
 import time
 from datetime import date
 from pathlib import Path
 
 import click
+import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from tqdm import tqdm
 
-from . import crm_contacts, ingest, migrate, schema, vocab
+from . import blocks as blocks_module
+from . import crm_contacts, csv_safe, ingest, migrate, schema, vocab
 from . import demo as demo_world
 from . import rollups as rollups_module
 from . import users as users_module
@@ -260,7 +264,9 @@ def users_list(database):
         )
 
 
-@main.command(help="Muestra el registro de auditoría (entradas, salidas, fichas abiertas).")
+@main.command(
+    help="Muestra el registro de auditoría (entradas, salidas, fichas abiertas, bloqueos levantados)."
+)
 @click.option("--limit", type=click.IntRange(1, 100_000), default=50, show_default=True)
 @click.option("--user", "username", default=None, help="Solo este usuario.")
 @click.option("--action", type=click.Choice(list(vocab.AUDIT_ACTIONS)), default=None)
@@ -477,3 +483,183 @@ def webhooks_status(database):
             f"aceptadas 24 h: {row['accepted_24h']}  rechazadas 24 h: {row['refused_24h']}  "
             f"pendientes: {row['backlog']}  en cuarentena: {row['quarantined']}"
         )
+
+
+# --- blocked contacts -----------------------------------------------------------------------
+
+
+def block_filters(command):
+    """The filters of `blocks list` (the same as the Bloqueados page's)."""
+    options = [
+        click.option(
+            "--reason",
+            "reasons",
+            multiple=True,
+            type=click.Choice(list(vocab.REASONS)),
+            help="Motivo (se puede repetir; por defecto, todos).",
+        ),
+        click.option(
+            "--origin",
+            type=click.Choice(list(blocks_module.ORIGIN_FILTERS)),
+            default=None,
+            help="Origen del correo que causó el bloqueo (none: ningún correo).",
+        ),
+        click.option(
+            "--since-from",
+            type=click.DateTime(formats=["%Y-%m-%d"]),
+            default=None,
+            help="Bloqueados desde este día (UTC, AAAA-MM-DD)…",
+        ),
+        click.option(
+            "--since-to",
+            type=click.DateTime(formats=["%Y-%m-%d"]),
+            default=None,
+            help="…hasta este día, incluido.",
+        ),
+        click.option("--domain", default=None, help="Dominio del destinatario (gmail.com)."),
+        click.option("--search", default=None, help="Parte del nombre o del correo."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _block_filter(reasons, origin, since_from, since_to, domain, search):
+    try:
+        return blocks_module.BlockFilter(
+            reasons=tuple(reasons),
+            origin=origin,
+            since_from=since_from.date() if since_from else None,
+            since_to=since_to.date() if since_to else None,
+            domain=domain,
+            search=search,
+        )
+    except ValueError as error:
+        raise click.ClickException(f"Filtro no válido: {error}") from error
+
+
+@main.group(help="Contactos bloqueados: lista, exportación y levantar bloqueos.")
+def blocks():
+    pass
+
+
+@blocks.command("list", help="Lista o exporta los contactos bloqueados (más recientes primero).")
+@block_filters
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "csv", "suppression"]),
+    default="table",
+    show_default=True,
+    help="table: en pantalla; csv: hoja de cálculo; suppression: una dirección por línea.",
+)
+@click.option(
+    "--output", type=click.Path(dir_okay=False, writable=True), default=None, help="Archivo."
+)
+@click.option(
+    "--limit", type=click.IntRange(1, 1000), default=50, show_default=True, help="Solo table."
+)
+@database_option
+@_friendly_errors
+def blocks_list(
+    reasons, origin, since_from, since_to, domain, search, output_format, output, limit, database
+):
+    f = _block_filter(reasons, origin, since_from, since_to, domain, search)
+    with _engine(database).connect() as conn:
+        counts = blocks_module.block_counts(conn, f)
+        total = int(counts["contacts"].sum())
+        rows = blocks_module.blocked_page(
+            conn, f, limit=limit if output_format == "table" else None
+        )
+    if output_format == "table":
+        text = _blocks_table(counts, rows, total)
+    elif output_format == "csv":
+        text = csv_safe.write_csv(rows)
+    else:
+        text = blocks_module.suppression_list(rows["email"])
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo(f"{rows.height} contactos bloqueados escritos en {output}.", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+def _blocks_table(counts, rows, total: int) -> str:
+    if total == 0:
+        return "Ningún contacto bloqueado con estos filtros.\n"
+    by_reason = counts.group_by("reason").agg(pl.col("contacts").sum()).sort("reason")
+    parts = ", ".join(f"{r} {n}" for r, n in by_reason.iter_rows())
+    lines = [f"{total} contactos bloqueados ({parts}); se muestran {rows.height}."]
+    for row in rows.iter_rows(named=True):
+        cause = row["campaign_name"] or "-"
+        lines.append(
+            f"{row['since']:%Y-%m-%d}  {row['reason']:<16} {row['email']:<40} "
+            f"{row['name'] or '-'}  [{cause}]"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _emails_in(path: str) -> list[str]:
+    """Addresses from a file: a CSV with an `email` column (such as `blocks list --format
+    csv`), or one address a line (such as the suppression list)."""
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        raise click.ClickException(f"No se puede leer {path}: {error}") from error
+    rows = [row for row in csv.reader(io.StringIO(text)) if row and any(c.strip() for c in row)]
+    if not rows:
+        return []
+    header = [c.strip().lower() for c in rows[0]]
+    if "email" in header:
+        column = header.index("email")
+        return [csv_safe.restore(r[column].strip()) for r in rows[1:] if len(r) > column]
+    return [csv_safe.restore(r[0].strip()) for r in rows]
+
+
+@blocks.command("lift", help="Levanta un bloqueo (con comentario) de uno o varios contactos.")
+@click.option(
+    "--reason", type=click.Choice(list(vocab.REASONS)), required=True, help="Motivo que se levanta."
+)
+@click.option("--email", "emails", multiple=True, help="Correo del contacto (se puede repetir).")
+@click.option(
+    "--file",
+    "file",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="CSV con columna email, o una dirección por línea.",
+)
+@click.option(
+    "--comment", required=True, help=f"Por qué (al menos {blocks_module.MIN_COMMENT} caracteres)."
+)
+@click.option(
+    "--renewed-consent",
+    is_flag=True,
+    help="El contacto dio de nuevo su consentimiento (necesario para spam y bajas).",
+)
+@click.option("--by", "username", required=True, help="Usuario administrador que lo levanta.")
+@click.option("--dry-run", is_flag=True, help="Comprueba y cuenta, sin guardar nada.")
+@database_option
+@_friendly_errors
+def blocks_lift(reason, emails, file, comment, renewed_consent, username, dry_run, database):
+    if bool(emails) == bool(file):
+        raise click.ClickException("Indica --email o --file (uno de los dos).")
+    wanted = list(emails) if emails else _emails_in(file)
+    engine = _engine(database)
+    try:
+        with engine.begin() as conn:
+            summary = blocks_module.lift_blocks_by_email(
+                conn,
+                wanted,
+                reason,
+                username=username,
+                comment=comment,
+                renewed_consent=renewed_consent,
+                dry_run=dry_run,
+            )
+    except blocks_module.LiftRefused as refused:
+        raise click.ClickException(str(refused)) from refused
+    for email, problem in summary.problems[:50]:
+        click.echo(f"{email}: {problem}", err=True)
+    if len(summary.problems) > 50:
+        click.echo(f"… y {len(summary.problems) - 50} más.", err=True)
+    click.echo(summary.line())

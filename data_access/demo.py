@@ -634,11 +634,27 @@ _BOUNCE_TYPES = {0: None, 1: vocab.HARD, 2: vocab.SOFT}
 
 def _assemble(contacts: _Contacts, campaigns: _Campaigns, history: _History, end: int) -> DemoWorld:
     events, event_id_of_row = _event_frame(history)
+    campaign_frame = _campaign_frame(campaigns)
+    statuses = _status_frame(contacts.count, history, event_id_of_row, end)
     return DemoWorld(
         contacts=_contact_frame(contacts),
-        campaigns=_campaign_frame(campaigns),
+        campaigns=campaign_frame,
         events=events,
-        statuses=_status_frame(contacts.count, history, event_id_of_row, end),
+        statuses=_with_cause_origin(statuses, events, campaign_frame),
+    )
+
+
+def _with_cause_origin(
+    statuses: pl.DataFrame, events: pl.DataFrame, campaigns: pl.DataFrame
+) -> pl.DataFrame:
+    """The origin of each block's causing email (event ids are 1..n, in order)."""
+    campaign_of_event = events["campaign_id"]
+    origin_of = dict(zip(campaigns["id"], campaigns["origin"]))
+    cause = statuses["cause_event_id"]
+    campaign = campaign_of_event.gather((cause.fill_null(1) - 1).cast(pl.Int64))
+    origin = campaign.replace_strict(origin_of, default=None, return_dtype=pl.Utf8)
+    return statuses.with_columns(
+        pl.when(cause.is_not_null()).then(origin).otherwise(None).alias("cause_origin")
     )
 
 
@@ -767,6 +783,7 @@ DATA_TABLES = (
     schema.daily_rollup,
     schema.domain_monthly_rollup,
     schema.contact_status,
+    schema.block_lifts,
     schema.email_events,
     schema.campaigns,
     schema.contacts,

@@ -16,6 +16,18 @@ Rules (thresholds in `PolicyConfig`):
 - `unsubscribed`: an unsubscribe (or a provider drop for that reason) not followed by a
   re-subscription.
 
+Lifting a block (`block_lifted` events, written by an administrator with a comment; `reason` is
+the reason lifted): a lift clears that reason as it stands at the lift's time, and nothing
+else; what happens afterwards counts as usual.
+- `previous_bounce` may be lifted (a false positive: the mailbox works again). It clears the
+  hard bounce, the soft-bounce count and a provider drop; a later hard bounce, or
+  `soft_threshold` later soft bounces, block again.
+- `previous_spam` and `unsubscribed` may be lifted only with the contact's renewed consent
+  (`renewed_consent` true on the event); a lift without it changes nothing. A later complaint
+  or unsubscribe (or a provider drop for that reason) blocks again.
+- `invalid_address` cannot be lifted (the address is corrected in the CRM): such a lift changes
+  nothing. `lift_refusal` says beforehand why a lift would change nothing.
+
 Several reasons at once: all are reported, in the order of `REASON_PRIORITY`, from the most
 permanent to the most reversible (invalid address, spam, bounces, unsubscribe); the first is
 the one the card shows first. Each block's `since` is when that reason started to hold and
@@ -173,6 +185,7 @@ class StatusTracker:
         bounce_type: str | None = None,
         reason: str | None = None,
         ref: Any = None,
+        renewed_consent: bool = False,
     ) -> None:
         if event == vocab.DELIVERED:
             self._recent.clear()
@@ -197,6 +210,18 @@ class StatusTracker:
             self._unsub = None
         elif event == vocab.NOT_SENT:
             self._apply_provider_drop(reason, occurred_at, ref)
+        elif event == vocab.BLOCK_LIFTED:
+            self._apply_lift(reason, renewed_consent)
+
+    def _apply_lift(self, reason, renewed_consent) -> None:
+        if reason == vocab.PREVIOUS_BOUNCE:
+            self._hard = self._soft = self._provider_bounce = None
+            self._recent.clear()
+        elif reason in vocab.CONSENT_REASONS and renewed_consent:
+            if reason == vocab.PREVIOUS_SPAM:
+                self._spam = None
+            else:
+                self._unsub = None
 
     def _apply_provider_drop(self, reason, occurred_at, ref) -> None:
         block = Block(reason, occurred_at, ref)
@@ -233,6 +258,24 @@ class StatusTracker:
         return Verdict(tuple(b for b in blocks if b is not None))
 
 
+# Why a lift cannot be done (`lift_refusal`).
+NOT_LIFTABLE = "not_liftable"  # invalid_address: corrected in the CRM, never lifted
+CONSENT_REQUIRED = "consent_required"  # spam report or unsubscribe without renewed consent
+NOT_BLOCKED = "not_blocked"  # that reason does not block the contact now
+
+
+def lift_refusal(reason: str, verdict: Verdict, *, renewed_consent: bool = False) -> str | None:
+    """Why lifting `reason` from a contact with this `verdict` would change nothing (one of the
+    codes above), or None when the lift is allowed and clears that reason."""
+    if reason not in vocab.LIFTABLE_REASONS:
+        return NOT_LIFTABLE
+    if reason not in {b.reason for b in verdict.blocks}:
+        return NOT_BLOCKED
+    if reason in vocab.CONSENT_REASONS and not renewed_consent:
+        return CONSENT_REQUIRED
+    return None
+
+
 def _since_key(block: Block):
     return (block.since is None, block.since or datetime.min)
 
@@ -247,7 +290,8 @@ def evaluate(
     """The verdict for a contact, from its address and its events in time order.
 
     Each event is a mapping or an object with `event`, `occurred_at` and optionally
-    `bounce_type` and `reason`; it is returned as the `cause` of the block it made.
+    `bounce_type`, `reason` and (lifts) `renewed_consent`; it is returned as the `cause` of
+    the block it made.
     """
     tracker = StatusTracker(address, created_at=created_at, config=config)
     apply = tracker.apply
@@ -260,6 +304,7 @@ def evaluate(
                 bounce_type=get("bounce_type"),
                 reason=get("reason"),
                 ref=item,
+                renewed_consent=bool(get("renewed_consent")),
             )
         else:  # a database row (status refresh: thousands of them per import)
             apply(
@@ -268,5 +313,6 @@ def evaluate(
                 bounce_type=getattr(item, "bounce_type", None),
                 reason=getattr(item, "reason", None),
                 ref=item,
+                renewed_consent=bool(getattr(item, "renewed_consent", False)),
             )
     return tracker.verdict()

@@ -48,6 +48,11 @@ EVENTS_SCHEMA = {
     "campaign_name": pl.Utf8,
     "origin": pl.Utf8,  # campaign | automation; null for consent events without an email
     "campaign_external_id": pl.Utf8,  # the CRM's id, for the editor link
+    # A lift (event block_lifted, `reason` lifted): who, why, and whether consent was renewed;
+    # null for every other event.
+    "lifted_by": pl.Utf8,
+    "comment": pl.Utf8,
+    "renewed_consent": pl.Boolean,
 }
 
 STATUS_SCHEMA = {
@@ -96,7 +101,7 @@ def contact(conn: sa.Connection, contact_id: int) -> pl.DataFrame:
 
 
 def _events_statement(contact_id: int):
-    e, k = schema.email_events, schema.campaigns
+    e, k, b = schema.email_events, schema.campaigns, schema.block_lifts
     return (
         sa.select(
             e.c.id,
@@ -111,8 +116,11 @@ def _events_statement(contact_id: int):
             k.c.name,
             k.c.origin,
             k.c.external_id,
+            b.c.lifted_by,
+            b.c.comment,
+            b.c.renewed_consent,
         )
-        .select_from(e.outerjoin(k, e.c.campaign_id == k.c.id))
+        .select_from(e.outerjoin(k, e.c.campaign_id == k.c.id).outerjoin(b, b.c.event_id == e.c.id))
         .where(e.c.contact_id == contact_id)
         .order_by(e.c.occurred_at.desc(), e.c.id.desc())
     )
@@ -160,13 +168,28 @@ def contact_status(
     return contact_card(conn, contact_id, config=config).status
 
 
-def _status_frame(contact_id, person, events, config) -> pl.DataFrame:
-    verdict = policy.evaluate(
+def _verdict(person: pl.DataFrame, events: pl.DataFrame, config) -> policy.Verdict:
+    return policy.evaluate(
         person["email"][0],
         events.reverse().to_dicts(),
         created_at=person["created_at"][0],
         config=config,
     )
+
+
+def contact_verdict(
+    conn: sa.Connection, contact_id: int, *, config: policy.PolicyConfig = policy.DEFAULT_CONFIG
+) -> policy.Verdict | None:
+    """The policy's verdict for the contact, recomputed from its events (each block's `cause`
+    an EVENTS_SCHEMA row as a dict); None for an unknown contact."""
+    person = contact(conn, contact_id)
+    if person.is_empty():
+        return None
+    return _verdict(person, contact_events(conn, contact_id), config)
+
+
+def _status_frame(contact_id, person, events, config) -> pl.DataFrame:
+    verdict = _verdict(person, events, config)
     if verdict.can_send:
         return _frame([(contact_id, True) + (None,) * (len(STATUS_SCHEMA) - 2)], STATUS_SCHEMA)
     rows = []

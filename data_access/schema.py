@@ -7,8 +7,11 @@ Tables
   (`automation`); `external_id` is the CRM's id, used by the editor links and provider tags.
 - `email_events`: what happened with each email, in UTC, deduplicated per provider event id.
 - `contact_status`: the status policy's current verdict per contact, materialised so that lists
-  and badges of blocked contacts need not replay 20M events (kept by the demo generator and,
-  later, by ingestion; `data_access.contact_status` always recomputes it live).
+  and badges of blocked contacts need not replay 20M events (kept by the demo generator, by
+  ingestion and by lifts; `data_access.contact_status` always recomputes it live), with the
+  origin of the email that caused the block for the blocked-contacts counts.
+- `block_lifts`: who lifted a block, their comment and whether the contact renewed consent;
+  the lift itself is a `block_lifted` row of `email_events` (in the contact's history).
 
 The database enforces the vocabulary (CHECK constraints), the links (foreign keys) and the
 uniqueness. Extras that only make sense on one engine (the SQLite FTS5 trigram table, the
@@ -165,7 +168,7 @@ email_events = sa.Table(
     sa.Column("occurred_at", UTCDateTime, nullable=False),
     # diagnostics.bounce_category of a bounce's text (filled when not given)
     sa.Column("bounce_category", sa.String(24), nullable=True, default=_category_default),
-    sa.CheckConstraint(_in("event", vocab.EVENTS), name="event"),
+    sa.CheckConstraint(_in("event", vocab.STORED_EVENTS), name="event"),
     sa.CheckConstraint(
         f"bounce_category IS NULL OR {_in('bounce_category', diagnostics.CATEGORIES)}",
         name="bounce_category",
@@ -177,7 +180,9 @@ email_events = sa.Table(
     ),
     sa.CheckConstraint(
         f"(event = 'not_sent' AND reason IS NOT NULL AND {_in('reason', vocab.REASONS)})"
-        " OR (event <> 'not_sent' AND reason IS NULL)",
+        f" OR (event = 'block_lifted' AND reason IS NOT NULL"
+        f" AND {_in('reason', vocab.LIFTABLE_REASONS)})"
+        f" OR (event NOT IN ('not_sent', 'block_lifted') AND reason IS NULL)",
         name="reason",
     ),
     sa.CheckConstraint(
@@ -232,11 +237,42 @@ contact_status = sa.Table(
         nullable=True,
     ),
     sa.Column("updated_at", UTCDateTime, nullable=False),
+    # The origin of the campaign of `cause_event_id` (null when no email caused the block), kept
+    # here so that the blocked-contacts counts by origin read one index, not 1M joins.
+    sa.Column("cause_origin", sa.String(16), nullable=True),
     sa.CheckConstraint(
         f"(blocked AND reason IS NOT NULL AND {_in('reason', vocab.REASONS)}) OR (NOT blocked AND reason IS NULL)",
         name="reason",
     ),
-    sa.Index("ix_contact_status_blocked_reason", "blocked", "reason"),
+    sa.CheckConstraint(
+        f"cause_origin IS NULL OR {_in('cause_origin', vocab.ORIGINS)}", name="cause_origin"
+    ),
+    # The blocked-contacts counts and its list, newest first; both cover the reason and origin
+    # filters, so that filtering them reads no table rows.
+    sa.Index("ix_contact_status_blocked_reason_origin", "blocked", "reason", "cause_origin"),
+    sa.Index(
+        "ix_contact_status_blocked_since",
+        "blocked",
+        "since",
+        "contact_id",
+        "reason",
+        "cause_origin",
+    ),
+)
+
+block_lifts = sa.Table(
+    "block_lifts",
+    metadata,
+    # The `block_lifted` event this row describes (its time, contact and reason are there).
+    sa.Column(
+        "event_id",
+        BigId,
+        sa.ForeignKey("email_events.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("lifted_by", sa.String(150), nullable=False),  # the administrator's username
+    sa.Column("comment", sa.Text, nullable=False),
+    sa.Column("renewed_consent", sa.Boolean(create_constraint=False), nullable=False),
 )
 
 users = sa.Table(

@@ -2,17 +2,18 @@
 badges and lists of blocked contacts need not replay every event.
 
 `refresh_contact_status` recomputes it from the events with the policy for the contacts given
-(ingestion calls it for the contacts an import touched; the demo generator writes it directly).
+(ingestion calls it for the contacts an import touched, a lift for its contact, in the same
+transaction; the demo generator writes it directly).
 """
 
 from datetime import UTC, datetime
 from itertools import groupby
-from operator import itemgetter
+from operator import attrgetter
 
 import polars as pl
 import sqlalchemy as sa
 
-from . import policy, schema
+from . import policy, schema, vocab
 
 BATCH = 500
 
@@ -35,42 +36,84 @@ class _Event:
     """One event as the policy reads it (attributes are several times faster to read than a
     database row's; an import refreshes contacts with thousands of events)."""
 
-    __slots__ = ("bounce_type", "contact_id", "event", "id", "occurred_at", "reason")
+    __slots__ = (
+        "bounce_type",
+        "campaign_id",
+        "contact_id",
+        "event",
+        "id",
+        "occurred_at",
+        "reason",
+        "renewed_consent",
+    )
 
-    def __init__(self, id, contact_id, event, bounce_type, reason, occurred_at):
+    def __init__(self, id, contact_id, event, bounce_type, reason, occurred_at, campaign_id):
         self.id = id
         self.contact_id = contact_id
         self.event = event
         self.bounce_type = bounce_type
         self.reason = reason
         self.occurred_at = occurred_at
+        self.campaign_id = campaign_id
+        self.renewed_consent = False
+
+
+def _add_consent(conn, events: list[_Event]) -> None:
+    """Read the renewed consent of the lifts among `events` (rare: one small query, if any)."""
+    lifts = {ev.id: ev for ev in events if ev.event == vocab.BLOCK_LIFTED}
+    if not lifts:
+        return
+    b = schema.block_lifts.c
+    found = conn.execute(
+        sa.select(b.event_id, b.renewed_consent).where(b.event_id.in_(list(lifts)))
+    ).all()
+    for event_id, consent in found:
+        lifts[event_id].renewed_consent = bool(consent)
+
+
+def _origins(conn, campaign_ids) -> dict[int, str]:
+    if not campaign_ids:
+        return {}
+    k = schema.campaigns.c
+    rows = conn.execute(sa.select(k.id, k.origin).where(k.id.in_(sorted(campaign_ids)))).all()
+    return dict(rows)
 
 
 def _refresh_batch(conn, ids, config) -> int:
     c, e, s = schema.contacts.c, schema.email_events.c, schema.contact_status
     people = conn.execute(sa.select(c.id, c.email, c.created_at).where(c.id.in_(ids))).all()
-    events = conn.execute(
-        sa.select(e.id, e.contact_id, e.event, e.bounce_type, e.reason, e.occurred_at)
-        .where(e.contact_id.in_(ids))
-        .order_by(e.contact_id, e.occurred_at, e.id)
-    ).all()
-    by_contact = {
-        key: [_Event(*row) for row in rows] for key, rows in groupby(events, key=itemgetter(1))
-    }
-    now = datetime.now(UTC)
-    rows = []
+    events = [
+        _Event(*row)
+        for row in conn.execute(
+            sa.select(
+                e.id, e.contact_id, e.event, e.bounce_type, e.reason, e.occurred_at, e.campaign_id
+            )
+            .where(e.contact_id.in_(ids))
+            .order_by(e.contact_id, e.occurred_at, e.id)
+        )
+    ]
+    _add_consent(conn, events)
+    by_contact = {key: list(rows) for key, rows in groupby(events, key=attrgetter("contact_id"))}
+    blocks = {}
     for person in people:
         verdict = policy.evaluate(
             person.email, by_contact.get(person.id, []), created_at=person.created_at, config=config
         )
-        block = verdict.primary
+        blocks[person.id] = verdict.primary
+    causes = [b.cause for b in blocks.values() if b is not None and b.cause is not None]
+    origins = _origins(conn, {cause.campaign_id for cause in causes} - {None})
+    now = datetime.now(UTC)
+    rows = []
+    for contact_id, block in blocks.items():
+        cause = block.cause if block else None
         rows.append(
             {
-                "contact_id": person.id,
+                "contact_id": contact_id,
                 "blocked": block is not None,
                 "reason": block.reason if block else None,
                 "since": block.since if block else None,
-                "cause_event_id": block.cause.id if block and block.cause is not None else None,
+                "cause_event_id": cause.id if cause is not None else None,
+                "cause_origin": origins.get(cause.campaign_id) if cause is not None else None,
                 "updated_at": now,
             }
         )

@@ -15,8 +15,17 @@ NOT_SENT = "not_sent"
 UNSUBSCRIBED = "unsubscribed"
 RESUBSCRIBED = "resubscribed"
 EVENTS = (SENT, DELIVERED, BOUNCED, SPAM_COMPLAINT, NOT_SENT, UNSUBSCRIBED, RESUBSCRIBED)
-# Events about the contact's consent may come from a preference centre, not from one email.
-EVENTS_WITHOUT_CAMPAIGN = (UNSUBSCRIBED, RESUBSCRIBED)
+# Written by Rastro itself, never by a provider: an administrator lifted a block (`reason` is
+# the reason lifted; who, the comment and the renewed consent are in `block_lifts`).
+BLOCK_LIFTED = "block_lifted"
+# What `email_events.event` may hold: the providers' words (EVENTS, all an import accepts) and
+# Rastro's own.
+STORED_EVENTS = (*EVENTS, BLOCK_LIFTED)
+# Events about the contact's consent may come from a preference centre, not from one email; a
+# lift is not about one email either.
+EVENTS_WITHOUT_CAMPAIGN = (UNSUBSCRIBED, RESUBSCRIBED, BLOCK_LIFTED)
+# Events whose `reason` is one of REASONS (and that must have one).
+EVENTS_WITH_REASON = (NOT_SENT, BLOCK_LIFTED)
 
 HARD, SOFT, UNDETERMINED = "hard", "soft", "undetermined"
 BOUNCE_TYPES = (HARD, SOFT, UNDETERMINED)
@@ -26,6 +35,11 @@ PREVIOUS_SPAM = "previous_spam"
 UNSUBSCRIBED_REASON = "unsubscribed"
 PREVIOUS_BOUNCE = "previous_bounce"
 REASONS = (INVALID_ADDRESS, PREVIOUS_SPAM, UNSUBSCRIBED_REASON, PREVIOUS_BOUNCE)
+# Lifting a block (DESIGN.md): bounces freely (a false positive); a spam report or an
+# unsubscribe only with the contact's renewed consent; an invalid address never (it is
+# corrected in the CRM).
+LIFTABLE_REASONS = (PREVIOUS_BOUNCE, PREVIOUS_SPAM, UNSUBSCRIBED_REASON)
+CONSENT_REASONS = (PREVIOUS_SPAM, UNSUBSCRIBED_REASON)
 
 # Users of the dashboard (the CRM's roles): only administrators see Rastro.
 ADMIN, SELLER = "admin", "seller"
@@ -41,4 +55,5 @@ AUDIT_ACTIONS = (
     "access_denied",  # signed in, but not an administrator (or unknown to Rastro via SSO)
     "card_opened",  # an administrator opened a contact's card
     "webhook_refused",  # a provider webhook request with wrong credentials or signature
+    "block_lifted",  # an administrator lifted a block (dashboard or CLI)
 )

@@ -194,6 +194,7 @@ ADMIN_VIEW = {
     "importar.py": ("Importar eventos de entrega", "selectbox", "import_provider"),
     # Recepción starts from its table of providers (a table, not a widget: no key).
     "recepcion.py": ("Recepción de eventos en vivo", "dataframe", None),
+    "bloqueados.py": ("Contactos bloqueados", "multiselect", "motivos"),
 }
 
 

@@ -205,7 +205,7 @@ def test_contact_with_deliveries_only(app, ids):
 
 def test_history_is_collapsed_and_complete(app, ids):
     open_card(app, ids["jose"])
-    expander = app.expander[0]
+    expander = app.expander[-1]  # after the lift actions
     assert expander.label.startswith("Historial completo de envíos (5)")
     table = app.dataframe[0].value
     assert len(table) == 5

@@ -154,6 +154,7 @@ def test_stored_status_equals_the_live_query(world_engine, world):
             assert live["reason"] == row["reason"]
             assert live["cause_event_id"] == row["cause_event_id"]
             assert live["since"] == row["since"]
+            assert live["origin"] == row["cause_origin"]  # of the causing email, or none
 
 
 def test_load_refuses_a_database_with_contacts_unless_replace(empty_engine):

@@ -172,6 +172,10 @@ def _event(**overrides):
         {"contact_id": 999},  # foreign key
         {"campaign_id": 999},
         {"occurred_at": None},
+        {"event": "block_lifted", "campaign_id": None},  # a lift names the reason lifted
+        {"event": "block_lifted", "campaign_id": None, "reason": "invalid_address"},  # never
+        {"event": "block_lifted", "campaign_id": None, "reason": "because"},
+        {"event": "unsubscribed", "campaign_id": None, "reason": "previous_bounce"},
     ],
 )
 def test_the_database_refuses_events_that_break_the_rules(seeded, bad):
@@ -186,6 +190,8 @@ def test_the_database_refuses_events_that_break_the_rules(seeded, bad):
         {"event": "not_sent", "reason": "previous_bounce"},
         {"event": "unsubscribed", "campaign_id": None},
         {"event": "resubscribed", "campaign_id": None},
+        {"event": "block_lifted", "campaign_id": None, "reason": "previous_bounce"},
+        {"event": "block_lifted", "campaign_id": None, "reason": "previous_spam"},
     ],
 )
 def test_the_database_accepts_valid_events(seeded, good):
@@ -418,3 +424,101 @@ def test_upgrading_a_0004_database_makes_the_notice_indexes_partial(databases):
             assert "_where" not in str(
                 reflected["ix_email_events_contact_time"].get("dialect_options", {})
             )
+
+
+def _seed_0005(engine):
+    """A 0005 database with a contact blocked by a campaign's hard bounce."""
+    migrate.upgrade(engine, "0005")
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO contacts (id, email, name, email_key, name_key, created_at, "
+                "email_domain) VALUES (1, 'a@example.com', 'A', 'a@example.com', 'a', :t, "
+                "'example.com')"
+            ),
+            {"t": NOW},
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO campaigns (id, origin, external_id, name, created_at) "
+                "VALUES (1, 'automation', 'f1', 'F', :t)"
+            ),
+            {"t": NOW},
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO email_events (id, contact_id, campaign_id, event, bounce_type, "
+                "provider, occurred_at) VALUES (7, 1, 1, 'bounced', 'hard', 'test', :t)"
+            ),
+            {"t": NOW},
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO contact_status (contact_id, blocked, reason, since, cause_event_id, "
+                "updated_at) VALUES (1, :yes, 'previous_bounce', :t, 7, :t)"
+            ),
+            {"t": NOW, "yes": True},
+        )
+
+
+@EXPRESSION_INDEX_WARNINGS
+def test_upgrading_a_0005_database_fills_the_cause_origin_and_accepts_lifts(databases):
+    """0008 (lifts) keeps every row, fills the new column, and only widens the constraints."""
+    for kind in ("sqlite", "postgresql"):
+        engine = databases.engine(kind, migrated=False)
+        _seed_0005(engine)
+        lift = _event(event="block_lifted", campaign_id=None, reason="previous_bounce")
+        with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO email_events (contact_id, event, reason, provider, "
+                    "occurred_at) VALUES (1, 'block_lifted', 'previous_bounce', "
+                    "'rastro', :t)"
+                ),
+                {"t": NOW},
+            )
+        migrate.upgrade(engine)
+        with engine.begin() as conn:
+            origin = conn.execute(sa.select(schema.contact_status.c.cause_origin)).scalar_one()
+            assert origin == "automation"
+            conn.execute(schema.email_events.insert(), lift)
+            users_action = {
+                "occurred_at": NOW,
+                "action": "block_lifted",
+                "username": "ana",
+                "contact_id": 1,
+            }
+            conn.execute(schema.audit_log.insert(), users_action)
+        for bad in ({"event": "opened"}, {"event": "delivered", "campaign_id": None}):
+            with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+                conn.execute(schema.email_events.insert(), _event(**bad))
+        with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+            conn.execute(schema.audit_log.insert(), {**users_action, "action": "hacked"})
+        with engine.connect() as conn:
+            assert_schema_is_the_metadata(conn)
+            if kind == "sqlite":
+                assert conn.exec_driver_sql("PRAGMA integrity_check").scalar_one() == "ok"
+        with pytest.raises(RuntimeError, match="bloqueos levantados"):
+            migrate.downgrade(engine, "0007")
+
+
+def test_downgrading_0008_without_lifts_gives_back_the_narrow_constraints(databases):
+    for kind in ("sqlite", "postgresql"):
+        engine = databases.engine(kind, migrated=False)
+        _seed_0005(engine)
+        migrate.upgrade(engine)
+        migrate.downgrade(engine, "0007")
+        lift = _event(event="block_lifted", campaign_id=None, reason="previous_bounce")
+        with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO email_events (contact_id, event, reason, provider, occurred_at) "
+                    "VALUES (1, :event, :reason, 'rastro', :t)"
+                ),
+                {"event": lift["event"], "reason": lift["reason"], "t": NOW},
+            )
+        with engine.connect() as conn:
+            columns = {c["name"] for c in sa.inspect(conn).get_columns("contact_status")}
+        assert "cause_origin" not in columns
+        migrate.upgrade(engine)
+        assert migrate.is_up_to_date(engine)

@@ -258,3 +258,181 @@ def test_since_is_the_time_of_the_cause(choices):
     for block in evaluate(GOOD, _events(choices)).blocks:
         assert block.cause is not None
         assert block.since == block.cause["occurred_at"]
+
+
+# --- lifting a block ------------------------------------------------------------------------
+
+
+def lift(day, reason, consent=False):
+    return ev(day, vocab.BLOCK_LIFTED, reason=reason, renewed_consent=consent)
+
+
+def test_lifting_a_hard_bounce_lets_the_contact_be_sent_to():
+    assert evaluate(GOOD, [hard(1), lift(2, vocab.PREVIOUS_BOUNCE)]).can_send
+
+
+def test_lifting_bounces_also_restarts_the_soft_bounce_count():
+    events = [soft(1), soft(2), soft(3), lift(4, vocab.PREVIOUS_BOUNCE), soft(5), soft(6)]
+    assert evaluate(GOOD, events).can_send
+    third = soft(7)
+    verdict = evaluate(GOOD, [*events, third])
+    assert verdict.reason == vocab.PREVIOUS_BOUNCE and verdict.primary.cause is third
+
+
+def test_a_bounce_after_the_lift_blocks_again_from_that_bounce():
+    again = hard(5)
+    verdict = evaluate(GOOD, [hard(1), lift(2, vocab.PREVIOUS_BOUNCE), delivered(3), again])
+    assert verdict.reason == vocab.PREVIOUS_BOUNCE
+    assert verdict.primary.cause is again and verdict.primary.since == again["occurred_at"]
+
+
+def test_lifting_a_provider_bounce_drop():
+    drop = ev(1, vocab.NOT_SENT, reason=vocab.PREVIOUS_BOUNCE)
+    assert evaluate(GOOD, [drop, lift(2, vocab.PREVIOUS_BOUNCE)]).can_send
+
+
+@pytest.mark.parametrize(
+    ("block", "reason"),
+    [(vocab.SPAM_COMPLAINT, vocab.PREVIOUS_SPAM), (vocab.UNSUBSCRIBED, vocab.UNSUBSCRIBED_REASON)],
+)
+def test_spam_and_unsubscribe_are_lifted_only_with_renewed_consent(block, reason):
+    assert evaluate(GOOD, [ev(1, block), lift(2, reason)]).reason == reason
+    assert evaluate(GOOD, [ev(1, block), lift(2, reason, consent=True)]).can_send
+    again = ev(3, block)
+    verdict = evaluate(GOOD, [ev(1, block), lift(2, reason, consent=True), again])
+    assert verdict.reason == reason and verdict.primary.cause is again
+
+
+def test_an_invalid_address_cannot_be_lifted():
+    verdict = evaluate("ana garcia@example.com", [lift(1, vocab.INVALID_ADDRESS, consent=True)])
+    assert verdict.reason == vocab.INVALID_ADDRESS
+    drop = ev(1, vocab.NOT_SENT, reason=vocab.INVALID_ADDRESS)
+    assert evaluate(GOOD, [drop, lift(2, vocab.INVALID_ADDRESS)]).reason == vocab.INVALID_ADDRESS
+
+
+def test_a_lift_clears_only_its_own_reason():
+    events = [hard(1), ev(2, vocab.SPAM_COMPLAINT), lift(3, vocab.PREVIOUS_BOUNCE)]
+    assert [b.reason for b in evaluate(GOOD, events).blocks] == [vocab.PREVIOUS_SPAM]
+
+
+def test_lift_refusal_says_why():
+    bounced = evaluate(GOOD, [hard(1)])
+    spam = evaluate(GOOD, [ev(1, vocab.SPAM_COMPLAINT)])
+    invalid = evaluate("no valida@example.com", [])
+    assert policy.lift_refusal(vocab.PREVIOUS_BOUNCE, bounced) is None
+    assert policy.lift_refusal(vocab.PREVIOUS_SPAM, bounced) == policy.NOT_BLOCKED
+    assert policy.lift_refusal(vocab.PREVIOUS_SPAM, spam) == policy.CONSENT_REQUIRED
+    assert policy.lift_refusal(vocab.PREVIOUS_SPAM, spam, renewed_consent=True) is None
+    assert policy.lift_refusal(vocab.INVALID_ADDRESS, invalid) == policy.NOT_LIFTABLE
+    assert policy.lift_refusal(vocab.PREVIOUS_BOUNCE, evaluate(GOOD, [])) == policy.NOT_BLOCKED
+
+
+def test_tracker_objects_carry_the_consent_of_a_lift():
+    class Event:
+        def __init__(self, event, day, reason=None, renewed_consent=False):
+            self.event, self.occurred_at = event, T0 + timedelta(days=day)
+            self.reason, self.renewed_consent = reason, renewed_consent
+
+    events = [Event(vocab.UNSUBSCRIBED, 1), Event(vocab.BLOCK_LIFTED, 2, "unsubscribed", True)]
+    assert evaluate(GOOD, events).can_send
+
+
+LIFTS = st.sampled_from(
+    [
+        (vocab.BLOCK_LIFTED, (reason, consent))
+        for reason in vocab.REASONS
+        for consent in (False, True)
+    ]
+)
+WITH_LIFTS = st.one_of(EVENT_CHOICES, LIFTS)
+
+
+def _events_with_lifts(choices):
+    out = []
+    for i, (event, extra) in enumerate(choices):
+        if event == vocab.BLOCK_LIFTED:
+            out.append(lift(i, extra[0], consent=extra[1]))
+        elif extra:
+            out.append(ev(i, event, bounce_type=extra))
+        else:
+            out.append(ev(i, event))
+    return out
+
+
+def _reference_with_lifts(choices, threshold=3, window=5):
+    """DESIGN.md's rules with lifts, restated: each reason is judged on what came after the
+    last lift that clears it."""
+
+    def after_last(clears):
+        marks = [i for i, c in enumerate(choices) if clears(c)]
+        return choices[marks[-1] + 1 :] if marks else choices
+
+    def lifted(reason, need_consent):
+        return lambda c: (
+            c[0] == vocab.BLOCK_LIFTED and c[1][0] == reason and (c[1][1] or not need_consent)
+        )
+
+    reasons = set()
+    if any(e == vocab.SPAM_COMPLAINT for e, _ in after_last(lifted(vocab.PREVIOUS_SPAM, True))):
+        reasons.add(vocab.PREVIOUS_SPAM)
+    bounces = after_last(lifted(vocab.PREVIOUS_BOUNCE, False))
+    if any(e == vocab.BOUNCED and b == vocab.HARD for e, b in bounces):
+        reasons.add(vocab.PREVIOUS_BOUNCE)
+    since_delivery = []
+    for e, b in bounces:
+        if e == vocab.DELIVERED:
+            since_delivery = []
+        elif e == vocab.BOUNCED:
+            since_delivery.append(b)
+    if sum(b in (vocab.SOFT, vocab.UNDETERMINED) for b in since_delivery[-window:]) >= threshold:
+        reasons.add(vocab.PREVIOUS_BOUNCE)
+    consent = [
+        e
+        for e, extra in choices
+        if e in (vocab.UNSUBSCRIBED, vocab.RESUBSCRIBED)
+        or lifted(vocab.UNSUBSCRIBED_REASON, True)((e, extra))
+    ]
+    if consent and consent[-1] == vocab.UNSUBSCRIBED:
+        reasons.add(vocab.UNSUBSCRIBED_REASON)
+    return reasons
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(WITH_LIFTS, max_size=25))
+def test_the_tracker_with_lifts_agrees_with_the_rules_as_written(choices):
+    verdict = evaluate(GOOD, _events_with_lifts(choices))
+    assert {b.reason for b in verdict.blocks} == _reference_with_lifts(choices)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(WITH_LIFTS, max_size=20), st.lists(WITH_LIFTS, max_size=10))
+def test_a_hard_bounce_after_a_lift_blocks_again(before, between):
+    events = _events_with_lifts(before + [(vocab.BLOCK_LIFTED, (vocab.PREVIOUS_BOUNCE, True))])
+    events += _events_with_lifts(between)
+    events.append(hard(len(events) + 1))
+    verdict = evaluate(GOOD, events)
+    assert vocab.PREVIOUS_BOUNCE in {b.reason for b in verdict.blocks}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(WITH_LIFTS, max_size=20), st.sampled_from(vocab.REASONS), st.booleans())
+def test_a_lift_never_clears_another_reason(before, reason, consent):
+    events = _events_with_lifts(before)
+    was = {b.reason for b in evaluate(GOOD, events).blocks}
+    now = {b.reason for b in evaluate(GOOD, [*events, lift(len(events), reason, consent)]).blocks}
+    assert was - {reason} <= now <= was
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(WITH_LIFTS, max_size=20), st.sampled_from(vocab.CONSENT_REASONS))
+def test_a_spam_or_unsubscribe_lift_without_consent_changes_nothing(before, reason):
+    events = _events_with_lifts(before)
+    was = evaluate(GOOD, events).blocks
+    assert evaluate(GOOD, [*events, lift(len(events), reason, False)]).blocks == was
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(WITH_LIFTS, max_size=20))
+def test_an_invalid_address_stays_blocked_whatever_is_lifted(choices):
+    verdict = evaluate("sin arroba.example.com", _events_with_lifts(choices))
+    assert verdict.reason == vocab.INVALID_ADDRESS
