@@ -32,6 +32,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "An editor URL (RASTRO_*_EDITOR_URL) is invalid (it must start with http(s) and "
         "contain {id}); using the default.",
     },
+    "settings.bad_base_url": {
+        "es": "RASTRO_BASE_URL no es una dirección http(s); los enlaces exportados usan la "
+        "dirección del navegador.",
+        "en": "RASTRO_BASE_URL is not an http(s) address; exported links use the browser's "
+        "address.",
+    },
     "settings.bad_number": {
         "es": "Un ajuste numérico (RASTRO_CACHE_TTL_SECONDS, RASTRO_IDLE_MINUTES, "
         "RASTRO_LOGIN_*) no es un número entero; se usa su valor predeterminado.",
@@ -42,6 +48,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "chart.day": {"es": "Día", "en": "Day"},
     "chart.week": {"es": "Semana (desde el lunes)", "en": "Week (from Monday)"},
     "chart.period": {"es": "Periodo", "en": "Period"},
+    "chart.week_of": {"es": "Semana del {day}", "en": "Week of {day}"},
     "chart.emails": {"es": "Correos", "en": "Emails"},
     "chart.notice": {"es": "Aviso", "en": "Notice"},
     "chart.origin": {"es": "Origen", "en": "Origin"},
@@ -78,7 +85,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "reports.origin": {"es": "Origen", "en": "Origin"},
     "reports.both": {"es": "Ambos", "en": "Both"},
     "reports.campaigns": {"es": "Campañas y flujos", "en": "Campaigns and flows"},
-    "reports.campaigns_all": {"es": "Todos", "en": "All"},
+    "reports.campaigns_all": {
+        "es": "Todas las campañas y flujos (elige para acotar)",
+        "en": "All campaigns and flows (pick some to narrow down)",
+    },
     "reports.bad_range": {
         "es": "La fecha inicial es posterior a la final: cámbialas para ver el informe.",
         "en": "The start date is after the end date: change them to see the report.",
@@ -122,6 +132,20 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Campaigns and flows with most problems",
     },
     "reports.rank_by": {"es": "Ordenar por", "en": "Rank by"},
+    "reports.campaigns_note": {
+        "es": "Solo campañas y flujos con al menos {min} envíos en el periodo, para que uno "
+        "con muy pocos no encabece la lista por casualidad.",
+        "en": "Only campaigns and flows with at least {min} sends in the period, so that one "
+        "with very few does not top the list by chance.",
+    },
+    "reports.campaigns_note_hidden": {
+        "es": "Solo campañas y flujos con al menos {min} envíos en el periodo, para que uno "
+        "con muy pocos no encabece la lista por casualidad ({hidden} con menos envíos no se "
+        "muestran).",
+        "en": "Only campaigns and flows with at least {min} sends in the period, so that one "
+        "with very few does not top the list by chance ({hidden} with fewer sends are not "
+        "shown).",
+    },
     "reports.domains": {
         "es": "Dominios de destinatarios con más rebotes",
         "en": "Recipient domains with most bounces",
@@ -142,6 +166,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Pick a bar in a chart or a kind of notice",
     },
     "drill.none": {"es": "—", "en": "—"},
+    "drill.in_campaign": {"es": "{what} en «{campaign}»", "en": "{what} in “{campaign}”"},
+    "drill.in_domain": {"es": "{what} en {domain}", "en": "{what} at {domain}"},
+    "drill.status": {"es": "Estado", "en": "Status"},
+    "drill.reason": {"es": "Motivo del bloqueo", "en": "Block reason"},
+    "drill.status_blocked": {"es": "Bloqueado", "en": "Blocked"},
+    "drill.status_unknown": {"es": "Sin evaluar", "en": "Not evaluated"},
     "drill.count": {"es": "{total} contactos", "en": "{total} contacts"},
     "drill.download": {"es": "Descargar CSV", "en": "Download CSV"},
     "drill.name": {"es": "Nombre", "en": "Name"},

@@ -11,6 +11,7 @@
 | RASTRO_LOGIN_LOCK_MINUTES | how long such a username stays locked | 15 |
 | RASTRO_BOUNCE_WARNING / _CRITICAL | bounce-rate limits of the reports | 0.02 / 0.05 |
 | RASTRO_COMPLAINT_WARNING / _CRITICAL | complaint-rate limits of the reports | 0.001 / 0.003 |
+| RASTRO_BASE_URL | the dashboard's address, for absolute links in exported files | the browser's |
 """
 
 import os
@@ -36,6 +37,7 @@ class Settings:
     bounce_limits: tuple[float, float] = (0.02, 0.05)
     complaint_limits: tuple[float, float] = (0.001, 0.003)
     problems: tuple[str, ...] = ()  # catalogue keys of settings that were invalid and ignored
+    base_url: str = ""  # RASTRO_BASE_URL without its trailing slash; "" = not configured
 
     def editor_url(self, origin: str | None, external_id: str | None) -> str | None:
         """The editor link of a campaign (`campaign`) or an automation flow (`automation`)."""
@@ -90,6 +92,10 @@ def load_settings(environ=None) -> Settings:
             problems.append("settings.bad_number")
             value = default
         limits[name] = value
+    base_url = (environ.get("RASTRO_BASE_URL") or "").strip().rstrip("/")
+    if base_url and not base_url.startswith(("https://", "http://")):
+        problems.append("settings.bad_base_url")
+        base_url = ""
     return Settings(
         zone,
         templates[0],
@@ -101,4 +107,5 @@ def load_settings(environ=None) -> Settings:
         bounce_limits=(limits["RASTRO_BOUNCE_WARNING"], limits["RASTRO_BOUNCE_CRITICAL"]),
         complaint_limits=(limits["RASTRO_COMPLAINT_WARNING"], limits["RASTRO_COMPLAINT_CRITICAL"]),
         problems=tuple(dict.fromkeys(problems)),
+        base_url=base_url,
     )

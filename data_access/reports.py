@@ -74,6 +74,9 @@ AFFECTED_SCHEMA = {
     "email": pl.Utf8,
     "last_at": pl.Datetime("us", "UTC"),
     "events": pl.Int64,
+    # the contact's current status (contact_status): null when it was never evaluated
+    "blocked": pl.Boolean,
+    "block_reason": pl.Utf8,  # vocab.REASONS, null unless blocked
 }
 
 
@@ -258,8 +261,18 @@ def bounce_categories(daily: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def campaign_ranking(daily: pl.DataFrame) -> pl.DataFrame:
-    """Every campaign and flow with sends in the range, worst bounce rate first."""
+MIN_CAMPAIGN_SENDS = 100
+
+
+def campaign_ranking(daily: pl.DataFrame, min_sends: int = MIN_CAMPAIGN_SENDS) -> pl.DataFrame:
+    """The campaigns and flows with at least `min_sends` sends in the range, worst bounce rate
+    first (a flow with one send and one bounce would otherwise top every list)."""
+    return campaign_volumes(daily).filter(pl.col("sends") >= max(1, min_sends))
+
+
+def campaign_volumes(daily: pl.DataFrame) -> pl.DataFrame:
+    """Every campaign and flow with sends in the range, worst bounce rate first; schema
+    CAMPAIGNS_SCHEMA."""
     ev = pl.col("event")
     per = daily.group_by("campaign_id", "campaign_name", "origin").agg(
         pl.col("events").filter(ev == vocab.DELIVERED).sum().alias("delivered"),
@@ -335,8 +348,10 @@ class Report:
     timeline: pl.DataFrame
     reasons: pl.DataFrame
     categories: pl.DataFrame
-    campaigns: pl.DataFrame
+    campaigns: pl.DataFrame  # only those with at least `campaign_min_sends` sends
     domains: pl.DataFrame
+    campaign_min_sends: int = MIN_CAMPAIGN_SENDS
+    campaigns_below_min: int = 0  # campaigns and flows with sends, but fewer than that
 
     @property
     def empty(self) -> bool:
@@ -344,17 +359,24 @@ class Report:
         return h["sends"] == 0 and h["not_sent"] == 0
 
 
-def report(conn: sa.Connection, f: ReportFilter) -> Report:
-    """All the data of the report page: three small aggregate queries, the rest in polars."""
+def report(
+    conn: sa.Connection, f: ReportFilter, *, min_campaign_sends: int = MIN_CAMPAIGN_SENDS
+) -> Report:
+    """All the data of the report page: three small aggregate queries, the rest in polars.
+    Campaigns and flows are ranked among those with at least `min_campaign_sends` sends."""
     totals = campaign_totals(conn, f)
+    volumes = campaign_volumes(totals)
+    ranked = campaign_ranking(totals, min_campaign_sends)
     return Report(
         f,
         headline(totals),
         timeline(notices_by_day(conn, f), f.grain),
         not_sent_reasons(totals),
         bounce_categories(totals),
-        campaign_ranking(totals),
+        ranked,
         domain_ranking(conn, f),
+        campaign_min_sends=min_campaign_sends,
+        campaigns_below_min=volumes.height - ranked.height,
     )
 
 
@@ -390,6 +412,7 @@ def affected_statement(
     """The drill-down query of `affected_contacts`: one row per affected contact (unordered,
     unpaged)."""
     e, c, k = schema.email_events.c, schema.contacts.c, schema.campaigns.c
+    s = schema.contact_status.c
     first, last = (day, day) if day else (f.start, f.end)
     start = datetime.combine(first, time(0), tzinfo=UTC)
     stop = datetime.combine(last + timedelta(days=1), time(0), tzinfo=UTC)
@@ -411,8 +434,10 @@ def affected_statement(
         conditions.append(k.origin == f.origin)
     if f.campaign_ids:
         conditions.append(e.campaign_id.in_(list(f.campaign_ids)))
-    joined = schema.email_events.join(schema.contacts, c.id == e.contact_id).join(
-        schema.campaigns, k.id == e.campaign_id
+    joined = (
+        schema.email_events.join(schema.contacts, c.id == e.contact_id)
+        .join(schema.campaigns, k.id == e.campaign_id)
+        .outerjoin(schema.contact_status, s.contact_id == c.id)
     )
     return (
         sa.select(
@@ -421,10 +446,12 @@ def affected_statement(
             c.email,
             sa.func.max(e.occurred_at).label("last_at"),
             sa.func.count().label("events"),
+            s.blocked,
+            s.reason,
         )
         .select_from(joined)
         .where(*conditions)
-        .group_by(c.id, c.name, c.email)
+        .group_by(c.id, c.name, c.email, s.blocked, s.reason)
     )
 
 

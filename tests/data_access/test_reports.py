@@ -86,6 +86,10 @@ def test_every_figure_equals_the_brute_force_count(world_engine, raw, f):
         )
         assert found["events"].sum() == row["len"]
     assert got.categories["events"].sum() == bounced
+    sends = want.filter(ev.is_in(["delivered", "bounced"])).group_by("campaign_id").len()
+    ranked = sends.filter(pl.col("len") >= reports.MIN_CAMPAIGN_SENDS)["campaign_id"]
+    assert set(got.campaigns["campaign_id"]) == set(ranked)
+    assert got.campaigns_below_min == sends.height - ranked.len()
     for row in got.campaigns.iter_rows(named=True):
         mine = want.filter(pl.col("campaign_id") == row["campaign_id"])
         assert row["bounced"] == mine.filter(ev == "bounced").height
@@ -122,6 +126,19 @@ def test_domain_ranking_equals_brute_force_by_month(world_engine, raw):
     assert got["domain"].to_list() == top["email_domain"].to_list()
     assert got["sends"].to_list() == top["sends"].to_list()
     assert got["domain"].str.contains("gmial|hotmial|yaho|outlok|gmail.co$|hotmail.con").any()
+
+
+def test_campaigns_below_the_minimum_are_not_ranked(world_engine):
+    f = FILTERS[0]
+    with world_engine.connect() as conn:
+        every = reports.report(conn, f, min_campaign_sends=1)
+        strict = reports.report(conn, f, min_campaign_sends=10_000_000)
+        default = reports.report(conn, f)
+    assert every.campaigns_below_min == 0 and strict.campaigns.is_empty()
+    assert strict.campaigns_below_min == every.campaigns.height
+    assert default.campaigns["sends"].min() >= reports.MIN_CAMPAIGN_SENDS
+    assert default.campaigns.height + default.campaigns_below_min == every.campaigns.height
+    assert every.campaigns["sends"].min() < reports.MIN_CAMPAIGN_SENDS  # the world has such
 
 
 def test_empty_and_out_of_range_filters(world_engine):
@@ -161,6 +178,22 @@ def test_affected_contacts_are_the_ones_in_the_raw_events(world_engine, raw):
     assert total == want["contact_id"].n_unique()
     assert set(page["contact_id"]) | set(rest["contact_id"]) == set(want["contact_id"])
     assert page["last_at"].is_sorted(descending=True)
+    # each contact's current status comes along (the CSV export shows it)
+    with world_engine.connect() as conn:
+        status = {
+            i: (blocked, reason)
+            for i, blocked, reason in conn.execute(
+                sa.select(
+                    schema.contact_status.c.contact_id,
+                    schema.contact_status.c.blocked,
+                    schema.contact_status.c.reason,
+                )
+            ).all()
+        }
+    both = pl.concat([page, rest])
+    for i, blocked, reason in both.select("contact_id", "blocked", "block_reason").iter_rows():
+        assert (blocked, reason) == status[i]
+    assert both["blocked"].all()  # a hard bounce blocks for ever
 
 
 @pytest.mark.parametrize(
