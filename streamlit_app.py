@@ -10,11 +10,12 @@ right after a server start ran the page without this file), and AppTest does so 
 
 import streamlit as st
 
-from dashboard import auth, ui
+from dashboard import auth, ui, warmup
 from dashboard.i18n import t
 
 st.set_page_config(page_title=t("app.title"), page_icon="📬", layout="wide")
 ui.render_language_switch(st.sidebar)  # first, so that page titles use the chosen language
+warmup.start()  # the chart stack's slow first import, in the background (dashboard/warmup.py)
 ui.engine_or_stop()
 
 # (script, title key, icon, URL path); the first is the default page at "/".
