@@ -93,11 +93,24 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "es": "La fecha inicial es posterior a la final: cámbialas para ver el informe.",
         "en": "The start date is after the end date: change them to see the report.",
     },
-    "reports.utc": {
-        "es": "Días en UTC. Tasa de rebote = rebotes / envíos (entregados + rebotados); tasa "
-        "de quejas = quejas por spam / entregados.",
-        "en": "Days in UTC. Bounce rate = bounces / sends (delivered + bounced); complaint "
-        "rate = spam complaints / delivered.",
+    "reports.definitions": {
+        "es": "Tasa de rebote = rebotes / envíos (entregados + rebotados); tasa de quejas = "
+        "quejas por spam / entregados.",
+        "en": "Bounce rate = bounces / sends (delivered + bounced); complaint rate = spam "
+        "complaints / delivered.",
+    },
+    "reports.days": {
+        "es": "Días del calendario de {zone}, la zona horaria de la ficha.",
+        "en": "Calendar days of {zone}, the card's time zone.",
+    },
+    "reports.days_other": {
+        "es": "Los informes cuentan los días de {zone}, pero la ficha muestra las fechas en "
+        "{card}: un aviso cerca de la medianoche cae en días distintos. Para contar los días de "
+        "{card}, recalcula los resúmenes: `python -m data_access rollups rebuild --timezone "
+        "{card}`.",
+        "en": "The reports count the days of {zone}, but the card shows dates in {card}: a "
+        "notice near midnight falls on different days. To count the days of {card}, rebuild "
+        "the summaries: `python -m data_access rollups rebuild --timezone {card}`.",
     },
     "reports.empty": {
         "es": "No hay envíos en este periodo con estos filtros.",

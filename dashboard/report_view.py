@@ -319,7 +319,12 @@ def render_headline(container, rep: Report, settings: Settings) -> None:
             cc=format_percent(c[1], lang),
         )
     )
-    container.caption(text("reports.utc"))
+    card_zone = settings.timezone.key
+    if rep.timezone == card_zone:
+        container.caption(text("reports.days", zone=card_zone))
+    else:
+        container.warning(text("reports.days_other", zone=rep.timezone, card=card_zone))
+    container.caption(text("reports.definitions"))
 
 
 def _chart(container, chart, key: str) -> dict:

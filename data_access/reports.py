@@ -2,7 +2,9 @@
 
 `daily_counts` reads the filtered daily rollup (SQL does the filtering and the grouping; a
 year is a few tens of thousands of rows); the other frames are pure polars computations on it,
-so the page, the notebooks and the tests share one definition of every figure. Days are UTC.
+so the page, the notebooks and the tests share one definition of every figure. Days are the
+calendar days of the rollups' time zone (`rollups.stored_zone`, "UTC" unless a rebuild set
+another, RASTRO_TIMEZONE normally); the drill-down counts the same days.
 
 Definitions
 - sends = delivered + bounced (each email that reached the provider has one of the two);
@@ -10,12 +12,13 @@ Definitions
 """
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import polars as pl
 import sqlalchemy as sa
 
-from . import schema, vocab
+from . import rollups, schema, vocab
 
 NOTICE_KINDS = (vocab.BOUNCED, vocab.SPAM_COMPLAINT, vocab.NOT_SENT)
 
@@ -82,7 +85,8 @@ AFFECTED_SCHEMA = {
 
 @dataclass(frozen=True)
 class ReportFilter:
-    """A date range (inclusive, UTC days), optionally one origin and some campaigns/flows."""
+    """A date range (inclusive days of the rollups' time zone), optionally one origin and some
+    campaigns/flows."""
 
     start: date
     end: date
@@ -307,7 +311,7 @@ def domain_ranking(
     conn: sa.Connection, f: ReportFilter, *, top: int = 15, min_sends: int | None = None
 ) -> pl.DataFrame:
     """Recipient domains by bounce rate, among those with at least `min_sends` sends (default
-    `min_domain_sends` of the total); schema DOMAINS_SCHEMA. Counted by whole UTC months (the
+    `min_domain_sends` of the total); schema DOMAINS_SCHEMA. Counted by whole months (the
     months the range touches) and by origin; the campaign filter does not apply here."""
     d = schema.domain_monthly_rollup.c
     where = [d.month >= _month_start(f.start), d.month <= _month_start(f.end)]
@@ -352,6 +356,7 @@ class Report:
     domains: pl.DataFrame
     campaign_min_sends: int = MIN_CAMPAIGN_SENDS
     campaigns_below_min: int = 0  # campaigns and flows with sends, but fewer than that
+    timezone: str = rollups.UTC_ZONE  # whose calendar days the figures count
 
     @property
     def empty(self) -> bool:
@@ -377,6 +382,7 @@ def report(
         domain_ranking(conn, f),
         campaign_min_sends=min_campaign_sends,
         campaigns_below_min=volumes.height - ranked.height,
+        timezone=rollups.stored_zone(conn),
     )
 
 
@@ -408,14 +414,16 @@ def affected_statement(
     campaign_id: int | None = None,
     domain: str | None = None,
     day: date | None = None,
+    zone: str = rollups.UTC_ZONE,
 ) -> sa.Select:
     """The drill-down query of `affected_contacts`: one row per affected contact (unordered,
-    unpaged)."""
+    unpaged); the range's days are those of `zone`, as in the rollups."""
     e, c, k = schema.email_events.c, schema.contacts.c, schema.campaigns.c
     s = schema.contact_status.c
     first, last = (day, day) if day else (f.start, f.end)
-    start = datetime.combine(first, time(0), tzinfo=UTC)
-    stop = datetime.combine(last + timedelta(days=1), time(0), tzinfo=UTC)
+    local = ZoneInfo(zone)
+    start = datetime.combine(first, time(0), tzinfo=local)
+    stop = datetime.combine(last + timedelta(days=1), time(0), tzinfo=local)
     conditions = [e.event == event, e.occurred_at >= start, e.occurred_at < stop]
     if event not in schema.NOT_NOTICES:
         # The index predicate, stated as such: the by-event and by-campaign time indexes hold
@@ -469,7 +477,8 @@ def affected_contacts(
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[pl.DataFrame, int]:
-    """The contacts behind a bar: (one page, newest first; schema AFFECTED_SCHEMA, total)."""
+    """The contacts behind a bar: (one page, newest first; schema AFFECTED_SCHEMA, total), in
+    the days of the rollups' time zone."""
     grouped = affected_statement(
         f,
         event=event,
@@ -479,6 +488,7 @@ def affected_contacts(
         campaign_id=campaign_id,
         domain=domain,
         day=day,
+        zone=rollups.stored_zone(conn),
     )
     total = conn.execute(sa.select(sa.func.count()).select_from(grouped.subquery())).scalar_one()
     page = conn.execute(

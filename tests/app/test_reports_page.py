@@ -206,3 +206,18 @@ def test_the_campaign_ranking_states_its_minimum(page, world_db):
     assert rep.campaigns_below_min > 0  # the world has flows with few sends
     note = next(c.value for c in page.caption if c.value.startswith("Solo campañas y flujos"))
     assert "al menos 100 envíos" in note and f"({rep.campaigns_below_min} con menos" in note
+
+
+def test_the_page_says_whose_days_it_counts(world_db, make_app):
+    """The world's rollups count UTC days: with the card in UTC too the page just says so;
+    with the card in Mexico City it says that they differ and how to make them agree."""
+    same = make_app(world_db, PAGE, user="ana.admin", RASTRO_TIMEZONE="UTC")
+    same.run()
+    assert not same.exception
+    assert any(c.value.startswith("Días del calendario de UTC") for c in same.caption)
+    assert not same.warning
+    other = make_app(world_db, PAGE, user="ana.admin", RASTRO_TIMEZONE="America/Mexico_City")
+    other.run()
+    warning = other.warning[0].value
+    assert "cuentan los días de UTC" in warning and "en America/Mexico_City" in warning
+    assert "rollups rebuild --timezone America/Mexico_City" in warning
