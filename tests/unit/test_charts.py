@@ -372,3 +372,28 @@ def test_the_csv_export_has_iso_dates_status_reason_and_absolute_links():
     assert format_iso(None, settings.timezone) == ""
     assert format_day(date(2026, 9, 6)) == "6 sept 2026"
     assert format_day(date(2026, 9, 6), "en", with_year=False) == "Sep 6"
+
+
+def test_the_chart_stack_is_imported_once_in_the_background():
+    """dashboard/warmup.py: a fresh process has Altair loaded after start(), by one thread."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, threading\n"
+        "from dashboard import warmup\n"
+        "assert 'altair' not in sys.modules\n"
+        "warmup.start(); first = warmup._thread; warmup.start()\n"
+        "assert warmup._thread is first and first.name == 'rastro-warm-up'\n"
+        "first.join(60)\n"
+        "assert 'altair' in sys.modules and 'dashboard.report_view' in sys.modules\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+
+
+def test_the_data_layer_and_the_dashboard_default_to_the_same_zone():
+    from dashboard.settings import DEFAULT_TIMEZONE
+    from data_access import config
+
+    assert config.DEFAULT_TIMEZONE == DEFAULT_TIMEZONE
