@@ -18,5 +18,5 @@ report_view.render_headline(st.container(), found, settings)
 if found.empty:
     st.info(ui.text("reports.empty"))
     st.stop()
-picked = report_view.render_charts(st.container(), found)
-report_view.render_drill(st.container(), found, settings, picked)
+picks = report_view.render_charts(st.container(), found)
+report_view.render_drill(st.container(), found, settings, picks)

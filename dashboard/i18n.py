@@ -46,6 +46,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "The CRM contact URL (RASTRO_CONTACT_URL) is invalid (it must start with http(s) "
         "and contain {id}); using the default.",
     },
+    "settings.bad_base_url": {
+        "es": "RASTRO_BASE_URL no es una dirección http(s); los enlaces exportados usan la "
+        "dirección del navegador.",
+        "en": "RASTRO_BASE_URL is not an http(s) address; exported links use the browser's "
+        "address.",
+    },
     "settings.bad_number": {
         "es": "Un ajuste numérico (RASTRO_CACHE_TTL_SECONDS, RASTRO_IDLE_MINUTES, "
         "RASTRO_LOGIN_*) no es un número entero; se usa su valor predeterminado.",
@@ -128,6 +134,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "chart.day": {"es": "Día", "en": "Day"},
     "chart.week": {"es": "Semana (desde el lunes)", "en": "Week (from Monday)"},
     "chart.period": {"es": "Periodo", "en": "Period"},
+    "chart.week_of": {"es": "Semana del {day}", "en": "Week of {day}"},
     "chart.emails": {"es": "Correos", "en": "Emails"},
     "chart.notice": {"es": "Aviso", "en": "Notice"},
     "chart.origin": {"es": "Origen", "en": "Origin"},
@@ -164,16 +171,32 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "reports.origin": {"es": "Origen", "en": "Origin"},
     "reports.both": {"es": "Ambos", "en": "Both"},
     "reports.campaigns": {"es": "Campañas y flujos", "en": "Campaigns and flows"},
-    "reports.campaigns_all": {"es": "Todos", "en": "All"},
+    "reports.campaigns_all": {
+        "es": "Todas las campañas y flujos (elige para acotar)",
+        "en": "All campaigns and flows (pick some to narrow down)",
+    },
     "reports.bad_range": {
         "es": "La fecha inicial es posterior a la final: cámbialas para ver el informe.",
         "en": "The start date is after the end date: change them to see the report.",
     },
-    "reports.utc": {
-        "es": "Días en UTC. Tasa de rebote = rebotes / envíos (entregados + rebotados); tasa "
-        "de quejas = quejas por spam / entregados.",
-        "en": "Days in UTC. Bounce rate = bounces / sends (delivered + bounced); complaint "
-        "rate = spam complaints / delivered.",
+    "reports.definitions": {
+        "es": "Tasa de rebote = rebotes / envíos (entregados + rebotados); tasa de quejas = "
+        "quejas por spam / entregados.",
+        "en": "Bounce rate = bounces / sends (delivered + bounced); complaint rate = spam "
+        "complaints / delivered.",
+    },
+    "reports.days": {
+        "es": "Días del calendario de {zone}, la zona horaria de la ficha.",
+        "en": "Calendar days of {zone}, the card's time zone.",
+    },
+    "reports.days_other": {
+        "es": "Los informes cuentan los días de {zone}, pero la ficha muestra las fechas en "
+        "{card}: un aviso cerca de la medianoche cae en días distintos. Para contar los días de "
+        "{card}, recalcula los resúmenes: `python -m data_access rollups rebuild --timezone "
+        "{card}`.",
+        "en": "The reports count the days of {zone}, but the card shows dates in {card}: a "
+        "notice near midnight falls on different days. To count the days of {card}, rebuild "
+        "the summaries: `python -m data_access rollups rebuild --timezone {card}`.",
     },
     "reports.empty": {
         "es": "No hay envíos en este periodo con estos filtros.",
@@ -208,6 +231,20 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Campaigns and flows with most problems",
     },
     "reports.rank_by": {"es": "Ordenar por", "en": "Rank by"},
+    "reports.campaigns_note": {
+        "es": "Solo campañas y flujos con al menos {min} envíos en el periodo, para que uno "
+        "con muy pocos no encabece la lista por casualidad.",
+        "en": "Only campaigns and flows with at least {min} sends in the period, so that one "
+        "with very few does not top the list by chance.",
+    },
+    "reports.campaigns_note_hidden": {
+        "es": "Solo campañas y flujos con al menos {min} envíos en el periodo, para que uno "
+        "con muy pocos no encabece la lista por casualidad ({hidden} con menos envíos no se "
+        "muestran).",
+        "en": "Only campaigns and flows with at least {min} sends in the period, so that one "
+        "with very few does not top the list by chance ({hidden} with fewer sends are not "
+        "shown).",
+    },
     "reports.domains": {
         "es": "Dominios de destinatarios con más rebotes",
         "en": "Recipient domains with most bounces",
@@ -228,6 +265,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Pick a bar in a chart or a kind of notice",
     },
     "drill.none": {"es": "—", "en": "—"},
+    "drill.in_campaign": {"es": "{what} en «{campaign}»", "en": "{what} in “{campaign}”"},
+    "drill.in_domain": {"es": "{what} en {domain}", "en": "{what} at {domain}"},
+    "drill.status": {"es": "Estado", "en": "Status"},
+    "drill.reason": {"es": "Motivo del bloqueo", "en": "Block reason"},
+    "drill.status_blocked": {"es": "Bloqueado", "en": "Blocked"},
+    "drill.status_unknown": {"es": "Sin evaluar", "en": "Not evaluated"},
     "drill.count": {"es": "{total} contactos", "en": "{total} contacts"},
     "drill.download": {"es": "Descargar CSV", "en": "Download CSV"},
     "drill.name": {"es": "Nombre", "en": "Name"},

@@ -11,7 +11,7 @@ from data_access.reports import DrillTarget, Report, ReportFilter, min_domain_se
 
 from . import charts, data
 from .colors import LEVEL_BADGE_COLOR
-from .formatting import format_count, format_datetime, format_percent
+from .formatting import format_count, format_datetime, format_iso, format_percent
 from .i18n import t
 from .settings import Settings
 from .ui import database_errors_shown, language, text
@@ -20,6 +20,8 @@ from .url_state import from_url, to_url
 PAGE_SIZE = 25
 EXPORT_LIMIT = 100_000
 BOTH = "ambos"
+PICKS = "_report_picks"  # session keys: the bars picked at the last run, and the last new one
+PICKED = "_report_picked"
 
 
 # --- pure parts -----------------------------------------------------------------------------
@@ -33,28 +35,50 @@ def rate_level(rate: float | None, limits: tuple[float, float]) -> str:
     return "critical" if rate > critical else "warning" if rate > warning else "ok"
 
 
+def drill_label(target: DrillTarget, lang: str, names: dict[int, str] | None = None) -> str:
+    """What a drill-down lists, in words: `Rebotó (rebote duro): El buzón no existe`,
+    `No enviado: El contacto canceló la suscripción`, `Marcado como spam en «Black Friday»`."""
+    label = t(f"event.{target.event}", lang)
+    if target.bounce_type:
+        label = f"{label} ({t('bounce.' + target.bounce_type, lang)})"
+    if target.reason:
+        label = f"{label}: {t('reason.' + target.reason, lang)}"
+    if target.category:
+        label = f"{label}: {t('category.' + target.category, lang)}"
+    if target.campaign_id is not None:
+        name = (names or {}).get(target.campaign_id) or f"#{target.campaign_id}"
+        label = t("drill.in_campaign", lang, what=label, campaign=name)
+    if target.domain:
+        label = t("drill.in_domain", lang, what=label, domain=target.domain)
+    return label
+
+
 def drill_options(rep: Report, lang: str) -> dict[str, DrillTarget]:
     """Drill-down targets that have events in this report: label -> target."""
     h = rep.headline.row(0, named=True)
-    options = {}
-    for bounce_type, count in (
-        (vocab.HARD, h["hard_bounced"]),
-        (vocab.SOFT, h["soft_bounced"]),
-        (vocab.UNDETERMINED, h["undetermined_bounced"]),
-    ):
-        if count:
-            label = f"{t('event.bounced', lang)} ({t('bounce.' + bounce_type, lang)})"
-            options[label] = DrillTarget(vocab.BOUNCED, bounce_type=bounce_type)
+    targets = [
+        DrillTarget(vocab.BOUNCED, bounce_type=bounce_type)
+        for bounce_type, count in (
+            (vocab.HARD, h["hard_bounced"]),
+            (vocab.SOFT, h["soft_bounced"]),
+            (vocab.UNDETERMINED, h["undetermined_bounced"]),
+        )
+        if count
+    ]
     if h["spam_complaints"]:
-        options[t("event.spam_complaint", lang)] = DrillTarget(vocab.SPAM_COMPLAINT)
-    for reason in rep.reasons["reason"].unique(maintain_order=True).to_list():
-        label = f"{t('event.not_sent', lang)}: {t('reason.' + reason, lang)}"
-        options[label] = DrillTarget(vocab.NOT_SENT, reason=reason)
-    return options
+        targets.append(DrillTarget(vocab.SPAM_COMPLAINT))
+    targets += [
+        DrillTarget(vocab.NOT_SENT, reason=reason)
+        for reason in rep.reasons["reason"].unique(maintain_order=True).to_list()
+    ]
+    return {drill_label(target, lang): target for target in targets}
 
 
-def target_from_selection(chart: str, selection: dict) -> DrillTarget | None:
-    """A drill-down target from a chart's point selection (Streamlit's on_select event)."""
+def target_from_selection(
+    chart: str, selection: dict, metric: str = "bounce_rate"
+) -> DrillTarget | None:
+    """A drill-down target from a chart's point selection (Streamlit's on_select event). A
+    campaign ranked by complaint rate lists its spam complaints, by bounce rate its bounces."""
     points = (selection or {}).get("pick") or []
     if not points:
         return None
@@ -66,14 +90,48 @@ def target_from_selection(chart: str, selection: dict) -> DrillTarget | None:
             vocab.BOUNCED, bounce_type=point.get("bounce_type"), category=point["category"]
         )
     if chart == "campaigns" and point.get("campaign_id") is not None:
+        event = vocab.SPAM_COMPLAINT if metric == "complaint_rate" else vocab.BOUNCED
         # Vega sends numbers as floats.
-        return DrillTarget(vocab.BOUNCED, campaign_id=int(point["campaign_id"]))
+        return DrillTarget(event, campaign_id=int(point["campaign_id"]))
     if chart == "domains" and point.get("domain"):
         return DrillTarget(vocab.BOUNCED, domain=point["domain"])
     return None
 
 
-def affected_table(frame: pl.DataFrame, settings: Settings, lang: str) -> pl.DataFrame:
+def newest_pick(before: dict, now: dict) -> DrillTarget | None:
+    """The bar picked since the last run: {chart: target or None} before and now. A bar that
+    stays picked is not new, so that choosing in the list afterwards wins over it."""
+    for chart, target in now.items():
+        if target is not None and before.get(chart) != target:
+            return target
+    return None
+
+
+def status_text(blocked: bool | None, lang: str) -> str:
+    if blocked is None:
+        return t("drill.status_unknown", lang)
+    return t("drill.status_blocked" if blocked else "status.ok", lang)
+
+
+def card_links_base(settings: Settings, page_url: str | None) -> str:
+    """Where card links point: RASTRO_BASE_URL, else the address the browser uses (the page's
+    own path removed), else "" (links relative to the site)."""
+    if settings.base_url:
+        return settings.base_url
+    if not page_url:
+        return ""
+    root, _, last = page_url.rstrip("/").rpartition("/")
+    return root if last == "informes" else page_url.rstrip("/")
+
+
+def _card_link(base: str) -> pl.Expr:
+    return base + "/?contacto=" + pl.col("contact_id").cast(pl.Utf8)
+
+
+def affected_table(
+    frame: pl.DataFrame, settings: Settings, lang: str, base: str = ""
+) -> pl.DataFrame:
+    """The on-page list: dates in words in the administrator's time zone."""
     return frame.select(
         pl.col("name").alias(t("drill.name", lang)),
         pl.col("email").alias(t("drill.email", lang)),
@@ -81,14 +139,41 @@ def affected_table(frame: pl.DataFrame, settings: Settings, lang: str) -> pl.Dat
         .map_elements(lambda v: format_datetime(v, settings.timezone, lang), return_dtype=pl.Utf8)
         .alias(t("drill.last", lang)),
         pl.col("events").alias(t("drill.events", lang)),
-        ("/?contacto=" + pl.col("contact_id").cast(pl.Utf8)).alias(t("drill.card", lang)),
+        pl.struct("blocked", "block_reason")
+        .map_elements(
+            lambda v: (
+                status_text(v["blocked"], lang)
+                + (f": {t('reason.' + v['block_reason'], lang)}" if v["block_reason"] else "")
+            ),
+            return_dtype=pl.Utf8,
+        )
+        .alias(t("drill.status", lang)),
+        _card_link(base).alias(t("drill.card", lang)),
     )
 
 
-def export_csv(affected: pl.DataFrame, settings: Settings, lang: str) -> bytes:
-    """Affected contacts (AFFECTED_SCHEMA) as the CSV download: the table's columns, UTF-8,
+def export_csv(affected: pl.DataFrame, settings: Settings, lang: str, base: str = "") -> bytes:
+    """Affected contacts (AFFECTED_SCHEMA) as the CSV download, UTF-8: the last notice in ISO
+    8601 with the time zone's offset, the current status and block reason in words (reason
+    empty unless blocked), and the absolute link to the card (`base`: card_links_base);
     spreadsheet formulas neutralised (csv_safe)."""
-    return csv_safe.csv_bytes(affected_table(affected, settings, lang))
+    return (
+        affected.select(
+            pl.col("name").alias(t("drill.name", lang)),
+            pl.col("email").alias(t("drill.email", lang)),
+            pl.col("last_at")
+            .map_elements(lambda v: format_iso(v, settings.timezone), return_dtype=pl.Utf8)
+            .alias(t("drill.last", lang)),
+            pl.col("events").alias(t("drill.events", lang)),
+            pl.col("blocked")
+            .map_elements(lambda v: status_text(v, lang), return_dtype=pl.Utf8, skip_nulls=False)
+            .alias(t("drill.status", lang)),
+            pl.col("block_reason")  # null (an empty field) unless blocked
+            .map_elements(lambda v: t("reason." + v, lang), return_dtype=pl.Utf8)
+            .alias(t("drill.reason", lang)),
+            _card_link(base).alias(t("drill.card", lang)),
+        )
+    ).pipe(csv_safe.csv_bytes)
 
 
 # --- drawing --------------------------------------------------------------------------------
@@ -113,6 +198,11 @@ def parse_campaign_ids(raw) -> list[int]:
             if piece.isascii() and piece.isdigit() and len(piece) < 10:
                 ids.append(int(piece))
     return sorted(set(ids))
+
+
+def only_some(chosen: list[int], known) -> list[int]:
+    """The campaign selection, with "every one of them" stated as the empty one (= all)."""
+    return [] if known and set(chosen) >= set(known) else chosen
 
 
 def render_filters(container) -> ReportFilter | None:
@@ -154,13 +244,20 @@ def render_filters(container) -> ReportFilter | None:
         known = known.filter(pl.col("origin") == origin)
     names = dict(zip(known["campaign_id"], known["campaign_name"]))
     from_url("campanas", parse_campaign_ids)
-    st.session_state["campanas"] = [i for i in st.session_state["campanas"] if i in names]
+    st.session_state["campanas"] = only_some(
+        [i for i in st.session_state["campanas"] if i in names], names
+    )
+
+    def all_is_none():  # "all" is the empty selection: no chips, a short URL
+        st.session_state["campanas"] = only_some(st.session_state["campanas"], names)
+
     chosen = container.multiselect(
         text("reports.campaigns"),
         list(names),
         format_func=lambda i: names.get(i, str(i)),
         key="campanas",
         placeholder=text("reports.campaigns_all"),
+        on_change=all_is_none,
     )
     to_url("campanas", ",".join(str(i) for i in sorted(chosen)))
     if not isinstance(start, date) or not isinstance(end, date):
@@ -208,7 +305,12 @@ def render_headline(container, rep: Report, settings: Settings) -> None:
             cc=format_percent(c[1], lang),
         )
     )
-    container.caption(text("reports.utc"))
+    card_zone = settings.timezone.key
+    if rep.timezone == card_zone:
+        container.caption(text("reports.days", zone=card_zone))
+    else:
+        container.warning(text("reports.days_other", zone=rep.timezone, card=card_zone))
+    container.caption(text("reports.definitions"))
 
 
 def _chart(container, chart, key: str) -> dict:
@@ -216,37 +318,42 @@ def _chart(container, chart, key: str) -> dict:
     return getattr(event, "selection", None) or {}
 
 
-def render_charts(container, rep: Report) -> DrillTarget | None:
-    """Draw the charts; return the drill-down target of a bar picked in one of them."""
+def render_charts(container, rep: Report) -> dict[str, DrillTarget | None]:
+    """Draw the charts; return the drill-down target of the bar picked in each of them."""
     lang = language()
-    picked = None
+    picks: dict[str, DrillTarget | None] = {}
     container.subheader(text("reports.timeline"))
     if rep.timeline.is_empty():
         container.caption(text("reports.none"))
     else:
-        container.altair_chart(
-            charts.timeline_chart(rep.timeline, lang, rep.filter.grain), width="stretch"
-        )
+        f = rep.filter
+        chart = charts.timeline_chart(rep.timeline, lang, f.grain, f.start, f.end)
+        container.altair_chart(chart, width="stretch")
     left, right = container.columns(2)
     left.subheader(text("reports.reasons"))
     if rep.reasons.is_empty():
         left.caption(text("reports.none"))
     else:
-        picked = target_from_selection(
+        picks["reasons"] = target_from_selection(
             "reasons", _chart(left, charts.reasons_chart(rep.reasons, lang), "chart_reasons")
         )
     right.subheader(text("reports.categories"))
     if rep.categories.is_empty():
         right.caption(text("reports.none"))
     else:
-        picked = (
-            target_from_selection(
-                "categories",
-                _chart(right, charts.categories_chart(rep.categories, lang), "chart_categories"),
-            )
-            or picked
+        picks["categories"] = target_from_selection(
+            "categories",
+            _chart(right, charts.categories_chart(rep.categories, lang), "chart_categories"),
         )
     container.subheader(text("reports.campaigns_rank"))
+    note = "reports.campaigns_note_hidden" if rep.campaigns_below_min else "reports.campaigns_note"
+    container.caption(
+        text(
+            note,
+            min=format_count(rep.campaign_min_sends, lang),
+            hidden=format_count(rep.campaigns_below_min, lang),
+        )
+    )
     if rep.campaigns.is_empty():
         container.caption(text("reports.none"))
     else:
@@ -265,16 +372,9 @@ def render_charts(container, rep: Report) -> DrillTarget | None:
             )
             or "bounce_rate"
         )
-        picked = (
-            target_from_selection(
-                "campaigns",
-                _chart(
-                    container,
-                    charts.campaigns_chart(rep.campaigns, lang, metric),
-                    "chart_campaigns",
-                ),
-            )
-            or picked
+        chart = charts.campaigns_chart(rep.campaigns, lang, metric)
+        picks["campaigns"] = target_from_selection(
+            "campaigns", _chart(container, chart, "chart_campaigns"), metric
         )
     container.subheader(text("reports.domains"))
     h = rep.headline.row(0, named=True)
@@ -284,23 +384,39 @@ def render_charts(container, rep: Report) -> DrillTarget | None:
     if rep.domains.is_empty():
         container.caption(text("reports.none"))
     else:
-        picked = (
-            target_from_selection(
-                "domains",
-                _chart(container, charts.domains_chart(rep.domains, lang), "chart_domains"),
-            )
-            or picked
+        picks["domains"] = target_from_selection(
+            "domains", _chart(container, charts.domains_chart(rep.domains, lang), "chart_domains")
         )
-    return picked
+    return picks
 
 
-def render_drill(container, rep: Report, settings: Settings, picked: DrillTarget | None) -> None:
+def _drill_choice(container, rep: Report, picks: dict) -> DrillTarget | None:
+    """The list's selector, naming what the list shows: a bar picked since the last run
+    becomes its choice (and stays among its options), else the choice made in it."""
+    lang = language()
+    names = dict(zip(rep.campaigns["campaign_id"], rep.campaigns["campaign_name"], strict=True))
+    options = drill_options(rep, lang)
+    new = newest_pick(st.session_state.get(PICKS, {}), picks)
+    st.session_state[PICKS] = picks
+    if new is not None:
+        st.session_state[PICKED] = new
+    picked = st.session_state.get(PICKED)
+    if picked is not None and picked not in options.values():
+        options[drill_label(picked, lang, names)] = picked
+    labels = {target: label for label, target in options.items()}
+    none = text("drill.none")
+    if new is not None:
+        st.session_state["detalle"] = labels[new]
+    elif st.session_state.get("detalle") not in (none, *options):
+        st.session_state["detalle"] = none
+    choice = container.selectbox(text("drill.pick"), [none, *options], key="detalle")
+    return options.get(choice)
+
+
+def render_drill(container, rep: Report, settings: Settings, picks: dict) -> None:
     lang = language()
     container.subheader(text("drill.title"))
-    options = drill_options(rep, lang)
-    none = text("drill.none")
-    choice = container.selectbox(text("drill.pick"), [none, *options], key="detalle")
-    target = picked or options.get(choice)
+    target = _drill_choice(container, rep, picks)
     if target is None:
         return
     with database_errors_shown():
@@ -315,8 +431,9 @@ def render_drill(container, rep: Report, settings: Settings, picked: DrillTarget
         )
     container.caption(text("drill.count", total=format_count(total, lang)))
     card = t("drill.card", lang)
+    base = card_links_base(settings, st.context.url)
     container.dataframe(
-        affected_table(rows, settings, lang),
+        affected_table(rows, settings, lang, base),
         hide_index=True,
         width="stretch",
         column_config={card: st.column_config.LinkColumn(card, display_text=t("drill.open", lang))},
@@ -325,7 +442,7 @@ def render_drill(container, rep: Report, settings: Settings, picked: DrillTarget
     container.download_button(
         text("drill.download"),
         # Read only when the button is pressed: the full list can be large.
-        lambda: export_csv(read_all(), settings, lang),
+        lambda: export_csv(read_all(), settings, lang, base),
         file_name="rastro-contactos-afectados.csv",
         mime="text/csv",
         icon=":material/download:",

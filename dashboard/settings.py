@@ -12,6 +12,7 @@
 | RASTRO_LOGIN_LOCK_MINUTES | how long such a username stays locked | 15 |
 | RASTRO_BOUNCE_WARNING / _CRITICAL | bounce-rate limits of the reports | 0.02 / 0.05 |
 | RASTRO_COMPLAINT_WARNING / _CRITICAL | complaint-rate limits of the reports | 0.001 / 0.003 |
+| RASTRO_BASE_URL | the dashboard's address, for absolute links in exported files | the browser's |
 """
 
 import os
@@ -39,6 +40,7 @@ class Settings:
     complaint_limits: tuple[float, float] = (0.001, 0.003)
     problems: tuple[str, ...] = ()  # catalogue keys of settings that were invalid and ignored
     contact_url_template: str = DEFAULT_CONTACT_URL
+    base_url: str = ""  # RASTRO_BASE_URL without its trailing slash; "" = not configured
 
     def editor_url(self, origin: str | None, external_id: str | None) -> str | None:
         """The editor link of a campaign (`campaign`) or an automation flow (`automation`)."""
@@ -103,6 +105,10 @@ def load_settings(environ=None) -> Settings:
             problems.append("settings.bad_number")
             value = default
         limits[name] = value
+    base_url = (environ.get("RASTRO_BASE_URL") or "").strip().rstrip("/")
+    if base_url and not base_url.startswith(("https://", "http://")):
+        problems.append("settings.bad_base_url")
+        base_url = ""
     return Settings(
         zone,
         templates[0],
@@ -115,6 +121,7 @@ def load_settings(environ=None) -> Settings:
         complaint_limits=(limits["RASTRO_COMPLAINT_WARNING"], limits["RASTRO_COMPLAINT_CRITICAL"]),
         problems=tuple(dict.fromkeys(problems)),
         contact_url_template=contact_url,
+        base_url=base_url,
     )
 
 

@@ -16,7 +16,7 @@ import sys
 import sqlalchemy as sa
 
 from . import demo, migrate, users, vocab
-from .config import is_embedded, resolve_url
+from .config import DEFAULT_TIMEZONE, configured_timezone, is_embedded, resolve_url
 from .engine import check_connection, make_engine
 
 
@@ -31,8 +31,9 @@ def open_database(
     if is_embedded(url):
         with engine.connect() as conn:
             empty = demo.is_empty(conn)
-        if empty:
-            demo.load(engine, demo.generate(demo_contacts))
+        if empty:  # report days in the card's time zone, as configured
+            zone = configured_timezone() or DEFAULT_TIMEZONE
+            demo.load(engine, demo.generate(demo_contacts), timezone=zone)
         password = ensure_first_admin(engine)
         if password:
             print(

@@ -10,6 +10,7 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 import polars as pl
@@ -32,6 +33,27 @@ database_option = click.option(
     metavar="URL",
     default=None,
     help="URL de la base de datos (por defecto DATABASE_URL o el SQLite integrado).",
+)
+
+
+def _known_zone(_ctx, _param, value):
+    if not value:
+        return None
+    try:
+        return ZoneInfo(value).key
+    except (ZoneInfoNotFoundError, ValueError):
+        raise click.BadParameter(
+            f"zona horaria desconocida: {value} (un nombre IANA, p. ej. America/Mexico_City)"
+        ) from None
+
+
+timezone_option = click.option(
+    "--timezone",
+    envvar="RASTRO_TIMEZONE",
+    default=None,
+    callback=_known_zone,
+    help="Zona horaria (IANA) de los días de los informes; por defecto RASTRO_TIMEZONE, o la "
+    "que ya tienen los resúmenes.",
 )
 
 
@@ -123,9 +145,10 @@ def db_current(database):
     help="Fin del año simulado (AAAA-MM-DD); por defecto, hoy.",
 )
 @click.option("--replace", is_flag=True, help="Sustituye los datos que ya tenga la base de datos.")
+@timezone_option
 @database_option
 @_friendly_errors
-def demo(contacts, seed, until, replace, database):
+def demo(contacts, seed, until, replace, timezone, database):
     engine = _engine(database)
     migrate.upgrade(engine)
     with engine.connect() as conn:
@@ -141,7 +164,7 @@ def demo(contacts, seed, until, replace, database):
         f"Generado: {world.contacts.height:,} contactos, {world.campaigns.height} campañas y "
         f"flujos, {world.events.height:,} eventos en {generated - started:.1f} s."
     )
-    demo_world.load(engine, world, replace=replace)
+    demo_world.load(engine, world, replace=replace, timezone=timezone)
     loaded = time.perf_counter()
     size = database_size(engine) / 1024**2
     click.echo(
@@ -401,16 +424,19 @@ def rollups():
 
 
 @rollups.command("rebuild", help="Recalcula los resúmenes de los informes desde los eventos.")
+@timezone_option
 @database_option
 @_friendly_errors
-def rollups_rebuild(database):
+def rollups_rebuild(timezone, database):
     engine = _engine(database)
     started = time.perf_counter()
     with engine.begin() as conn:
-        rollups_module.rebuild(conn)
+        rollups_module.rebuild(conn, timezone)
         days = conn.execute(sa.select(sa.func.count()).select_from(schema.daily_rollup)).scalar()
+        zone = rollups_module.stored_zone(conn)
     click.echo(
-        f"Resúmenes recalculados ({days} filas diarias) en {time.perf_counter() - started:.1f} s."
+        f"Resúmenes recalculados ({days} filas diarias, días de {zone}) en "
+        f"{time.perf_counter() - started:.1f} s."
     )
 
 

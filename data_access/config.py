@@ -10,6 +10,10 @@ from pathlib import Path
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 EMBEDDED_PATH = PROJECT_DIR / "var" / "rastro.sqlite3"
 ENV_VAR = "DATABASE_URL"
+# The administrators' time zone (the dashboard's RASTRO_TIMEZONE and its default); the
+# embedded demo counts its report days in it, like the card.
+TIMEZONE_VAR = "RASTRO_TIMEZONE"
+DEFAULT_TIMEZONE = "America/Mexico_City"
 
 
 def embedded_url() -> str:
@@ -34,3 +38,14 @@ def normalise_url(url: str) -> str:
 
 def is_embedded(url: str) -> bool:
     return normalise_url(url) == embedded_url()
+
+
+def configured_timezone() -> str | None:
+    """RASTRO_TIMEZONE when it names a known time zone, else None."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    name = (os.environ.get(TIMEZONE_VAR) or "").strip()
+    try:
+        return ZoneInfo(name).key if name else None
+    except (ZoneInfoNotFoundError, ValueError):
+        return None

@@ -794,8 +794,11 @@ def is_empty(conn: sa.Connection) -> bool:
     return conn.execute(sa.select(sa.func.count()).select_from(schema.contacts)).scalar_one() == 0
 
 
-def load(engine: sa.Engine, world: DemoWorld, *, replace: bool = False) -> None:
-    """Bulk-load `world` into a migrated database, in one transaction.
+def load(
+    engine: sa.Engine, world: DemoWorld, *, replace: bool = False, timezone: str | None = None
+) -> None:
+    """Bulk-load `world` into a migrated database, in one transaction; the report rollups
+    count the days of `timezone` (default: the zone they already have, `rollups.rebuild`).
 
     Refuses a database that already has contacts unless `replace` (which deletes every
     contact, campaign, event and status first). Indexes and search triggers are set aside
@@ -824,5 +827,5 @@ def load(engine: sa.Engine, world: DemoWorld, *, replace: bool = False) -> None:
                 bulk.insert_frame(conn, schema.email_events, world.events)
             bulk.insert_frame(conn, schema.contact_status, world.statuses)
             bulk.reset_sequences(conn, (schema.contacts, schema.campaigns, schema.email_events))
-            rollups.rebuild(conn)
+            rollups.rebuild(conn, timezone)
         bulk.analyze(conn)

@@ -2,7 +2,9 @@
 
 `daily_counts` reads the filtered daily rollup (SQL does the filtering and the grouping; a
 year is a few tens of thousands of rows); the other frames are pure polars computations on it,
-so the page, the notebooks and the tests share one definition of every figure. Days are UTC.
+so the page, the notebooks and the tests share one definition of every figure. Days are the
+calendar days of the rollups' time zone (`rollups.stored_zone`, "UTC" unless a rebuild set
+another, RASTRO_TIMEZONE normally); the drill-down counts the same days.
 
 Definitions
 - sends = delivered + bounced (each email that reached the provider has one of the two);
@@ -10,12 +12,13 @@ Definitions
 """
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import polars as pl
 import sqlalchemy as sa
 
-from . import schema, vocab
+from . import rollups, schema, vocab
 
 NOTICE_KINDS = (vocab.BOUNCED, vocab.SPAM_COMPLAINT, vocab.NOT_SENT)
 
@@ -74,12 +77,16 @@ AFFECTED_SCHEMA = {
     "email": pl.Utf8,
     "last_at": pl.Datetime("us", "UTC"),
     "events": pl.Int64,
+    # the contact's current status (contact_status): null when it was never evaluated
+    "blocked": pl.Boolean,
+    "block_reason": pl.Utf8,  # vocab.REASONS, null unless blocked
 }
 
 
 @dataclass(frozen=True)
 class ReportFilter:
-    """A date range (inclusive, UTC days), optionally one origin and some campaigns/flows."""
+    """A date range (inclusive days of the rollups' time zone), optionally one origin and some
+    campaigns/flows."""
 
     start: date
     end: date
@@ -258,8 +265,18 @@ def bounce_categories(daily: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def campaign_ranking(daily: pl.DataFrame) -> pl.DataFrame:
-    """Every campaign and flow with sends in the range, worst bounce rate first."""
+MIN_CAMPAIGN_SENDS = 100
+
+
+def campaign_ranking(daily: pl.DataFrame, min_sends: int = MIN_CAMPAIGN_SENDS) -> pl.DataFrame:
+    """The campaigns and flows with at least `min_sends` sends in the range, worst bounce rate
+    first (a flow with one send and one bounce would otherwise top every list)."""
+    return campaign_volumes(daily).filter(pl.col("sends") >= max(1, min_sends))
+
+
+def campaign_volumes(daily: pl.DataFrame) -> pl.DataFrame:
+    """Every campaign and flow with sends in the range, worst bounce rate first; schema
+    CAMPAIGNS_SCHEMA."""
     ev = pl.col("event")
     per = daily.group_by("campaign_id", "campaign_name", "origin").agg(
         pl.col("events").filter(ev == vocab.DELIVERED).sum().alias("delivered"),
@@ -294,7 +311,7 @@ def domain_ranking(
     conn: sa.Connection, f: ReportFilter, *, top: int = 15, min_sends: int | None = None
 ) -> pl.DataFrame:
     """Recipient domains by bounce rate, among those with at least `min_sends` sends (default
-    `min_domain_sends` of the total); schema DOMAINS_SCHEMA. Counted by whole UTC months (the
+    `min_domain_sends` of the total); schema DOMAINS_SCHEMA. Counted by whole months (the
     months the range touches) and by origin; the campaign filter does not apply here."""
     d = schema.domain_monthly_rollup.c
     where = [d.month >= _month_start(f.start), d.month <= _month_start(f.end)]
@@ -335,8 +352,11 @@ class Report:
     timeline: pl.DataFrame
     reasons: pl.DataFrame
     categories: pl.DataFrame
-    campaigns: pl.DataFrame
+    campaigns: pl.DataFrame  # only those with at least `campaign_min_sends` sends
     domains: pl.DataFrame
+    campaign_min_sends: int = MIN_CAMPAIGN_SENDS
+    campaigns_below_min: int = 0  # campaigns and flows with sends, but fewer than that
+    timezone: str = rollups.UTC_ZONE  # whose calendar days the figures count
 
     @property
     def empty(self) -> bool:
@@ -344,17 +364,25 @@ class Report:
         return h["sends"] == 0 and h["not_sent"] == 0
 
 
-def report(conn: sa.Connection, f: ReportFilter) -> Report:
-    """All the data of the report page: three small aggregate queries, the rest in polars."""
+def report(
+    conn: sa.Connection, f: ReportFilter, *, min_campaign_sends: int = MIN_CAMPAIGN_SENDS
+) -> Report:
+    """All the data of the report page: three small aggregate queries, the rest in polars.
+    Campaigns and flows are ranked among those with at least `min_campaign_sends` sends."""
     totals = campaign_totals(conn, f)
+    volumes = campaign_volumes(totals)
+    ranked = campaign_ranking(totals, min_campaign_sends)
     return Report(
         f,
         headline(totals),
         timeline(notices_by_day(conn, f), f.grain),
         not_sent_reasons(totals),
         bounce_categories(totals),
-        campaign_ranking(totals),
+        ranked,
         domain_ranking(conn, f),
+        campaign_min_sends=min_campaign_sends,
+        campaigns_below_min=volumes.height - ranked.height,
+        timezone=rollups.stored_zone(conn),
     )
 
 
@@ -386,13 +414,16 @@ def affected_statement(
     campaign_id: int | None = None,
     domain: str | None = None,
     day: date | None = None,
+    zone: str = rollups.UTC_ZONE,
 ) -> sa.Select:
     """The drill-down query of `affected_contacts`: one row per affected contact (unordered,
-    unpaged)."""
+    unpaged); the range's days are those of `zone`, as in the rollups."""
     e, c, k = schema.email_events.c, schema.contacts.c, schema.campaigns.c
+    s = schema.contact_status.c
     first, last = (day, day) if day else (f.start, f.end)
-    start = datetime.combine(first, time(0), tzinfo=UTC)
-    stop = datetime.combine(last + timedelta(days=1), time(0), tzinfo=UTC)
+    local = ZoneInfo(zone)
+    start = datetime.combine(first, time(0), tzinfo=local)
+    stop = datetime.combine(last + timedelta(days=1), time(0), tzinfo=local)
     conditions = [e.event == event, e.occurred_at >= start, e.occurred_at < stop]
     if event not in schema.NOT_NOTICES:
         # The index predicate, stated as such: the by-event and by-campaign time indexes hold
@@ -411,8 +442,10 @@ def affected_statement(
         conditions.append(k.origin == f.origin)
     if f.campaign_ids:
         conditions.append(e.campaign_id.in_(list(f.campaign_ids)))
-    joined = schema.email_events.join(schema.contacts, c.id == e.contact_id).join(
-        schema.campaigns, k.id == e.campaign_id
+    joined = (
+        schema.email_events.join(schema.contacts, c.id == e.contact_id)
+        .join(schema.campaigns, k.id == e.campaign_id)
+        .outerjoin(schema.contact_status, s.contact_id == c.id)
     )
     return (
         sa.select(
@@ -421,10 +454,12 @@ def affected_statement(
             c.email,
             sa.func.max(e.occurred_at).label("last_at"),
             sa.func.count().label("events"),
+            s.blocked,
+            s.reason,
         )
         .select_from(joined)
         .where(*conditions)
-        .group_by(c.id, c.name, c.email)
+        .group_by(c.id, c.name, c.email, s.blocked, s.reason)
     )
 
 
@@ -442,7 +477,8 @@ def affected_contacts(
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[pl.DataFrame, int]:
-    """The contacts behind a bar: (one page, newest first; schema AFFECTED_SCHEMA, total)."""
+    """The contacts behind a bar: (one page, newest first; schema AFFECTED_SCHEMA, total), in
+    the days of the rollups' time zone."""
     grouped = affected_statement(
         f,
         event=event,
@@ -452,6 +488,7 @@ def affected_contacts(
         campaign_id=campaign_id,
         domain=domain,
         day=day,
+        zone=rollups.stored_zone(conn),
     )
     total = conn.execute(sa.select(sa.func.count()).select_from(grouped.subquery())).scalar_one()
     page = conn.execute(

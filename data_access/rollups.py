@@ -1,15 +1,24 @@
 """Report rollups, kept exact as events arrive.
 
-- `daily_rollup`: events per UTC day × campaign × event × bounce type × reason × bounce
+- `daily_rollup`: events per day × campaign × event × bounce type × reason × bounce
   category. A year is tens of thousands of rows, whatever the number of events.
-- `domain_monthly_rollup`: sends and bounces per UTC month × origin × recipient domain (the
+- `domain_monthly_rollup`: sends and bounces per month × origin × recipient domain (the
   domain report needs no campaign dimension; by day it would be millions of rows).
+
+Days and months are those of one time zone, stored in the database (`rollup_settings`,
+`stored_zone`): "UTC" until `rebuild(conn, zone)` recounts everything in another one
+(`python -m data_access rollups rebuild --timezone America/Mexico_City`), so that reports count
+the same days as the card shows (RASTRO_TIMEZONE). Every writer reads the stored zone, so an
+import can never add to a day of another zone.
 
 `rebuild` computes both from every event in SQL. Imports call `add_new_events`, the same
 counts computed in memory from the events they just stored, added to the rows already there
 (events are never updated, only added); their tests compare the result with `rebuild`, the
 oracle. Whoever adds events calls one of them in the same transaction.
 """
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import polars as pl
 import sqlalchemy as sa
@@ -19,27 +28,76 @@ from . import bulk, diagnostics, schema, vocab
 from .text import email_domain
 
 e, c, k = schema.email_events.c, schema.contacts.c, schema.campaigns.c
+UTC_ZONE = "UTC"
 
 
-def _utc(column, dialect: str):
-    return column if dialect == "sqlite" else sa.func.timezone("UTC", column)
+def stored_zone(conn: sa.Connection) -> str:
+    """The IANA name of the time zone the rollups count days in ("UTC" when none is set)."""
+    zone = conn.execute(sa.select(schema.rollup_settings.c.timezone)).scalar()
+    return zone or UTC_ZONE
 
 
-def utc_day(column, dialect: str):
-    """The UTC calendar day of a UTCDateTime column, as a date (SQLite: ISO text)."""
-    if dialect == "sqlite":
-        return sa.func.date(column)
-    return sa.cast(_utc(column, dialect), sa.Date)
+def _store_zone(conn: sa.Connection, zone: str) -> None:
+    conn.execute(schema.rollup_settings.delete())
+    conn.execute(schema.rollup_settings.insert(), {"id": 1, "timezone": zone})
 
 
-def utc_month(column, dialect: str):
-    if dialect == "sqlite":
-        return sa.func.strftime("%Y-%m-01", column)
-    return sa.cast(sa.func.date_trunc("month", _utc(column, dialect)), sa.Date)
+def zone_offsets(zone: ZoneInfo, start: datetime, end: datetime) -> list[tuple[datetime, int]]:
+    """[(from this UTC instant, the zone's UTC offset in seconds)] over [start, end]: the
+    zone's transitions in that span (zoneinfo does not list them; found to the second)."""
+
+    def offset(moment: datetime) -> int:
+        return int(moment.astimezone(zone).utcoffset().total_seconds())
+
+    found = [(start, offset(start))]
+    moment = start
+    while moment < end:
+        step = min(moment + timedelta(hours=6), end)
+        if offset(step) != found[-1][1]:
+            low, high = moment, step  # the change is in (low, high]
+            while high - low > timedelta(seconds=1):
+                middle = low + (high - low) / 2
+                low, high = (low, middle) if offset(middle) == offset(step) else (middle, high)
+            found.append((high.replace(microsecond=0), offset(step)))
+        moment = step
+    return found
 
 
-def _daily_select(dialect: str):
-    day = utc_day(e.occurred_at, dialect).label("day")
+def _sqlite_shift(column, zone: ZoneInfo, span: tuple[datetime, datetime]):
+    """A `date()`/`strftime()` modifier turning a UTC text column into the zone's local time:
+    the zone's offsets over the events' span, newest first (recent events match first)."""
+    offsets = zone_offsets(zone, *span)
+    if len(offsets) == 1:
+        return sa.literal(f"{offsets[0][1]} seconds")
+    newest_first = [
+        (column >= sa.literal(f"{at:%Y-%m-%d %H:%M:%S}"), sa.literal(f"{seconds} seconds"))
+        for at, seconds in reversed(offsets[1:])
+    ]
+    return sa.case(*newest_first, else_=sa.literal(f"{offsets[0][1]} seconds"))
+
+
+def _span(conn: sa.Connection) -> tuple[datetime, datetime]:
+    low, high = conn.execute(
+        sa.select(sa.func.min(e.occurred_at), sa.func.max(e.occurred_at))
+    ).one()
+    now = datetime.now(UTC)
+    return (low or now) - timedelta(days=1), (high or now) + timedelta(days=1)
+
+
+def local_day_and_month(column, conn: sa.Connection, zone: str):
+    """SQL for the calendar day and the first day of the month of a UTC timestamp column in
+    `zone` (SQLite: ISO text). SQLite has no time zones: its offsets come from zoneinfo."""
+    if conn.dialect.name == "sqlite":
+        if zone == UTC_ZONE:
+            return sa.func.date(column), sa.func.strftime("%Y-%m-01", column)
+        shift = _sqlite_shift(column, ZoneInfo(zone), _span(conn))
+        return sa.func.date(column, shift), sa.func.strftime("%Y-%m-01", column, shift)
+    local = sa.func.timezone(zone, column)
+    return sa.cast(local, sa.Date), sa.cast(sa.func.date_trunc("month", local), sa.Date)
+
+
+def daily_select(day):
+    day = day.label("day")
     query = sa.select(
         day,
         e.campaign_id,
@@ -52,8 +110,8 @@ def _daily_select(dialect: str):
     return query.group_by(day, e.campaign_id, e.event, e.bounce_type, e.reason, e.bounce_category)
 
 
-def _domain_select(dialect: str):
-    month = utc_month(e.occurred_at, dialect).label("month")
+def domain_select(month):
+    month = month.label("month")
     bounced = e.event == vocab.BOUNCED
     query = (
         sa.select(
@@ -76,18 +134,24 @@ def _domain_select(dialect: str):
     return query.group_by(month, k.origin, c.email_domain)
 
 
-def rebuild(conn: sa.Connection) -> None:
-    """Recompute both rollups from every event (`python -m data_access rollups rebuild`)."""
-    dialect = conn.dialect.name
+def rebuild(conn: sa.Connection, zone: str | None = None) -> None:
+    """Recompute both rollups from every event (`python -m data_access rollups rebuild`), in
+    the days of `zone` (an IANA name, which is then stored), or of the stored zone."""
+    if zone is None:
+        zone = stored_zone(conn)
+    else:
+        ZoneInfo(zone)  # unknown names fail here, before anything is deleted
+        _store_zone(conn, zone)
     conn.execute(schema.daily_rollup.delete())
     conn.execute(schema.domain_monthly_rollup.delete())
-    daily = _daily_select(dialect)
+    day, month = local_day_and_month(e.occurred_at, conn, zone)
+    daily = daily_select(day)
     conn.execute(
         schema.daily_rollup.insert().from_select(
             [col.name for col in daily.selected_columns], daily
         )
     )
-    domains = _domain_select(dialect)
+    domains = domain_select(month)
     conn.execute(
         schema.domain_monthly_rollup.insert().from_select(
             [col.name for col in domains.selected_columns], domains
@@ -135,12 +199,14 @@ def backfill(conn: sa.Connection, batch: int = 50_000) -> None:
 def add_new_events(conn: sa.Connection, new: pl.DataFrame) -> None:
     """Count just-stored events into the rollups from memory: what `rebuild` would add for
     them, without reading the events back (imports: `new` holds occurred_at,
-    campaign_id, event, bounce_type, reason, bounce_category, c_origin and domain)."""
+    campaign_id, event, bounce_type, reason, bounce_category, c_origin and domain), in the
+    days of the stored zone."""
+    local = pl.col("occurred_at").dt.convert_time_zone(stored_zone(conn))
     blank = {name: pl.col(name).fill_null("") for name in ("bounce_type", "reason")}
     daily = (
         new.filter(pl.col("campaign_id").is_not_null())
         .group_by(
-            day=pl.col("occurred_at").dt.date(),
+            day=local.dt.date(),
             campaign_id="campaign_id",
             event="event",
             **blank,
@@ -155,7 +221,7 @@ def add_new_events(conn: sa.Connection, new: pl.DataFrame) -> None:
             pl.col("event").is_in([vocab.DELIVERED, vocab.BOUNCED]),
         )
         .group_by(
-            month=pl.col("occurred_at").dt.truncate("1mo").dt.date(),
+            month=local.dt.truncate("1mo").dt.date(),
             origin="c_origin",
             domain="domain",
         )

@@ -315,7 +315,7 @@ audit_log = sa.Table(
 daily_rollup = sa.Table(
     "daily_rollup",
     metadata,
-    sa.Column("day", sa.Date, nullable=False),  # UTC day
+    sa.Column("day", sa.Date, nullable=False),  # day in the rollup time zone (rollup_settings)
     sa.Column("campaign_id", sa.Integer, sa.ForeignKey("campaigns.id"), nullable=False),
     sa.Column("event", sa.String(16), nullable=False),
     sa.Column("bounce_type", sa.String(16), nullable=False, server_default=""),
@@ -328,13 +328,23 @@ daily_rollup = sa.Table(
 domain_monthly_rollup = sa.Table(
     "domain_monthly_rollup",
     metadata,
-    sa.Column("month", sa.Date, nullable=False),  # first day of the UTC month
+    sa.Column("month", sa.Date, nullable=False),  # first day of the month, same time zone
     sa.Column("origin", sa.String(16), nullable=False),
     sa.Column("domain", sa.String(255), nullable=False),
     sa.Column("sends", sa.Integer, nullable=False),  # delivered + bounced
     sa.Column("bounced", sa.Integer, nullable=False),
     sa.Column("hard_bounced", sa.Integer, nullable=False),
     sa.PrimaryKeyConstraint("month", "origin", "domain"),
+)
+
+# The time zone whose calendar days and months the two rollups count (one row; "UTC" until a
+# `rollups rebuild --timezone` sets another). Every writer of the rollups reads it here.
+rollup_settings = sa.Table(
+    "rollup_settings",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("timezone", sa.String(64), nullable=False),
+    sa.CheckConstraint("id = 1", name="one_row"),
 )
 
 # --- imports --------------------------------------------------------------------------------

@@ -5,8 +5,10 @@ from datetime import date, timedelta
 
 import polars as pl
 import pytest
+import sqlalchemy as sa
 
-from data_access import reports
+from dashboard.i18n import t
+from data_access import reports, schema
 from tests.conftest import WORLD_UNTIL
 
 from .conftest import PAGES
@@ -146,9 +148,76 @@ def test_the_csv_export_holds_every_affected_contact(world_db, monkeypatch):
     with ThreadPoolExecutor(1) as pool:
         everything = pool.submit(read_all).result()
     assert everything.height == total
-    lines = report_view.export_csv(everything, load_settings({}), "es").decode().splitlines()
-    assert lines[0] == "Nombre,Correo,Último aviso,Avisos,Ficha"
+    base = "https://rastro.example.org"
+    csv = report_view.export_csv(everything, load_settings({}), "es", base).decode()
+    lines = csv.splitlines()
+    assert lines[0] == "Nombre,Correo,Último aviso,Avisos,Estado,Motivo del bloqueo,Ficha"
     assert len(lines) == total + 1 > 26  # more than one page of the table
     assert {line.rsplit(",", 1)[1] for line in lines[1:]} == {
-        f"/?contacto={i}" for i in everything["contact_id"]
+        f"{base}/?contacto={i}" for i in everything["contact_id"]
     }
+    read = pl.read_csv(csv.encode(), infer_schema=False)
+    # ISO 8601 with the offset of the time zone (Mexico City: -06:00 since 2022)
+    assert read["Último aviso"].str.contains(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d-06:00$").all()
+    # the status and reason of each contact are those of contact_status
+    with world_db.engine.connect() as conn:
+        statuses = dict(
+            conn.execute(
+                sa.select(schema.contact_status.c.contact_id, schema.contact_status.c.reason)
+            ).all()
+        )
+    ids = read["Ficha"].str.extract(r"contacto=(\d+)").cast(pl.Int64)
+    for contact_id, status, reason in zip(
+        ids, read["Estado"], read["Motivo del bloqueo"], strict=True
+    ):
+        want = statuses.get(contact_id)
+        assert status == ("Bloqueado" if want else "Se puede enviar")
+        assert reason == (t(f"reason.{want}", "es") if want else None)
+    assert set(read["Estado"]) == {"Bloqueado"}  # a hard bounce blocks, for ever
+
+
+def test_every_campaign_chosen_is_all_campaigns_and_leaves_the_url(page, world_db):
+    with world_db.engine.connect() as conn:
+        listed = reports.campaign_list(conn)["campaign_id"].to_list()
+    page.query_params.update({"campanas": ",".join(str(i) for i in listed)})
+    page.run()
+    assert not page.exception
+    assert page.multiselect(key="campanas").value == []
+    assert "campanas" not in page.query_params
+    assert page.multiselect(key="campanas").placeholder.startswith("Todas las campañas")
+    some = listed[:2]
+    page.multiselect(key="campanas").set_value(some).run()
+    assert page.query_params.get("campanas") in (
+        ",".join(map(str, some)),
+        [",".join(map(str, some))],
+    )
+    page.multiselect(key="campanas").set_value(listed).run()
+    assert page.multiselect(key="campanas").value == []
+    assert "campanas" not in page.query_params
+
+
+def test_the_campaign_ranking_states_its_minimum(page, world_db):
+    start, end = WORLD_UNTIL - timedelta(days=89), WORLD_UNTIL
+    page.query_params.update({"desde": start.isoformat(), "hasta": end.isoformat()})
+    page.run()
+    assert not page.exception
+    with world_db.engine.connect() as conn:
+        rep = reports.report(conn, reports.ReportFilter(start, end))
+    assert rep.campaigns_below_min > 0  # the world has flows with few sends
+    note = next(c.value for c in page.caption if c.value.startswith("Solo campañas y flujos"))
+    assert "al menos 100 envíos" in note and f"({rep.campaigns_below_min} con menos" in note
+
+
+def test_the_page_says_whose_days_it_counts(world_db, make_app):
+    """The world's rollups count UTC days: with the card in UTC too the page just says so;
+    with the card in Mexico City it says that they differ and how to make them agree."""
+    same = make_app(world_db, PAGE, user="ana.admin", RASTRO_TIMEZONE="UTC")
+    same.run()
+    assert not same.exception
+    assert any(c.value.startswith("Días del calendario de UTC") for c in same.caption)
+    assert not same.warning
+    other = make_app(world_db, PAGE, user="ana.admin", RASTRO_TIMEZONE="America/Mexico_City")
+    other.run()
+    warning = other.warning[0].value
+    assert "cuentan los días de UTC" in warning and "en America/Mexico_City" in warning
+    assert "rollups rebuild --timezone America/Mexico_City" in warning

@@ -2,6 +2,7 @@
 (That imports keep the rollups equal to `rollups.rebuild` is tested in tests/ingest.)"""
 
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import polars as pl
 import pytest
@@ -86,6 +87,10 @@ def test_every_figure_equals_the_brute_force_count(world_engine, raw, f):
         )
         assert found["events"].sum() == row["len"]
     assert got.categories["events"].sum() == bounced
+    sends = want.filter(ev.is_in(["delivered", "bounced"])).group_by("campaign_id").len()
+    ranked = sends.filter(pl.col("len") >= reports.MIN_CAMPAIGN_SENDS)["campaign_id"]
+    assert set(got.campaigns["campaign_id"]) == set(ranked)
+    assert got.campaigns_below_min == sends.height - ranked.len()
     for row in got.campaigns.iter_rows(named=True):
         mine = want.filter(pl.col("campaign_id") == row["campaign_id"])
         assert row["bounced"] == mine.filter(ev == "bounced").height
@@ -122,6 +127,19 @@ def test_domain_ranking_equals_brute_force_by_month(world_engine, raw):
     assert got["domain"].to_list() == top["email_domain"].to_list()
     assert got["sends"].to_list() == top["sends"].to_list()
     assert got["domain"].str.contains("gmial|hotmial|yaho|outlok|gmail.co$|hotmail.con").any()
+
+
+def test_campaigns_below_the_minimum_are_not_ranked(world_engine):
+    f = FILTERS[0]
+    with world_engine.connect() as conn:
+        every = reports.report(conn, f, min_campaign_sends=1)
+        strict = reports.report(conn, f, min_campaign_sends=10_000_000)
+        default = reports.report(conn, f)
+    assert every.campaigns_below_min == 0 and strict.campaigns.is_empty()
+    assert strict.campaigns_below_min == every.campaigns.height
+    assert default.campaigns["sends"].min() >= reports.MIN_CAMPAIGN_SENDS
+    assert default.campaigns.height + default.campaigns_below_min == every.campaigns.height
+    assert every.campaigns["sends"].min() < reports.MIN_CAMPAIGN_SENDS  # the world has such
 
 
 def test_empty_and_out_of_range_filters(world_engine):
@@ -161,6 +179,22 @@ def test_affected_contacts_are_the_ones_in_the_raw_events(world_engine, raw):
     assert total == want["contact_id"].n_unique()
     assert set(page["contact_id"]) | set(rest["contact_id"]) == set(want["contact_id"])
     assert page["last_at"].is_sorted(descending=True)
+    # each contact's current status comes along (the CSV export shows it)
+    with world_engine.connect() as conn:
+        status = {
+            i: (blocked, reason)
+            for i, blocked, reason in conn.execute(
+                sa.select(
+                    schema.contact_status.c.contact_id,
+                    schema.contact_status.c.blocked,
+                    schema.contact_status.c.reason,
+                )
+            ).all()
+        }
+    both = pl.concat([page, rest])
+    for i, blocked, reason in both.select("contact_id", "blocked", "block_reason").iter_rows():
+        assert (blocked, reason) == status[i]
+    assert both["blocked"].all()  # a hard bounce blocks for ever
 
 
 @pytest.mark.parametrize(
@@ -331,3 +365,184 @@ def test_bounce_timeline_splits_hard_and_soft(world_engine, raw):
             == want.filter(pl.col("bounce_type") == bounce_type).height
         )
     assert got["period"].dt.weekday().unique().to_list() == [1]
+
+
+# --- the days of a time zone ----------------------------------------------------------------
+
+
+def _one_contact_and_campaign(conn) -> None:
+    created = datetime(2025, 1, 1, tzinfo=UTC)
+    conn.execute(
+        schema.contacts.insert(),
+        {
+            "id": 1,
+            "email": "a@x.test",
+            "name": "A",
+            "email_key": "a@x.test",
+            "name_key": "a",
+            "created_at": created,
+        },
+    )
+    conn.execute(
+        schema.campaigns.insert(),
+        {"id": 1, "origin": "campaign", "external_id": "c", "name": "C", "created_at": created},
+    )
+
+
+# Around midnight and around the daylight-saving changes of Madrid (CET/CEST) in 2026.
+INSTANTS = [
+    datetime(2026, 3, 28, 23, 30, tzinfo=UTC),  # Madrid 29 Mar 00:30 (CET, +1)
+    datetime(2026, 3, 29, 0, 59, 59, tzinfo=UTC),  # 29 Mar 01:59:59, the second before
+    datetime(2026, 3, 29, 22, 30, tzinfo=UTC),  # 30 Mar 00:30 (CEST, +2)
+    datetime(2026, 5, 31, 22, 30, tzinfo=UTC),  # 1 Jun 00:30 (a new month); Mexico 31 May
+    datetime(2026, 6, 1, 5, 59, tzinfo=UTC),  # Mexico City 31 May 23:59
+    datetime(2026, 10, 24, 22, 30, tzinfo=UTC),  # Madrid 25 Oct 00:30 (CEST)
+    datetime(2026, 10, 25, 22, 30, tzinfo=UTC),  # Madrid 25 Oct 23:30 (CET again)
+]
+
+
+@pytest.mark.parametrize("zone", ["Europe/Madrid", "America/Mexico_City", "UTC"])
+def test_rollups_count_the_days_of_the_stored_zone(empty_engine, zone):
+    local = ZoneInfo(zone)
+    with empty_engine.begin() as conn:
+        _one_contact_and_campaign(conn)
+        assert rollups.stored_zone(conn) == "UTC"  # what migration 0006 writes
+        conn.execute(
+            schema.email_events.insert(),
+            [
+                {
+                    "contact_id": 1,
+                    "campaign_id": 1,
+                    "event": "delivered",
+                    "provider": "t",
+                    "occurred_at": at,
+                }
+                for at in INSTANTS
+            ],
+        )
+        rollups.rebuild(conn, zone)
+        assert rollups.stored_zone(conn) == zone
+        days = dict(
+            conn.execute(sa.select(schema.daily_rollup.c.day, schema.daily_rollup.c.events)).all()
+        )
+        months = dict(
+            conn.execute(
+                sa.select(
+                    schema.domain_monthly_rollup.c.month, schema.domain_monthly_rollup.c.sends
+                )
+            ).all()
+        )
+    want_days = pl.Series([at.astimezone(local).date() for at in INSTANTS]).value_counts()
+    assert days == dict(want_days.iter_rows())
+    want_months = pl.Series([at.astimezone(local).date().replace(day=1) for at in INSTANTS])
+    assert months == dict(want_months.value_counts().iter_rows())
+
+
+def test_imports_add_to_the_days_of_the_stored_zone(empty_engine):
+    """`add_new_events` (imports) counts the same local days as `rebuild` (the oracle)."""
+    zone = "Europe/Madrid"
+    new = pl.DataFrame(
+        {
+            "occurred_at": INSTANTS,
+            "campaign_id": [1] * len(INSTANTS),
+            "event": ["bounced"] * len(INSTANTS),
+            "bounce_type": ["soft"] * len(INSTANTS),
+            "reason": [None] * len(INSTANTS),
+            "bounce_category": ["mailbox_full"] * len(INSTANTS),
+            "c_origin": ["campaign"] * len(INSTANTS),
+            "domain": ["x.test"] * len(INSTANTS),
+        },
+        schema_overrides={"occurred_at": pl.Datetime("us", "UTC"), "reason": pl.Utf8},
+    )
+    tables = (schema.daily_rollup, schema.domain_monthly_rollup)
+    with empty_engine.begin() as conn:
+        _one_contact_and_campaign(conn)
+        rollups.rebuild(conn, zone)  # no events yet: stores the zone
+        conn.execute(
+            schema.email_events.insert(),
+            [
+                {
+                    "contact_id": 1,
+                    "campaign_id": 1,
+                    "event": "bounced",
+                    "bounce_type": "soft",
+                    "bounce_category": "mailbox_full",
+                    "provider": "t",
+                    "occurred_at": at,
+                }
+                for at in INSTANTS
+            ],
+        )
+        rollups.add_new_events(conn, new)
+        added = [sorted(conn.execute(sa.select(t)).all()) for t in tables]
+        rollups.rebuild(conn)
+        rebuilt = [sorted(conn.execute(sa.select(t)).all()) for t in tables]
+    assert added == rebuilt
+    assert {row[0] for row in added[0]} == {at.astimezone(ZoneInfo(zone)).date() for at in INSTANTS}
+
+
+def test_an_unknown_zone_is_refused_before_anything_changes(world_engine):
+    with world_engine.connect() as conn:
+        before = conn.execute(sa.select(sa.func.count()).select_from(schema.daily_rollup)).scalar()
+        with pytest.raises(ZoneInfoNotFoundError):
+            rollups.rebuild(conn, "Marte/Olimpo")
+        after = conn.execute(sa.select(sa.func.count()).select_from(schema.daily_rollup)).scalar()
+        assert before == after > 0 and rollups.stored_zone(conn) == "UTC"
+        conn.rollback()
+
+
+def test_every_figure_equals_the_brute_force_count_in_local_days(world_engine, world):
+    """The world's rollups rebuilt in Mexico City's days (rolled back afterwards): every figure
+    and the drill-down count the local days of the range."""
+    zone = "America/Mexico_City"
+    local = raw_events(world).with_columns(
+        pl.col("occurred_at").dt.convert_time_zone(zone).dt.date().alias("day")
+    )
+    f = FILTERS[0]
+    want = brute(local, f)
+    utc = brute(raw_events(world), f)
+    ev = pl.col("event")
+    with world_engine.connect() as conn:
+        try:
+            rollups.rebuild(conn, zone)
+            got = reports.report(conn, f)
+            page, total = reports.affected_contacts(
+                conn, f, event="bounced", bounce_type="hard", limit=100_000
+            )
+            one_day, _ = reports.affected_contacts(
+                conn, f, event="bounced", day=f.end - timedelta(days=3), limit=100_000
+            )
+        finally:
+            conn.rollback()
+    assert got.timezone == zone
+    h = got.headline.row(0, named=True)
+    assert h["delivered"] == want.filter(ev == "delivered").height
+    assert h["bounced"] == want.filter(ev == "bounced").height
+    assert h["not_sent"] == want.filter(ev == "not_sent").height
+    assert h["spam_complaints"] == want.filter(ev == "spam_complaint").height
+    assert h["delivered"] != utc.filter(ev == "delivered").height  # the zone matters here
+    assert got.timeline["events"].sum() == want.filter(ev.is_in(reports.NOTICE_KINDS)).height
+    hard = want.filter(ev == "bounced", pl.col("bounce_type") == "hard")
+    assert total == hard["contact_id"].n_unique()
+    assert set(page["contact_id"]) == set(hard["contact_id"])
+    day = want.filter(ev == "bounced", pl.col("day") == f.end - timedelta(days=3))
+    assert set(one_day["contact_id"]) == set(day["contact_id"])
+
+
+def test_the_cli_rebuilds_in_a_zone_and_refuses_unknown_ones(empty_engine):
+    from click.testing import CliRunner
+
+    from data_access.cli import main
+
+    url = empty_engine.url.render_as_string(hide_password=False)
+    runner = CliRunner()
+    done = runner.invoke(
+        main, ["rollups", "rebuild", "--timezone", "America/Bogota", "--database", url]
+    )
+    assert done.exit_code == 0, done.output
+    assert "días de America/Bogota" in done.output
+    with empty_engine.connect() as conn:
+        assert rollups.stored_zone(conn) == "America/Bogota"
+    wrong = runner.invoke(main, ["rollups", "rebuild", "--timezone", "Marte", "--database", url])
+    assert wrong.exit_code != 0 and "zona horaria desconocida: Marte" in wrong.output
+    assert "Traceback" not in wrong.output
