@@ -58,7 +58,17 @@ def test_write_csv_writes_a_file(tmp_path):
 
 def test_the_report_drill_down_export_is_neutralised():
     affected = pl.DataFrame(
-        [(1, "=HYPERLINK(1)", "+x@example.com", datetime(2026, 3, 3, tzinfo=UTC), 2)],
+        [
+            (
+                1,
+                "=HYPERLINK(1)",
+                "+x@example.com",
+                datetime(2026, 3, 3, tzinfo=UTC),
+                2,
+                True,
+                "unsubscribed",
+            )
+        ],
         schema=AFFECTED_SCHEMA,
         orient="row",
     )
