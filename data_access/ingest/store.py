@@ -152,8 +152,10 @@ def _unstorable(label: str, character: str) -> str:
 
 def _text_problem(event: model.Event) -> str | None:
     """Why a text of the event cannot be stored (a NUL or a lone surrogate), or None."""
-    # One search over all the texts first: almost every event has nothing to report.
-    if not UNSTORABLE.search("".join(v for v in _event_texts(event) if isinstance(v, str))):
+    # All the texts at once first (almost every event has nothing to report): a NUL is found
+    # by a plain scan, and ASCII text holds no surrogate.
+    joined = "".join([v for v in _event_texts(event) if isinstance(v, str)])
+    if _NUL not in joined and (joined.isascii() or not UNSTORABLE.search(joined)):
         return None
     for name, label in _TEXTS.items():
         value = getattr(event, name)
