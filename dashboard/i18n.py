@@ -314,6 +314,24 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "another import stored events at the same time; nothing of this file was "
         "stored: import it again",
     },
+    "import.refused.import_running": {
+        "es": "otra importación está escribiendo en la base de datos y no terminó en {seconds} "
+        "s; no se guardó nada de este archivo: vuelve a importarlo cuando termine (la espera "
+        "la fija {name})",
+        "en": "another import is writing to the database and did not finish within {seconds} "
+        "s; nothing of this file was stored: import it again when it is done (the wait is "
+        "set by {name})",
+    },
+    "import.refused.too_large": {
+        "es": "{source} pasa de {megabytes} MB, el máximo que se importa: no se importó nada. "
+        "Divídelo en archivos más pequeños o sube {name}.",
+        "en": "{source} is over {megabytes} MB, the largest file imported: nothing was "
+        "imported. Split it into smaller files or raise {name}.",
+    },
+    "import.refused.bad_setting": {
+        "es": "{name} debe ser un número mayor que 0 (vale «{value}»); no se importó nada.",
+        "en": "{name} must be a number greater than 0 (it is “{value}”); nothing was imported.",
+    },
     "import.refused.empty_file": {"es": "El archivo está vacío.", "en": "The file is empty."},
     "import.refused.json_empty": {"es": "el fichero está vacío", "en": "the file is empty"},
     "import.refused.not_json": {

@@ -58,7 +58,7 @@ from .. import bulk, diagnostics, rollups, schema, vocab
 from ..quarantine import UNSTORABLE, storable_text
 from ..status import refresh_contact_status
 from ..text import email_domain, fold, normalise_email
-from . import model
+from . import limits, model
 
 UNIDENTIFIED = "sin-identificar"
 UNIDENTIFIED_NAME = {"campaign": "Campaña sin identificar", "automation": "Flujo sin identificar"}
@@ -395,9 +395,12 @@ def import_records(
 ) -> ImportReport:
     """Store parsed records (and the events a parser read column by column) in the caller's
     transaction and say what happened to each."""
+    # One import at a time: the duplicates found before inserting stay the duplicates, and
+    # the campaigns and contacts found missing are still missing when they are created.
     if conn.dialect.name == "postgresql":
-        # One import at a time: the duplicates found before inserting stay the duplicates.
         conn.exec_driver_sql("LOCK TABLE email_events IN SHARE ROW EXCLUSIVE MODE")
+    else:
+        _sqlite_write_lock(conn)
     report = ImportReport(source=source, provider=provider)
     store = _Store(conn, provider, default_origin, default_campaign, unknown_recipients)
     frames = []
@@ -442,6 +445,37 @@ def import_records(
     report.quarantined = len(store.quarantine)
     _quarantine(conn, provider, source, source_sha256, store.quarantine)
     return report
+
+
+def _sqlite_write_lock(conn: sa.Connection) -> None:
+    """Take SQLite's write lock before reading anything (BEGIN IMMEDIATE), waiting up to
+    RASTRO_SQLITE_BUSY_SECONDS for another writer; ImportRefused (`import_running`) after that.
+
+    Without it the transaction began at its first write, after its reads: two imports both
+    found a campaign missing and one failed on the unique key, or found the lock taken and
+    failed with "database is locked" after the connection's usual 5 s."""
+    driver = conn.connection.driver_connection
+    if driver.in_transaction:
+        return  # the caller's transaction has written: it holds the lock (the webhook worker)
+    seconds = limits.setting(limits.SQLITE_BUSY_SECONDS)
+    (usual,) = driver.execute("PRAGMA busy_timeout").fetchone()
+    driver.execute(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
+    try:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    except sa.exc.OperationalError as error:
+        if "locked" not in str(error.orig) and "busy" not in str(error.orig):
+            raise
+        shown = f"{seconds:g}"
+        raise model.ImportRefused(
+            f"otra importación está escribiendo en la base de datos y no terminó en {shown} s; "
+            "no se guardó nada de este archivo: vuelve a importarlo cuando termine (la espera "
+            f"la fija {limits.SQLITE_BUSY_SECONDS})",
+            key="import_running",
+            seconds=shown,
+            name=limits.SQLITE_BUSY_SECONDS,
+        ) from None
+    finally:
+        driver.execute(f"PRAGMA busy_timeout = {int(usual)}")
 
 
 def _checked(store: _Store, columns: model.Columns) -> pl.DataFrame:
