@@ -35,7 +35,7 @@ def setting(name: str) -> float:
         value = math.nan
     if not (math.isfinite(value) and value > 0):
         raise ImportRefused(
-            f"{name} debe ser un número mayor que 0 (vale «{given}»); no se importó nada.",
+            f"{name} debe ser un número mayor que 0 (vale «{given}»).",
             key="bad_setting",
             name=name,
             value=given,
@@ -47,17 +47,12 @@ def max_import_bytes() -> int:
     return max(1, int(setting(MAX_IMPORT_MB) * MEGABYTE))
 
 
-def shown_megabytes(size: int) -> str:
-    """A size in megabytes as the messages write it (`512`, `0.5`)."""
-    return f"{size / MEGABYTE:.4g}"
-
-
-def too_large(source: str, limit: int) -> ImportRefused:
-    """The refusal of a file over the limit (`limit` bytes)."""
-    megabytes = shown_megabytes(limit)
+def too_large(source: str) -> ImportRefused:
+    """The refusal of a file over the limit."""
+    megabytes = f"{setting(MAX_IMPORT_MB):g}"
     return ImportRefused(
-        f"{source} pasa de {megabytes} MB, el máximo que se importa: no se importó nada. "
-        f"Divídelo en archivos más pequeños o sube {MAX_IMPORT_MB}.",
+        f"{source} pasa de {megabytes} MB, el máximo que se importa. Divídelo en archivos más "
+        f"pequeños o sube {MAX_IMPORT_MB}.",
         key="too_large",
         source=source,
         megabytes=megabytes,
