@@ -338,9 +338,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "set by {name})",
     },
     "import.refused.too_large": {
-        "es": "{source} pasa de {megabytes} MB, el máximo que se importa. Divídelo en archivos "
-        "más pequeños o sube {name}.",
-        "en": "{source} is over {megabytes} MB, the largest file imported. Split it into "
+        "es": "El archivo pasa de {megabytes} MB, el máximo que se importa. Divídelo en "
+        "archivos más pequeños o sube {name}.",
+        "en": "The file is over {megabytes} MB, the largest file imported. Split it into "
         "smaller files or raise {name}.",
     },
     "import.refused.bad_setting": {

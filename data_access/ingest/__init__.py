@@ -88,7 +88,7 @@ def import_bytes(
     """Parse and store one file's content in one transaction (all of it, or nothing)."""
     limit = limits.max_import_bytes()
     if len(content) > limit:
-        raise limits.too_large(source)
+        raise limits.too_large()
     sha = hashlib.sha256(content).hexdigest()
     # A file makes millions of small objects and no reference cycles: the cyclic garbage
     # collector would spend a third of the import scanning them for nothing.
@@ -134,7 +134,7 @@ def import_file(engine: sa.Engine, provider: str, path: str | Path, **options) -
             detail=error.strerror,
         ) from error
     if content is None:
-        raise limits.too_large(path.name)
+        raise limits.too_large()
     return import_bytes(engine, provider, content, source=path.name, **options)
 
 

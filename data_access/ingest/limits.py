@@ -47,14 +47,13 @@ def max_import_bytes() -> int:
     return max(1, int(setting(MAX_IMPORT_MB) * MEGABYTE))
 
 
-def too_large(source: str) -> ImportRefused:
-    """The refusal of a file over the limit."""
+def too_large() -> ImportRefused:
+    """The refusal of a file over the limit (the CLI and the page name the file before it)."""
     megabytes = f"{setting(MAX_IMPORT_MB):g}"
     return ImportRefused(
-        f"{source} pasa de {megabytes} MB, el máximo que se importa. Divídelo en archivos más "
-        f"pequeños o sube {MAX_IMPORT_MB}.",
+        f"El archivo pasa de {megabytes} MB, el máximo que se importa. Divídelo en archivos "
+        f"más pequeños o sube {MAX_IMPORT_MB}.",
         key="too_large",
-        source=source,
         megabytes=megabytes,
         name=MAX_IMPORT_MB,
     )

@@ -52,7 +52,7 @@ def test_the_import_page_refuses_a_file_over_the_limit(admin_db, make_app):
     at.run()
     assert not at.exception, at.exception
     assert at.error[0].value.startswith("grande.csv: no se importó nada")
-    assert "grande.csv pasa de 0.001 MB, el máximo que se importa" in at.error[0].value
+    assert "El archivo pasa de 0.001 MB, el máximo que se importa" in at.error[0].value
     with admin_db.engine.connect() as conn:
         assert not conn.execute(
             sa.select(sa.func.count()).select_from(schema.email_events)
