@@ -25,6 +25,21 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "es": "No se puede crear la carpeta de la base de datos {database}: {detail}",
         "en": "Cannot create the database folder {database}: {detail}",
     },
+    "error.database.corrupt": {
+        "es": "El archivo de la base de datos {database} está dañado o no es una base de datos "
+        "SQLite ({detail}). Restáuralo desde una copia de seguridad, o apártalo (muévelo o "
+        "cámbiale el nombre) para empezar con una base de datos nueva: python -m data_access "
+        "db upgrade la crea.",
+        "en": "The database file {database} is damaged or is not an SQLite database ({detail}). "
+        "Restore it from a backup, or move it aside (move or rename it) to start with a new "
+        "database: python -m data_access db upgrade creates it.",
+    },
+    "error.database.url": {
+        "es": "URL de base de datos no válida: {where} ({detail}). Usa "
+        "sqlite:///ruta/rastro.sqlite3 o postgresql://usuario@servidor:5432/base.",
+        "en": "Invalid database URL: {where} ({detail}). Use sqlite:///path/rastro.sqlite3 or "
+        "postgresql://user@server:5432/database.",
+    },
     "error.query": {
         "es": "La base de datos no respondió a la consulta. Inténtalo de nuevo en unos "
         "segundos. Detalle: {detail}",
@@ -362,6 +377,24 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "vuelve a importarlo",
         "en": "another import stored events at the same time; nothing of this file was "
         "stored: import it again",
+    },
+    "import.refused.import_running": {
+        "es": "otra importación está escribiendo en la base de datos y no terminó en {seconds} "
+        "s; no se guardó nada de este archivo: vuelve a importarlo cuando termine (la espera "
+        "la fija {name})",
+        "en": "another import is writing to the database and did not finish within {seconds} "
+        "s; nothing of this file was stored: import it again when it is done (the wait is "
+        "set by {name})",
+    },
+    "import.refused.too_large": {
+        "es": "El archivo pasa de {megabytes} MB, el máximo que se importa. Divídelo en "
+        "archivos más pequeños o sube {name}.",
+        "en": "The file is over {megabytes} MB, the largest file imported. Split it into "
+        "smaller files or raise {name}.",
+    },
+    "import.refused.bad_setting": {
+        "es": "{name} debe ser un número mayor que 0 (vale «{value}»).",
+        "en": "{name} must be a number greater than 0 (it is “{value}”).",
     },
     "import.refused.empty_file": {"es": "El archivo está vacío.", "en": "The file is empty."},
     "import.refused.json_empty": {"es": "el fichero está vacío", "en": "the file is empty"},

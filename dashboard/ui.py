@@ -6,6 +6,7 @@ import sqlalchemy as sa
 import streamlit as st
 
 from data_access import DatabaseUnavailable
+from data_access.engine import is_damaged, unavailable
 
 from . import data
 from .i18n import CATALOGUE, DEFAULT_LANGUAGE, t
@@ -53,9 +54,19 @@ def engine_or_stop():
 
 @contextmanager
 def database_errors_shown():
-    """Show a failed query as a clear message instead of a traceback, and end the page."""
+    """Show a failed query as a clear message instead of a traceback, and end the page (an
+    SQLite file found damaged while reading it: which file, and what to do)."""
     try:
         yield
-    except (sa.exc.OperationalError, sa.exc.InterfaceError) as error:
+    except sa.exc.DatabaseError as error:
+        if is_damaged(error):
+            damaged = unavailable(data.engine().url, error)
+            st.error(text("error.database", detail=message_of(damaged, "error.database")))
+        elif isinstance(error, sa.exc.OperationalError):
+            st.error(text("error.query", detail=str(error.orig).strip()))
+        else:
+            raise
+        st.stop()
+    except sa.exc.InterfaceError as error:
         st.error(text("error.query", detail=str(getattr(error, "orig", error)).strip()))
         st.stop()

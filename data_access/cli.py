@@ -24,7 +24,7 @@ from . import demo as demo_world
 from . import rollups as rollups_module
 from . import users as users_module
 from .config import resolve_url
-from .engine import DatabaseUnavailable, check_connection, make_engine
+from .engine import DatabaseUnavailable, check_connection, is_damaged, make_engine, unavailable
 from .quarantine import recent_quarantine
 
 database_option = click.option(
@@ -68,8 +68,13 @@ def _friendly_errors(command):
             raise click.ClickException(str(error)) from error
         except sa.exc.ArgumentError as error:
             raise click.ClickException(f"URL de base de datos no válida: {error}") from error
-        except sa.exc.OperationalError as error:
-            raise click.ClickException(f"Error de la base de datos: {error.orig}") from error
+        except sa.exc.DatabaseError as error:
+            if is_damaged(error):  # an SQLite file damaged or not a database: which, and why
+                url = resolve_url(kwargs.get("database"))
+                raise click.ClickException(str(unavailable(url, error))) from error
+            if isinstance(error, sa.exc.OperationalError):
+                raise click.ClickException(f"Error de la base de datos: {error.orig}") from error
+            raise
 
     return wrapper
 

@@ -1,9 +1,13 @@
 """Queries for one contact and for the search box. Each returns a polars DataFrame whose schema
 is documented beside it (and is the same when there are no rows). SQL does the filtering.
 
-Every function takes a SQLAlchemy Connection first; filters are keyword-only.
+Every function takes a SQLAlchemy Connection first; filters are keyword-only. An id is an
+integer (Python's, or numpy's); anything else (text such as "1", a float, a boolean, None)
+raises ValueError with a Spanish message, and an integer the id column cannot hold (contacts'
+ids are 32-bit INTEGERs on PostgreSQL: 2**31 and beyond, on both engines) is simply not found.
 """
 
+import operator
 from dataclasses import dataclass
 
 import polars as pl
@@ -84,12 +88,32 @@ MAX_LIMIT = 100
 _TOP = "\U0010ffff"  # sorts after every character, byte-wise, on both engines
 
 
+# contacts.id is an INTEGER: 32 bits on PostgreSQL (SQLite's are 64, but it gets no others).
+_BIGGEST_ID = 2**31 - 1
+
+
 def _frame(rows, frame_schema: dict) -> pl.DataFrame:
     return pl.DataFrame([tuple(r) for r in rows], schema=frame_schema, orient="row")
 
 
+def checked_id(value: object, what: str = "del contacto") -> int | None:
+    """`value` as an id to look up: the integer, or None when no row can have it (beyond the
+    column's 32 bits, where the drivers would fail). ValueError (Spanish) for what is not an
+    integer."""
+    try:
+        if isinstance(value, bool):
+            raise TypeError
+        number = operator.index(value)  # int and numpy integers; not str, float, None
+    except TypeError:
+        raise ValueError(f"El id {what} debe ser un número entero, no {value!r}.") from None
+    return number if -_BIGGEST_ID - 1 <= number <= _BIGGEST_ID else None
+
+
 def contact(conn: sa.Connection, contact_id: int) -> pl.DataFrame:
     """The contact with this id (one row, or none); schema CONTACT_SCHEMA."""
+    contact_id = checked_id(contact_id)
+    if contact_id is None:
+        return pl.DataFrame(schema=CONTACT_SCHEMA)
     c = schema.contacts
     row = conn.execute(
         sa.select(c.c.id, c.c.name, c.c.email, c.c.created_at, c.c.crm_id).where(
@@ -128,6 +152,9 @@ def _events_statement(contact_id: int):
 
 def contact_events(conn: sa.Connection, contact_id: int) -> pl.DataFrame:
     """Every event of the contact, newest first, with its campaign; schema EVENTS_SCHEMA."""
+    contact_id = checked_id(contact_id)
+    if contact_id is None:
+        return pl.DataFrame(schema=EVENTS_SCHEMA)
     return _frame(conn.execute(_events_statement(contact_id)), EVENTS_SCHEMA)
 
 
@@ -148,6 +175,13 @@ def contact_card(
     conn: sa.Connection, contact_id: int, *, config: policy.PolicyConfig = policy.DEFAULT_CONFIG
 ) -> ContactCard:
     """The contact, its events and its verdict with two queries (the card's data)."""
+    contact_id = checked_id(contact_id)
+    if contact_id is None:
+        return ContactCard(
+            pl.DataFrame(schema=CONTACT_SCHEMA),
+            pl.DataFrame(schema=EVENTS_SCHEMA),
+            pl.DataFrame(schema=STATUS_SCHEMA),
+        )
     person = contact(conn, contact_id)
     if person.is_empty():
         return ContactCard(

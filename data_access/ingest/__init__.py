@@ -5,7 +5,9 @@ and the "Importar eventos" page call.
 A file that is not stored at all raises `ImportRefused` (Spanish message, and a catalogue key
 with its values for the app's languages): `FormatError` when it is not the provider's format,
 `ConcurrentImport` when another import stored events at the same time (importing it again is
-enough). The modules: `model` (what a parser produces), `json_records` (a JSON file's
+enough), and `ImportRefused` itself for a file over the size limit or an import that waited
+too long for another one on SQLite (`limits`: RASTRO_MAX_IMPORT_MB,
+RASTRO_SQLITE_BUSY_SECONDS). The modules: `model` (what a parser produces), `json_records` (a JSON file's
 records), `form_bodies` (form-encoded webhook bodies: Mailgun's legacy ones), `values`
 (reading one value: dates, text, origin), one parser per provider, and `store` (storing a
 file's records).
@@ -14,10 +16,13 @@ file's records).
 import gc
 import hashlib
 import importlib
+import os
+import stat
 from pathlib import Path
 
 import sqlalchemy as sa
 
+from . import limits
 from .model import ConcurrentImport, Event, FormatError, Ignored, ImportRefused, Record, Rejected
 from .store import ImportReport, import_records
 
@@ -81,6 +86,9 @@ def import_bytes(
     progress=None,
 ) -> ImportReport:
     """Parse and store one file's content in one transaction (all of it, or nothing)."""
+    limit = limits.max_import_bytes()
+    if len(content) > limit:
+        raise limits.too_large()
     sha = hashlib.sha256(content).hexdigest()
     # A file makes millions of small objects and no reference cycles: the cyclic garbage
     # collector would spend a third of the import scanning them for nothing.
@@ -111,9 +119,13 @@ def import_bytes(
 
 
 def import_file(engine: sa.Engine, provider: str, path: str | Path, **options) -> ImportReport:
+    """`import_bytes` of a file (or a stream: a pipe, a device), read up to the size limit
+    (RASTRO_MAX_IMPORT_MB): a bigger one is refused without reading more than the limit."""
     path = Path(path)
+    limit = limits.max_import_bytes()
     try:
-        content = path.read_bytes()
+        with path.open("rb") as handle:
+            content = _read_at_most(handle, limit)
     except OSError as error:
         raise FormatError(
             f"No se puede leer {path}: {error.strerror}",
@@ -121,4 +133,28 @@ def import_file(engine: sa.Engine, provider: str, path: str | Path, **options) -
             path=str(path),
             detail=error.strerror,
         ) from error
+    if content is None:
+        raise limits.too_large()
     return import_bytes(engine, provider, content, source=path.name, **options)
+
+
+_CHUNK = 4 << 20
+
+
+def _read_at_most(handle, limit: int) -> bytes | None:
+    """The whole content, or None as soon as it is known to pass `limit` bytes: a regular
+    file by its size, anything else (an endless stream) after reading limit + 1 bytes in
+    chunks."""
+    info = os.fstat(handle.fileno())
+    if stat.S_ISREG(info.st_mode):
+        if info.st_size > limit:
+            return None
+        content = handle.read(limit + 1)  # it may have grown since
+        return None if len(content) > limit else content
+    chunks, size = [], 0
+    while chunk := handle.read(min(_CHUNK, limit + 1 - size)):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            return None
+    return b"".join(chunks)

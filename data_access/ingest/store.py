@@ -29,6 +29,17 @@ events are known exactly: the rollups are counted from them in memory and the st
 refreshed only for the contacts whose verdict they can change. SQLite gets the new events
 sorted by contact (its indexes are then written in order) in multi-row INSERT ... SELECT
 statements (its CHECK constraints then cost once per statement, not once per event).
+
+Text that no database can hold is refused per record, never per file, and the same way on both
+engines: an event with a NUL (U+0000, which PostgreSQL refuses) or a lone UTF-16 surrogate
+(U+D800-U+DFFF, which a JSON escape such as "\\ud800" makes and UTF-8 cannot encode) in any
+of its texts (recipient, event, ids, bounce type, reasons, SMTP reply, origin, campaign id or
+name) goes to the quarantine saying which text, and so does a recipient address longer than
+320 characters (or with a domain over 255), the columns' sizes. Nothing is stripped or cut:
+a NUL in an id would make another id, and one in a reason or an SMTP reply means the record
+was damaged on the way; the quarantine keeps it for someone to look at. The quarantine's own
+texts (the record, the reason, the file name) keep those characters as JSON escapes
+(data_access.quarantine.storable_text).
 """
 
 import hashlib
@@ -44,9 +55,10 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import bulk, diagnostics, rollups, schema, vocab
+from ..quarantine import UNSTORABLE, storable_text
 from ..status import refresh_contact_status
 from ..text import email_domain, fold, normalise_email
-from . import model
+from . import limits, model
 
 UNIDENTIFIED = "sin-identificar"
 UNIDENTIFIED_NAME = {"campaign": "Campaña sin identificar", "automation": "Flujo sin identificar"}
@@ -108,10 +120,74 @@ def _event_hash(
     return "h:" + hashlib.sha256(key.encode()).hexdigest()[:40]
 
 
+# Each text of an event, in model.EVENT_FIELDS order, with how a quarantine reason names it.
+_TEXTS = {
+    "email": "el destinatario",
+    "event": "el evento",
+    "provider_event_id": "el id del evento",
+    "message_id": "el Message-ID",
+    "bounce_type": "el tipo de rebote",
+    "reason": "el motivo de no envío",
+    "provider_reason": "el motivo del proveedor",
+    "smtp_diagnostic": "la respuesta SMTP",
+    "origin": "el origen",
+    "campaign_external_id": "el id de la campaña",
+    "campaign_name": "el nombre de la campaña",
+}
+_event_texts = attrgetter(*_TEXTS)
+MAX_ADDRESS = schema.contacts.c.email.type.length  # 320
+MAX_DOMAIN = schema.contacts.c.email_domain.type.length  # 255
+_NUL = "\x00"
+
+
+def _unstorable(label: str, character: str) -> str:
+    """The quarantine reason of a text holding `character` (a NUL or a lone surrogate)."""
+    if character == _NUL:
+        return f"{label} contiene un carácter nulo (U+0000), que no se puede guardar"
+    return (
+        f"{label} contiene U+{ord(character):04X}, medio par sustituto UTF-16 sin su pareja, "
+        "que no se puede guardar"
+    )
+
+
+def _text_problem(event: model.Event) -> str | None:
+    """Why a text of the event cannot be stored (a NUL or a lone surrogate), or None."""
+    # All the texts at once first (almost every event has nothing to report): a NUL is found
+    # by a plain scan, and ASCII text holds no surrogate.
+    joined = "".join([v for v in _event_texts(event) if isinstance(v, str)])
+    if _NUL not in joined and (joined.isascii() or not UNSTORABLE.search(joined)):
+        return None
+    for name, label in _TEXTS.items():
+        value = getattr(event, name)
+        found = UNSTORABLE.search(value) if isinstance(value, str) else None
+        if found:
+            return _unstorable(label, found.group())
+    return None
+
+
+def _address_problem(address: str) -> str | None:
+    """Why a (normalised) address does not fit its columns, or None."""
+    # Folding (contacts.email_key) keeps the length of ASCII text, and may lengthen others.
+    length = len(address) if address.isascii() else max(len(address), len(fold(address)))
+    if length > MAX_ADDRESS:
+        return f"la dirección tiene {length} caracteres (como mucho {MAX_ADDRESS})"
+    domain = len(email_domain(address))
+    if domain > MAX_DOMAIN:
+        return f"el dominio de la dirección tiene {domain} caracteres (como mucho {MAX_DOMAIN})"
+    return None
+
+
 def _check(event: model.Event, default_origin: str | None) -> str | None:
     """Why an event cannot be stored, or None."""
-    if not event.email or not normalise_email(event.email):
+    problem = _text_problem(event)
+    if problem:
+        return problem
+    address = normalise_email(event.email) if isinstance(event.email, str) else ""
+    if not address:
         return "falta el destinatario"
+    problem = _address_problem(address)
+    if problem:
+        return problem
     if event.event not in vocab.EVENTS:
         return f"evento desconocido: {event.event}"
     if event.event == vocab.BOUNCED and event.bounce_type not in vocab.BOUNCE_TYPES:
@@ -319,9 +395,12 @@ def import_records(
 ) -> ImportReport:
     """Store parsed records (and the events a parser read column by column) in the caller's
     transaction and say what happened to each."""
+    # One import at a time: the duplicates found before inserting stay the duplicates, and
+    # the campaigns and contacts found missing are still missing when they are created.
     if conn.dialect.name == "postgresql":
-        # One import at a time: the duplicates found before inserting stay the duplicates.
         conn.exec_driver_sql("LOCK TABLE email_events IN SHARE ROW EXCLUSIVE MODE")
+    else:
+        _sqlite_write_lock(conn)
     report = ImportReport(source=source, provider=provider)
     store = _Store(conn, provider, default_origin, default_campaign, unknown_recipients)
     frames = []
@@ -368,9 +447,49 @@ def import_records(
     return report
 
 
+def _sqlite_write_lock(conn: sa.Connection) -> None:
+    """Take SQLite's write lock before reading anything (BEGIN IMMEDIATE), waiting up to
+    RASTRO_SQLITE_BUSY_SECONDS for another writer; ImportRefused (`import_running`) after that.
+
+    Without it the transaction began at its first write, after its reads: two imports both
+    found a campaign missing and one failed on the unique key, or found the lock taken and
+    failed with "database is locked" after the connection's usual 5 s."""
+    driver = conn.connection.driver_connection
+    if driver.in_transaction:
+        return  # the caller's transaction has written: it holds the lock (the webhook worker)
+    seconds = limits.setting(limits.SQLITE_BUSY_SECONDS)
+    (usual,) = driver.execute("PRAGMA busy_timeout").fetchone()
+    driver.execute(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
+    try:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    except sa.exc.OperationalError as error:
+        if "locked" not in str(error.orig) and "busy" not in str(error.orig):
+            raise
+        shown = f"{seconds:g}"
+        raise model.ImportRefused(
+            f"otra importación está escribiendo en la base de datos y no terminó en {shown} s; "
+            "no se guardó nada de este archivo: vuelve a importarlo cuando termine (la espera "
+            f"la fija {limits.SQLITE_BUSY_SECONDS})",
+            key="import_running",
+            seconds=shown,
+            name=limits.SQLITE_BUSY_SECONDS,
+        ) from None
+    finally:
+        driver.execute(f"PRAGMA busy_timeout = {int(usual)}")
+
+
 def _checked(store: _Store, columns: model.Columns) -> pl.DataFrame:
     """The column-read events that pass _check; the others go to the quarantine."""
-    frame = columns.events.with_columns(problem=store.problems(columns.events))
+    # _check's first rule, by columns: the texts of every event, not only the columns that
+    # `problems` reads. (A frame cannot hold a lone surrogate: a reader leaves such records
+    # to the per-record path.)
+    nul = [
+        pl.when(pl.col(name).str.contains(_NUL, literal=True)).then(
+            pl.lit(_unstorable(label, _NUL))
+        )
+        for name, label in _TEXTS.items()
+    ]
+    frame = columns.events.with_columns(problem=pl.coalesce(*nul, store.problems(columns.events)))
     for position, item, problem in (
         frame.filter(pl.col("problem").is_not_null())
         .select("position", "item", "problem")
@@ -603,12 +722,12 @@ def write_quarantine(conn, provider, source, sha, items) -> None:
             {
                 "received_at": now,
                 "provider": provider,
-                "source": source[:300],
+                "source": storable_text(source[:300]),
                 "source_sha256": sha,
                 "position": q["position"],
                 "item": q["item"],
-                "raw": q["raw"],
-                "reason": q["reason"],
+                "raw": storable_text(q["raw"]),
+                "reason": storable_text(q["reason"]),
             }
             for q in sorted(items, key=lambda q: (q["position"], q["item"]))
         ],

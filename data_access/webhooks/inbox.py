@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import schema, users
+from ..quarantine import storable_text
 
 INBOX = schema.webhook_inbox
 REQUESTS = schema.webhook_requests
@@ -85,7 +86,8 @@ def refuse(
 
 
 def quarantine_body(conn: sa.Connection, provider: str, body: bytes, reason: str) -> None:
-    """Keep a whole body that is not the provider's format (answered 400) in the quarantine."""
+    """Keep a whole body that is not the provider's format (answered 400) in the quarantine
+    (its text with NULs and lone surrogates as JSON escapes, as every quarantined record)."""
     sha = hashlib.sha256(body).hexdigest()
     statement = _insert(conn, schema.quarantine).values(
         received_at=_now(),
@@ -94,8 +96,8 @@ def quarantine_body(conn: sa.Connection, provider: str, body: bytes, reason: str
         source_sha256=sha,
         position=1,
         item=1,
-        raw=body.decode("utf-8", "replace"),
-        reason=reason,
+        raw=storable_text(body.decode("utf-8", "replace")),
+        reason=storable_text(reason),
     )
     conn.execute(
         statement.on_conflict_do_nothing(index_elements=["source_sha256", "position", "item"])

@@ -146,6 +146,38 @@ def test_unknown_contact_gives_empty_frames(story, missing):
     assert da.contact_status(conn, missing).schema == pl.Schema(da.STATUS_SCHEMA)
 
 
+LOOKUPS = (da.contact, da.contact_events, da.contact_status)
+
+
+@pytest.mark.parametrize("beyond", [2**31, 2**63, -(2**31) - 1, 10**30])
+def test_ids_no_column_can_hold_are_not_found(story, beyond):
+    conn, _ = story
+    for lookup in LOOKUPS:
+        assert lookup(conn, beyond).is_empty(), lookup.__name__
+    card = da.contact_card(conn, beyond)
+    assert not card.found and card.events.is_empty() and card.status.is_empty()
+    # the widest id the column holds is a plain lookup (nobody has it)
+    assert da.contact(conn, 2**31 - 1).is_empty()
+    assert da.contact_events(conn, -(2**31)).is_empty()
+
+
+@pytest.mark.parametrize("wrong", ["1", "1 OR 1=1", 1.0, None, True, b"1"])
+def test_an_id_that_is_not_an_integer_is_a_clear_error(story, wrong):
+    conn, _ = story
+    for lookup in (*LOOKUPS, da.contact_card):
+        with pytest.raises(ValueError, match="debe ser un número entero") as raised:
+            lookup(conn, wrong)
+        assert repr(wrong) in str(raised.value), lookup.__name__
+
+
+def test_numpy_integers_are_ids(story):
+    numpy = pytest.importorskip("numpy")
+    conn, ids = story
+    card = da.contact_card(conn, numpy.int64(ids["jose"]))
+    assert card.contact["name"].to_list() == ["José Núñez Peña"]
+    assert card.events.height == da.contact_events(conn, ids["jose"]).height > 0
+
+
 def test_contact_events_newest_first_with_campaign_and_origin(story):
     conn, ids = story
     events = da.contact_events(conn, ids["jose"])

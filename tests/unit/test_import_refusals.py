@@ -1,15 +1,21 @@
-"""Every refusal of a whole file (data_access.ingest's FormatError and ConcurrentImport) has a
+"""Every refusal of a whole file (data_access.ingest's FormatError, ConcurrentImport and the
+other ImportRefused: too large, a bad setting, another import holding SQLite) has a
 catalogue key, `import.refused.<key>`, in Spanish and English with the same placeholders,
 filled by the values the error carries; the Spanish text is the error's own message."""
 
 import ast
+import os
+import sqlite3
 import string
+import tempfile
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
 from dashboard import i18n
 from data_access import ingest
+from data_access.engine import make_engine
 from data_access.ingest import csv_format, mailgun, postmark, sendgrid, ses
 from data_access.ingest.model import ConcurrentImport, FormatError, ImportRefused
 
@@ -82,8 +88,45 @@ def _concurrent():
     raise ConcurrentImport()  # what the store raises when the counts do not add up
 
 
+def _with_env(variables: dict, make):
+    def run():
+        with mock.patch.dict(os.environ, variables):
+            make()
+
+    return run
+
+
+def _while_sqlite_is_locked():
+    """An import into an SQLite file whose write lock another connection holds."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "rastro.sqlite3"
+        holder = sqlite3.connect(path)
+        holder.execute("PRAGMA journal_mode = WAL")  # as Rastro's engines leave it
+        holder.execute("BEGIN IMMEDIATE")
+        engine = make_engine(f"sqlite:///{path}")
+        try:
+            with mock.patch.dict(os.environ, {"RASTRO_SQLITE_BUSY_SECONDS": "0.05"}):
+                csv = b"occurred_at,email,event\n2026-01-01T00:00:00Z,a@example.com,sent\n"
+                ingest.import_bytes(engine, "csv", csv, source="a.csv", default_origin="campaign")
+        finally:
+            engine.dispose()
+            holder.close()
+
+
+# The refusals that are not about the file's format.
+NOT_THE_FORMAT = {"concurrent_import", "import_running", "too_large", "bad_setting"}
+
 # One real way to get each refusal.
 CASES = {
+    "too_large": _with_env(
+        {"RASTRO_MAX_IMPORT_MB": "0.00001"},
+        lambda: ingest.import_bytes(None, "csv", b"x" * 100, source="grande.csv"),
+    ),
+    "bad_setting": _with_env(
+        {"RASTRO_MAX_IMPORT_MB": "mucho"},
+        lambda: ingest.import_bytes(None, "csv", b"x", source="a.csv"),
+    ),
+    "import_running": _while_sqlite_is_locked,
     "unknown_provider": lambda: ingest.parser("mandrill"),
     "not_utf8": lambda: ingest.decode(b"ok\xff"),
     "unreadable_file": lambda: ingest.import_file(None, "csv", "/no/existe.csv"),
@@ -121,4 +164,4 @@ def test_the_spanish_entry_is_the_message_and_english_is_filled(key):
     english = i18n.t(f"import.refused.{key}", "en", **error.params)
     assert english and english != str(error)
     assert all(str(value) in english for value in error.params.values())
-    assert isinstance(error, FormatError) != (key == "concurrent_import")
+    assert isinstance(error, FormatError) != (key in NOT_THE_FORMAT)
