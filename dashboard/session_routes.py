@@ -10,7 +10,7 @@ Streamlit 1.67 has no way for a script to set a cookie, so a sign-in goes throug
         link to it from elsewhere can do no harm.
 `next` must be a path of this site (see `safe_next`): anything else becomes "/".
 
-`PageAddresses` fixes addresses with more than one path segment, such as /app_pages/importar.py:
+`PageAddresses` fixes addresses with more than one path segment (none of them Streamlit's), such as /app_pages/importar.py:
 Streamlit answers them with its page, whose relative asset links (./static/...) then resolve
 under the wrong folder and draw a blank page. They are sent to the page they name, whose
 sign-in or refusal then shows as on any other address.
@@ -137,7 +137,9 @@ class PageAddresses:
     def target(self, path: str) -> str | None:
         """Where `path` is sent, or None when it is left to Streamlit."""
         segments = [s for s in path.split("/") if s]
-        if not segments or segments[0] in RESERVED:
+        # Any reserved segment, not only the first: the browser finds the app's base path by
+        # asking for /<page>/_stcore/health and needs that to fail, not to be redirected.
+        if not segments or RESERVED.intersection(segments):
             return None
         if len(segments) < 2 and not path.endswith("/"):
             return None

@@ -164,6 +164,9 @@ SCRIPTS = {
         ("/webhooks/sendgrid", None),
         ("/auth/session", None),
         ("/app/static/logo.png", None),
+        ("/informes/_stcore/health", None),  # the browser's probe for the base path
+        ("/informes/_stcore/host-config", None),
+        ("/app_pages/static/js/index.js", None),
     ],
 )
 def test_page_addresses(path, target):
