@@ -11,11 +11,8 @@ def test_reports_page_draws_figures_and_charts(browser, story_server, artifacts)
     page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="es-ES")
     page.set_default_timeout(20_000)
     sign_in(page, f"{base}/?x=1", "ana.admin", PASSWORD)
+    # a new page load keeps the session (the cookie): the shared link opens directly
     page.goto(f"{base}/informes?desde=2026-01-01&hasta=2026-03-31")
-    # a new page load is a new session: sign in again, the filters stay in the URL
-    page.get_by_label("Usuario").fill("ana.admin")
-    page.get_by_label("Contraseña").fill(PASSWORD)
-    page.get_by_role("button", name="Entrar").click()
     expect(page.get_by_text("Informes de rebotes, spam y envíos no realizados")).to_be_visible()
     expect(page.get_by_text("Tasa de rebote").first).to_be_visible()
     expect(page.get_by_text("Motivos de no envío")).to_be_visible()
