@@ -9,20 +9,21 @@ right after a server start ran the page without this file), and AppTest does so 
 
 The same server also receives the providers' webhooks: `app = st.App(...)` (found by
 `streamlit run`, which then serves through uvicorn) mounts the routes of
-data_access.webhooks.http beside the app, and its lifespan runs the inbox worker. Uvicorn
+data_access.webhooks.http beside the app, and its lifespan runs the inbox worker. It also
+mounts the session routes (dashboard.session_routes: the cookie is set and cleared there) and
+the middleware that sends addresses such as /app_pages/importar.py to their page. Uvicorn
 imports this file as a module and every session runs it as __main__: the page code is under
 the guard, so an import builds the App and nothing else.
 """
 
-import streamlit as st
+from pathlib import Path
 
-from dashboard import auth, data, ui, warmup
+import streamlit as st
+from starlette.middleware import Middleware
+
+from dashboard import auth, data, session_routes, ui, warmup
 from dashboard.i18n import t
 from data_access.webhooks import http as webhooks
-
-webhooks.service.use_database_url(data.database_url)  # the dashboard's database
-app = st.App(__file__, routes=webhooks.routes, lifespan=webhooks.lifespan)
-
 
 # (script, title key, icon, URL path); the first is the default page at "/".
 PAGES = [
@@ -32,6 +33,22 @@ PAGES = [
     ("app_pages/importar.py", "import.page", ":material/upload_file:", "importar"),
     ("app_pages/recepcion.py", "webhooks.page", ":material/webhook:", "recepcion"),
 ]
+
+webhooks.service.use_database_url(data.database_url)  # the dashboard's database
+app = st.App(
+    __file__,
+    # The session routes use the same engine as the webhooks: one pool per server process.
+    routes=webhooks.routes + session_routes.make_routes(webhooks.service.engine),
+    lifespan=webhooks.lifespan,
+    middleware=[
+        Middleware(
+            session_routes.PageAddresses,
+            pages=[path for *_, path in PAGES[1:]],
+            scripts={Path(script).stem: path for script, *_, path in PAGES}
+            | {Path(PAGES[0][0]).stem: ""},
+        )
+    ],
+)
 
 
 def main() -> None:
@@ -57,7 +74,9 @@ def main() -> None:
         ]
     auth.render_session_box(st.sidebar, user)
     position = "sidebar" if user is not None and user.is_admin else "hidden"
-    st.navigation(pages, position=position).run()
+    page = st.navigation(pages, position=position)
+    auth.remember_page(page.url_path)  # where a sign-in from this page comes back to
+    page.run()
 
 
 if __name__ == "__main__":  # a session's run (and AppTest); not uvicorn importing the module

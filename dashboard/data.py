@@ -14,9 +14,9 @@ import sqlalchemy as sa
 import streamlit as st
 
 import data_access as da
-from data_access import crm_contacts, ingest, open_database, users
+from data_access import crm_contacts, ingest, open_database, sessions, users
 from data_access.config import ENV_VAR
-from data_access.reports import DrillTarget
+from data_access.reports import AFFECTED_SCHEMA, DrillTarget
 from data_access.webhooks import status as webhook_status
 
 from .settings import load_settings
@@ -127,10 +127,14 @@ def affected_reader(f, target: DrillTarget, limit: int) -> Callable[[], pl.DataF
     """A function that reads up to `limit` affected contacts of a drill-down when called (not
     cached: the list can be large and is read once). The engine is taken now, in the page's
     run, because the download button calls the function in a thread with no Streamlit run."""
-    bound = engine()
+    bound, token, limits = engine(), session_token(), settings().session_limits
 
     def read() -> pl.DataFrame:
-        with bound.connect() as conn:
+        # The press comes later, outside any run: check the session again, as a click would.
+        with bound.begin() as conn:
+            found = sessions.check(conn, token, limits)
+            if not found.open or not found.user.is_admin:
+                return pl.DataFrame(schema=AFFECTED_SCHEMA)
             return da.reports.affected_contacts_of(conn, f, target, limit=limit)[0]
 
     return read
@@ -270,3 +274,29 @@ def sign_in_with_sso(email: str) -> users.User | None:
         if not user.is_admin:
             users.record(conn, "access_denied", user.username, detail="rol " + user.role)
     return user
+
+
+# --- sessions (never cached: checked on every run, fragment run and callback) ---------------
+
+
+def session_token() -> str | None:
+    """The session cookie the browser sent when this tab connected (None without one)."""
+    return st.context.cookies.get(sessions.COOKIE)
+
+
+def check_session(token: str | None) -> sessions.SessionCheck:
+    """`sessions.check` with the configured idle timeout and lifetime."""
+    with engine().begin() as conn:
+        return sessions.check(conn, token, settings().session_limits)
+
+
+def begin_session(username: str, method: str) -> str:
+    """`sessions.begin`: the one-time nonce the browser exchanges for its session cookie."""
+    with engine().begin() as conn:
+        return sessions.begin(conn, username, method)
+
+
+def end_session(token: str | None) -> bool:
+    """`sessions.end`: sign-out, in every tab and browser that holds this cookie."""
+    with engine().begin() as conn:
+        return sessions.end(conn, token)

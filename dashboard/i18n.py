@@ -730,6 +730,20 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "auth.signed_in_as": {"es": "Sesión de {name} ({role})", "en": "Signed in as {name} ({role})"},
     "auth.sign_out": {"es": "Cerrar sesión", "en": "Sign out"},
+    "auth.lifetime": {
+        "es": "Tu sesión ha llegado a su duración máxima ({hours} horas). Vuelve a entrar.",
+        "en": "Your session reached its maximum length ({hours} hours). Sign in again.",
+    },
+    "auth.password_changed": {
+        "es": "Tu sesión se ha cerrado: la contraseña de la cuenta ha cambiado. Vuelve a entrar.",
+        "en": "Your session was closed: the account's password changed. Sign in again.",
+    },
+    "auth.redirecting": {"es": "Un momento…", "en": "One moment…"},
+    "auth.continue": {"es": "Continuar", "en": "Continue"},
+    "auth.sso_continue": {
+        "es": "Continuar como {email}",
+        "en": "Continue as {email}",
+    },
     "role.admin": {"es": "administrador", "en": "administrator"},
     "role.seller": {"es": "vendedor", "en": "seller"},
     "language.switch": {"es": "English", "en": "English"},

@@ -4,7 +4,7 @@ import streamlit as st
 
 from data_access.text import fold_query
 
-from . import data
+from . import auth, data
 from .i18n import t
 from .markdown import md_escape
 from .ui import database_errors_shown, language, text
@@ -57,7 +57,7 @@ def result_label(row: dict, lang: str) -> str:
 _CLEAR = "_busqueda_clear"
 
 
-@st.fragment
+@auth.fragment  # reruns alone on every keystroke: it checks the session itself
 def render_search() -> None:
     """The search box; picking a suggestion puts its id in the URL, empties the box (so the
     card is not pushed down by the list) and reruns the page."""

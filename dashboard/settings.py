@@ -8,6 +8,7 @@
 | RASTRO_CONTACT_URL | the contact in the CRM; `{id}` is the contact's CRM id | see below |
 | RASTRO_CACHE_TTL_SECONDS | how long query results are reused | 60 |
 | RASTRO_IDLE_MINUTES | a session ends after this long without activity | 30 |
+| RASTRO_SESSION_HOURS | a session ends this long after its sign-in, active or not | 12 |
 | RASTRO_LOGIN_MAX_FAILURES | failed sign-ins for one username before it is locked | 5 |
 | RASTRO_LOGIN_LOCK_MINUTES | how long such a username stays locked | 15 |
 | RASTRO_BOUNCE_WARNING / _CRITICAL | bounce-rate limits of the reports | 0.02 / 0.05 |
@@ -20,6 +21,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from data_access.sessions import Limits
 
 DEFAULT_TIMEZONE = "America/Mexico_City"
 DEFAULT_CAMPAIGN_EDITOR_URL = "https://crm.example.com/emails/campaigns/{id}/edit"
@@ -34,6 +37,7 @@ class Settings:
     flow_editor_url: str
     cache_ttl_seconds: int
     idle_minutes: int = 30
+    session_hours: int = 12
     login_max_failures: int = 5
     login_lockout: timedelta = timedelta(minutes=15)
     bounce_limits: tuple[float, float] = (0.02, 0.05)
@@ -41,6 +45,13 @@ class Settings:
     problems: tuple[str, ...] = ()  # catalogue keys of settings that were invalid and ignored
     contact_url_template: str = DEFAULT_CONTACT_URL
     base_url: str = ""  # RASTRO_BASE_URL without its trailing slash; "" = not configured
+
+    @property
+    def session_limits(self) -> Limits:
+        """How long a dashboard session may be idle, and how long it may last at all."""
+        return Limits(
+            idle=timedelta(minutes=self.idle_minutes), lifetime=timedelta(hours=self.session_hours)
+        )
 
     def editor_url(self, origin: str | None, external_id: str | None) -> str | None:
         """The editor link of a campaign (`campaign`) or an automation flow (`automation`)."""
@@ -82,6 +93,7 @@ def load_settings(environ=None) -> Settings:
     for name, default, low in (
         ("RASTRO_CACHE_TTL_SECONDS", 60, 0),
         ("RASTRO_IDLE_MINUTES", 30, 1),
+        ("RASTRO_SESSION_HOURS", 12, 1),
         ("RASTRO_LOGIN_MAX_FAILURES", 5, 1),
         ("RASTRO_LOGIN_LOCK_MINUTES", 15, 1),
     ):
@@ -115,6 +127,7 @@ def load_settings(environ=None) -> Settings:
         templates[1],
         numbers["RASTRO_CACHE_TTL_SECONDS"],
         idle_minutes=numbers["RASTRO_IDLE_MINUTES"],
+        session_hours=numbers["RASTRO_SESSION_HOURS"],
         login_max_failures=numbers["RASTRO_LOGIN_MAX_FAILURES"],
         login_lockout=timedelta(minutes=numbers["RASTRO_LOGIN_LOCK_MINUTES"]),
         bounce_limits=(limits["RASTRO_BOUNCE_WARNING"], limits["RASTRO_BOUNCE_CRITICAL"]),

@@ -22,6 +22,7 @@ from . import blocks as blocks_module
 from . import crm_contacts, csv_safe, ingest, migrate, schema, vocab
 from . import demo as demo_world
 from . import rollups as rollups_module
+from . import sessions as sessions_module
 from . import users as users_module
 from .config import resolve_url
 from .engine import DatabaseUnavailable, check_connection, is_damaged, make_engine, unavailable
@@ -246,15 +247,24 @@ def users_set_password(username, password_stdin, database):
     engine = _engine(database)
     password = _password(password_stdin)
     with engine.begin() as conn:
-        users_module.set_password(conn, username, password)
+        ended = users_module.set_password(conn, username, password)
     click.echo(f"Contraseña de {users_module.normalise_username(username)} cambiada.")
+    _say_sessions_ended(ended)
+
+
+def _say_sessions_ended(ended: int) -> None:
+    if ended:
+        click.echo(
+            "Sesión abierta cerrada." if ended == 1 else f"{ended} sesiones abiertas cerradas."
+        )
 
 
 def _set_active(username: str, active: bool, database: str | None) -> None:
     with _engine(database).begin() as conn:
-        users_module.set_active(conn, username, active)
+        ended = users_module.set_active(conn, username, active)
     state = "activado" if active else "desactivado"
     click.echo(f"Usuario {users_module.normalise_username(username)} {state}.")
+    _say_sessions_ended(ended)
 
 
 @users.command("disable", help="Desactiva un usuario (no podrá entrar; su historial se queda).")
@@ -290,6 +300,52 @@ def users_list(database):
             f"{row['username']:<24}{row['role']:<8}{'sí' if row['active'] else 'no':<8}"
             f"{row['email'] or '-':<32}{row['display_name']}"
         )
+
+
+@users.command("sessions", help="Lista las sesiones abiertas del panel (o todas, con --all).")
+@click.option("--user", "username", default=None, help="Solo las de este usuario.")
+@click.option("--all", "everything", is_flag=True, help="También las terminadas.")
+@click.option("--limit", type=click.IntRange(1, 100_000), default=50, show_default=True)
+@database_option
+@_friendly_errors
+def users_sessions(username, everything, limit, database):
+    with _engine(database).connect() as conn:
+        frame = sessions_module.list_sessions(
+            conn, username=username, open_only=not everything, limit=limit
+        )
+    if frame.is_empty():
+        click.echo("No hay sesiones abiertas." if not everything else "No hay sesiones.")
+        return
+    click.echo(
+        f"{'sesión':<8}{'usuario':<24}{'entrada':<12}{'inicio':<22}{'última actividad':<22}fin"
+    )
+    for row in frame.iter_rows(named=True):
+        end = "-"
+        if row["ended_at"] is not None:
+            end = (
+                f"{row['ended_at']:%Y-%m-%d %H:%M} ({sessions_module.END_TEXT[row['end_reason']]})"
+            )
+        click.echo(
+            f"{row['id']:<8}{row['username']:<24}"
+            f"{sessions_module.METHOD_TEXT[row['method']]:<12}"
+            f"{row['created_at']:%Y-%m-%d %H:%M} UTC    {row['last_seen_at']:%Y-%m-%d %H:%M} UTC    "
+            f"{end}"
+        )
+
+
+@users.command("sign-out", help="Cierra todas las sesiones abiertas de un usuario.")
+@click.argument("username")
+@database_option
+@_friendly_errors
+@_user_errors
+def users_sign_out(username, database):
+    with _engine(database).begin() as conn:
+        if users_module.get_user(conn, username) is None:
+            raise users_module.UserError(
+                f"No existe el usuario {users_module.normalise_username(username)}."
+            )
+        ended = sessions_module.end_user_sessions(conn, username, vocab.SESSION_LOGOUT)
+    click.echo(f"Sesiones cerradas: {ended}.")
 
 
 @main.command(

@@ -419,3 +419,33 @@ webhook_requests = sa.Table(
     ),
     sa.PrimaryKeyConstraint("provider", "hour", "outcome"),
 )
+
+# --- dashboard sessions (see data_access.sessions) --------------------------------------------
+
+# One row per sign-in. The browser holds a random token in an HttpOnly cookie; only its SHA-256
+# is kept here. Until the browser opens the one-time sign-in link, the row holds that link's
+# nonce (hashed) instead of a token. An ended session keeps its row: when and why it ended.
+user_sessions = sa.Table(
+    "user_sessions",
+    metadata,
+    sa.Column("id", BigId, primary_key=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("method", sa.String(16), nullable=False),  # password or sso
+    sa.Column("token_hash", sa.String(64), nullable=True),
+    sa.Column("nonce_hash", sa.String(64), nullable=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("last_seen_at", UTCDateTime, nullable=False),
+    sa.Column("ended_at", UTCDateTime, nullable=True),
+    sa.Column("end_reason", sa.String(24), nullable=True),
+    sa.CheckConstraint(
+        f"method IS NOT NULL AND {_in('method', vocab.SESSION_METHODS)}", name="method"
+    ),
+    sa.CheckConstraint(
+        "(ended_at IS NULL AND end_reason IS NULL) OR (ended_at IS NOT NULL AND "
+        f"end_reason IS NOT NULL AND {_in('end_reason', vocab.SESSION_END_REASONS)})",
+        name="end_reason",
+    ),
+    sa.UniqueConstraint("token_hash"),
+    sa.UniqueConstraint("nonce_hash"),
+    sa.Index("ix_user_sessions_user_id", "user_id"),
+)

@@ -182,12 +182,22 @@ def _update(conn: sa.Connection, username: str, **values) -> None:
         raise UserError(f"No existe el usuario {name}.")
 
 
-def set_password(conn: sa.Connection, username: str, password: str) -> None:
+def set_password(conn: sa.Connection, username: str, password: str) -> int:
+    """Change the password and end every open session of the account (the number ended)."""
+    from . import sessions  # here: sessions builds on this module
+
     _update(conn, username, password_hash=HASHER.hash(_check_password(password)))
+    return sessions.end_user_sessions(conn, username, vocab.SESSION_PASSWORD)
 
 
-def set_active(conn: sa.Connection, username: str, active: bool) -> None:
+def set_active(conn: sa.Connection, username: str, active: bool) -> int:
+    """Enable or disable an account; disabling ends its open sessions (the number ended)."""
+    from . import sessions  # here: sessions builds on this module
+
     _update(conn, username, active=active)
+    if active:
+        return 0
+    return sessions.end_user_sessions(conn, username, vocab.SESSION_DISABLED)
 
 
 def list_users(conn: sa.Connection) -> pl.DataFrame:

@@ -50,10 +50,29 @@ AUDIT_ACTIONS = (
     "login_ok",  # a user signed in (password or single sign-on)
     "login_failed",  # wrong password, unknown user or disabled account
     "login_throttled",  # refused without checking: too many recent failures for that username
-    "logout",
-    "session_expired",  # idle for too long
+    "logout",  # (before migration 0007; now session_ended with its reason)
+    "session_expired",  # idle for too long (before migration 0007; now session_ended)
     "access_denied",  # signed in, but not an administrator (or unknown to Rastro via SSO)
     "card_opened",  # an administrator opened a contact's card
     "webhook_refused",  # a provider webhook request with wrong credentials or signature
     "block_lifted",  # an administrator lifted a block (dashboard or CLI)
+    "session_started",  # a browser got its session cookie (detail: password or single sign-on)
+    "session_ended",  # a session ended (detail: why, one of SESSION_END_REASONS in Spanish)
 )
+
+# Why a dashboard session ended (data_access.sessions).
+SESSION_LOGOUT = "logout"  # the user signed out
+SESSION_IDLE = "idle"  # no activity for RASTRO_IDLE_MINUTES
+SESSION_LIFETIME = "lifetime"  # older than RASTRO_SESSION_HOURS, active or not
+SESSION_DISABLED = "disabled"  # the account was disabled
+SESSION_PASSWORD = "password_changed"  # the account's password was changed
+SESSION_UNUSED = "unused"  # the one-time sign-in link was never opened
+SESSION_END_REASONS = (
+    SESSION_LOGOUT,
+    SESSION_IDLE,
+    SESSION_LIFETIME,
+    SESSION_DISABLED,
+    SESSION_PASSWORD,
+    SESSION_UNUSED,
+)
+SESSION_METHODS = ("password", "sso")

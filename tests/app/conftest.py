@@ -1,8 +1,12 @@
 """Shared fixtures of the AppTest tests: SQLite databases with users (the story, a bare one with
 one administrator, the small demo world) and `make_app`, which points the app at one of them and
-returns an AppTest of the entrypoint or of a page, signed in or not."""
+returns an AppTest of the entrypoint or of a page, signed in or not.
 
-import time
+AppTest has no HTTP layer, so no cookies: `browser` stands for the browser's cookie jar by
+patching the client context Streamlit reads `st.context.cookies` from (an internal function,
+the only way in). A signed-in AppTest is one whose "browser" holds the cookie of a session
+opened in the database exactly as the sign-in route opens it."""
+
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -10,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
-from data_access import demo, migrate, users
+from data_access import demo, migrate, sessions, users
 from data_access.engine import make_engine
 from tests.conftest import WORLD_CONTACTS, WORLD_SEED, WORLD_UNTIL
 from tests.story import PASSWORD, load_story
@@ -45,11 +49,36 @@ def _with_admin(db: AppDatabase) -> AppDatabase:
     return db
 
 
-def sign_in_as(at: AppTest, username: str) -> AppTest:
-    """A session that signed in a moment ago (the sign-in form itself is in test_access)."""
-    at.session_state["auth_user"] = {"username": username}
-    at.session_state["auth_seen"] = time.time()
-    return at
+class FakeClient:
+    """What Streamlit's client context gives `st.context`: the cookies of the handshake."""
+
+    def __init__(self):
+        self.cookies: dict[str, str] = {}
+        self.headers: list[tuple[str, str]] = [("Host", "rastro.test")]
+        self.remote_ip = "10.0.0.5"
+
+    def hold(self, token: str | None) -> None:
+        """The browser now holds this session cookie (None: no cookie)."""
+        self.cookies.clear()
+        if token is not None:
+            self.cookies[sessions.COOKIE] = token
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    """The browser's cookie jar for every AppTest of the test (see the module docstring)."""
+    client = FakeClient()
+    monkeypatch.setattr("streamlit.runtime.context._get_client_context", lambda: client)
+    return client
+
+
+def open_session(engine: sa.Engine, username: str, method: str = "password") -> str:
+    """A session that signed in a moment ago: its cookie's token (the sign-in form itself, and
+    the route that sets the cookie, are tested in test_sessions and test_access)."""
+    with engine.begin() as conn:
+        nonce = sessions.begin(conn, username, method)
+    with engine.begin() as conn:
+        return sessions.redeem(conn, nonce)
 
 
 @pytest.fixture
@@ -89,16 +118,19 @@ def world_db(tmp_path_factory):
 
 
 @pytest.fixture
-def make_app(monkeypatch):
+def make_app(monkeypatch, browser):
     """`make_app(db, script=ENTRYPOINT, *, user=None, **env)`: run from the project folder against
-    `db` with the extra environment `env`; an AppTest of `script`, signed in as `user`."""
+    `db` with the extra environment `env`; an AppTest of `script`, whose browser holds the cookie
+    of a new session of `user` (without `user`, the browser keeps what it holds)."""
 
     def make(db: AppDatabase | str, script: Path = ENTRYPOINT, *, user=None, **env) -> AppTest:
         monkeypatch.chdir(ROOT)
         monkeypatch.setenv("DATABASE_URL", db if isinstance(db, str) else db.url)
         for name, value in env.items():
             monkeypatch.setenv(name, value)
-        at = AppTest.from_file(str(script), default_timeout=60)
-        return sign_in_as(at, user) if user else at
+        if user:
+            engine = make_engine(db) if isinstance(db, str) else db.engine
+            browser.hold(open_session(engine, user))
+        return AppTest.from_file(str(script), default_timeout=60)
 
     return make

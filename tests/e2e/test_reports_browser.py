@@ -12,7 +12,7 @@ from data_access import demo, migrate, rollups, users
 from data_access.engine import make_engine
 from tests.conftest import WORLD_CONTACTS, WORLD_SEED, WORLD_UNTIL
 from tests.story import PASSWORD
-from tests.support.serve import start_streamlit, stop
+from tests.support.serve import sign_in, start_streamlit, stop
 
 from .conftest import EDITORS
 
@@ -44,10 +44,9 @@ def world_server(tmp_path_factory):
 def open_reports(browser, base: str, width: int):
     page = browser.new_page(viewport={"width": width, "height": 1000}, locale="es-ES")
     page.set_default_timeout(20_000)
+    sign_in(page, f"{base}/?x=1", "ana.admin", PASSWORD)
+    # a new page load keeps the session (the cookie): the shared link opens directly
     page.goto(f"{base}/informes?{RANGE}")
-    page.get_by_label("Usuario").fill("ana.admin")
-    page.get_by_label("Contraseña").fill(PASSWORD)
-    page.get_by_role("button", name="Entrar").click()
     expect(page.get_by_text("Informes de rebotes, spam y envíos no realizados")).to_be_visible()
     wait_for_charts(page)
     return page

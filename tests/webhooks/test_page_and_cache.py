@@ -13,6 +13,7 @@ from data_access import data_version, migrate
 from data_access.cli import main
 from data_access.engine import make_engine
 from data_access.webhooks import worker
+from tests.app.conftest import FakeClient, open_session
 from tests.story import load_story
 
 from .conftest import SECRET, make_hooks, samples, sendgrid_headers
@@ -33,13 +34,20 @@ def story(tmp_path, monkeypatch, keys):
     engine.dispose()
 
 
-def signed_in(at):
-    at.session_state["auth_user"] = {"username": "ana.admin"}
-    at.session_state["auth_seen"] = time.time()
-    return at
+@pytest.fixture
+def signed_in(story, monkeypatch):
+    """`signed_in(at)`: `at` run by a browser holding an administrator's session cookie."""
+    client = FakeClient()
+    monkeypatch.setattr("streamlit.runtime.context._get_client_context", lambda: client)
+
+    def sign_in(at):
+        client.hold(open_session(story[0], "ana.admin"))
+        return at
+
+    return sign_in
 
 
-def test_the_recepcion_page_shows_each_provider(story, keys):
+def test_the_recepcion_page_shows_each_provider(story, keys, signed_in):
     _engine, _ids, hooks, _url = story
     body, headers = samples("postmark", keys)[0]
     assert hooks.post("postmark", body, headers, query="?origin=campaign").status_code == 200
@@ -61,7 +69,7 @@ def test_the_recepcion_page_shows_each_provider(story, keys):
     assert "RASTRO_SES_TOPIC_ARNS" in text and "temas SNS" in text
 
 
-def test_the_page_warns_without_a_secret(story, monkeypatch):
+def test_the_page_warns_without_a_secret(story, monkeypatch, signed_in):
     monkeypatch.delenv("RASTRO_WEBHOOK_SECRET")
     at = signed_in(AppTest.from_file(str(ROOT / "app_pages" / "recepcion.py"), default_timeout=60))
     at.run()
@@ -82,7 +90,7 @@ def test_cli_work_once_and_status(story, keys):
     assert "No hay nada pendiente" in again.output
 
 
-def test_a_card_shows_a_webhook_event_on_the_next_run(story, keys):
+def test_a_card_shows_a_webhook_event_on_the_next_run(story, keys, signed_in):
     engine, ids, hooks, _url = story
     at = signed_in(AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=60))
     at.query_params["contacto"] = str(ids["jose"])
