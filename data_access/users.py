@@ -17,6 +17,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from . import schema, vocab
+from .quarantine import UNSTORABLE, storable_text
 from .text import normalise_email
 
 TIME = pl.Datetime("us", "UTC")
@@ -100,6 +101,10 @@ def _check_username(username: str) -> str:
 def _check_password(password: str) -> str:
     if not isinstance(password, str) or len(password) < MIN_PASSWORD:
         raise UserError(f"La contraseña debe tener al menos {MIN_PASSWORD} caracteres.")
+    if UNSTORABLE.search(password):
+        raise UserError(
+            "La contraseña no puede contener el carácter nulo ni caracteres UTF-16 sueltos."
+        )
     if password != password.strip():
         raise UserError("La contraseña no puede empezar ni terminar con espacios.")
     return password
@@ -252,20 +257,28 @@ def authenticate(
     records `access_denied`), so that the refusal can say why.
     """
     now = now or _now()
-    name = normalise_username(username)[:150] or "-"
+    # Whatever a person typed is recorded (and throttled) as text every database can store: a
+    # NUL or a lone surrogate is written as its escape. A name that is not a valid username can
+    # never be an account, so it is not looked up; it still costs one hash, like any other.
+    name = storable_text(normalise_username(username))[:150] or "-"
     if _is_throttled(conn, name, now, policy):
         record(conn, "login_throttled", name, at=now)
         return LoginResult(THROTTLED)
     u = schema.users.c
-    row = conn.execute(
-        sa.select(u.username, u.display_name, u.role, u.active, u.email, u.password_hash).where(
-            u.username == name
-        )
-    ).first()
+    row = None
+    if USERNAME_RE.match(name):
+        row = conn.execute(
+            sa.select(u.username, u.display_name, u.role, u.active, u.email, u.password_hash).where(
+                u.username == name
+            )
+        ).first()
     stored = row.password_hash if row is not None and row.password_hash else _DUMMY_HASH
+    # A password no account can have (a lone surrogate cannot even be encoded) is checked as
+    # an empty one: it fails like any wrong password, in the same time.
+    typed = password if isinstance(password, str) and not UNSTORABLE.search(password) else ""
     try:
-        HASHER.verify(stored, password or "")
-        matched = row is not None and row.password_hash is not None
+        HASHER.verify(stored, typed)
+        matched = row is not None and row.password_hash is not None and typed == password
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         matched = False
     if not matched:

@@ -250,3 +250,33 @@ def test_cli_audit_lists_sign_ins_and_card_views(url):
     assert "card_opened" in shown and "contacto=42" in shown and "login_ok" in shown
     only = cli("audit", "--action", "card_opened", "--database", url).output
     assert "login_ok" not in only
+
+
+HOSTILE_SIGN_INS = [
+    "ana\x00admin",
+    "\x00",
+    "ana\ud800",
+    "\udfff" * 3,
+    "a" * 10_000,
+    "ana.admin\x00' OR '1'='1",
+    "ánä.ädmín",
+]
+
+
+@pytest.mark.parametrize("typed", HOSTILE_SIGN_INS, ids=repr)
+def test_hostile_usernames_fail_like_wrong_credentials_on_both_engines(conn, typed):
+    users.add_user(conn, "ana.admin", display_name="Ana", role="admin", password="una-clave-larga")
+    result = users.authenticate(conn, typed, "una-clave-larga")
+    assert result.outcome == users.BAD_CREDENTIALS
+    recorded = users.audit_log(conn)["username"].to_list()[-1]
+    assert "\x00" not in recorded and len(recorded) <= 150
+    recorded.encode("utf-8")  # storable text: no lone surrogate left
+
+
+@pytest.mark.parametrize("password", ["una-clave\x00larga", "una-clave\ud800larga"], ids=repr)
+def test_hostile_passwords_never_raise(conn, password):
+    users.add_user(conn, "ana.admin", display_name="Ana", role="admin", password="una-clave-larga")
+    assert users.authenticate(conn, "ana.admin", password).outcome == users.BAD_CREDENTIALS
+    with pytest.raises(users.UserError, match="carácter nulo"):
+        users.set_password(conn, "ana.admin", password)
+    assert users.authenticate(conn, "ana.admin", "una-clave-larga").outcome == users.OK
