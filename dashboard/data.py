@@ -112,6 +112,17 @@ def _campaigns(url: str) -> pl.DataFrame:
         return da.reports.campaign_list(conn)
 
 
+def data_days():
+    """`data_access.reports.data_days` (first and last day with data, or None), cached."""
+    return _data_days(_url_key())
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def _data_days(url: str):
+    with engine().connect() as conn:
+        return da.reports.data_days(conn)
+
+
 def affected(f, target: DrillTarget, limit: int, offset: int) -> tuple[pl.DataFrame, int]:
     """`data_access.reports.affected_contacts_of` for a drill-down target, cached."""
     return _affected(_url_key(), f, target, limit, offset)

@@ -190,6 +190,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "es": "Todas las campañas y flujos (elige para acotar)",
         "en": "All campaigns and flows (pick some to narrow down)",
     },
+    "reports.clamped": {
+        "es": "Solo hay datos del {first} al {last}: el informe muestra esos días.",
+        "en": "There is data only from {first} to {last}: the report shows those days.",
+    },
     "reports.bad_range": {
         "es": "La fecha inicial es posterior a la final: cámbialas para ver el informe.",
         "en": "The start date is after the end date: change them to see the report.",

@@ -7,11 +7,17 @@ import polars as pl
 import streamlit as st
 
 from data_access import csv_safe, vocab
-from data_access.reports import DrillTarget, Report, ReportFilter, min_domain_sends
+from data_access.reports import (
+    DrillTarget,
+    Report,
+    ReportFilter,
+    clamp_range,
+    min_domain_sends,
+)
 
-from . import charts, data
+from . import auth, charts, data
 from .colors import LEVEL_BADGE_COLOR
-from .formatting import format_count, format_datetime, format_iso, format_percent
+from .formatting import format_count, format_datetime, format_day, format_iso, format_percent
 from .i18n import t
 from .settings import Settings
 from .ui import database_errors_shown, language, text
@@ -205,6 +211,17 @@ def only_some(chosen: list[int], known) -> list[int]:
     return [] if known and set(chosen) >= set(known) else chosen
 
 
+KNOWN_CAMPAIGNS = "campanas_conocidas"  # the campaign ids the list offers, for its callback
+
+
+@auth.callback
+def all_campaigns_is_none() -> None:
+    """ "All" is the empty selection: choosing every campaign folds back to no chips (and a
+    short URL)."""
+    known = st.session_state.get(KNOWN_CAMPAIGNS, [])
+    st.session_state["campanas"] = only_some(st.session_state.get("campanas", []), known)
+
+
 def render_filters(container) -> ReportFilter | None:
     """Date range, origin and campaigns; every filter lives in the URL (shareable view):
     `?desde=2026-01-01&hasta=2026-03-31&origen=campaign&campanas=3,5`."""
@@ -247,17 +264,14 @@ def render_filters(container) -> ReportFilter | None:
     st.session_state["campanas"] = only_some(
         [i for i in st.session_state["campanas"] if i in names], names
     )
-
-    def all_is_none():  # "all" is the empty selection: no chips, a short URL
-        st.session_state["campanas"] = only_some(st.session_state["campanas"], names)
-
+    st.session_state[KNOWN_CAMPAIGNS] = list(names)
     chosen = container.multiselect(
         text("reports.campaigns"),
         list(names),
         format_func=lambda i: names.get(i, str(i)),
         key="campanas",
         placeholder=text("reports.campaigns_all"),
-        on_change=all_is_none,
+        on_change=all_campaigns_is_none,
     )
     to_url("campanas", ",".join(str(i) for i in sorted(chosen)))
     if not isinstance(start, date) or not isinstance(end, date):
@@ -265,6 +279,19 @@ def render_filters(container) -> ReportFilter | None:
     if start > end:
         container.warning(text("reports.bad_range"))
         return None
+    with database_errors_shown():
+        days = data.data_days()
+    shown = clamp_range(start, end, days)
+    overlaps = days is not None and start <= days[1] and end >= days[0]
+    if overlaps and shown != (start, end):
+        container.caption(
+            text(
+                "reports.clamped",
+                first=format_day(shown[0], lang),
+                last=format_day(shown[1], lang),
+            )
+        )
+    start, end = shown
     ids = tuple(sorted(int(i) for i in chosen if i in names))
     return ReportFilter(start, end, None if origin == BOTH else origin, ids)
 

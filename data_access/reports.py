@@ -526,3 +526,27 @@ def campaign_list(conn: sa.Connection) -> pl.DataFrame:
     k = schema.campaigns.c
     rows = conn.execute(sa.select(k.id, k.name, k.origin).order_by(k.origin, k.name)).all()
     return pl.DataFrame([tuple(r) for r in rows], schema=CAMPAIGN_LIST_SCHEMA, orient="row")
+
+
+def data_days(conn: sa.Connection) -> tuple[date, date] | None:
+    """The first and last day the daily rollup holds (None when it is empty): the range any
+    report can show. Both ends come from the primary key's first column (no scan)."""
+    r = schema.daily_rollup.c
+    first, last = conn.execute(sa.select(sa.func.min(r.day), sa.func.max(r.day))).one()
+    if first is None:
+        return None
+    return _as_date(first), _as_date(last)
+
+
+def _as_date(value) -> date:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def clamp_range(start: date, end: date, days: tuple[date, date] | None) -> tuple[date, date]:
+    """`start`–`end` cut to the days that hold data, so that no range (1900–2999 from a URL)
+    makes a report read or draw centuries of empty days; a range with no data at all becomes
+    its first day (an empty report, explained as such)."""
+    if days is None:
+        return start, min(end, start)
+    first, last = max(start, days[0]), min(end, days[1])
+    return (first, last) if first <= last else (start, start)

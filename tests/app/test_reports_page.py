@@ -7,6 +7,7 @@ import polars as pl
 import pytest
 import sqlalchemy as sa
 
+from dashboard.formatting import format_day
 from dashboard.i18n import t
 from data_access import reports, schema
 from tests.conftest import WORLD_UNTIL
@@ -222,3 +223,25 @@ def test_the_page_says_whose_days_it_counts(world_db, make_app):
     warning = other.warning[0].value
     assert "cuentan los días de UTC" in warning and "en America/Mexico_City" in warning
     assert "rollups rebuild --timezone America/Mexico_City" in warning
+
+
+def test_an_absurd_range_from_the_url_is_cut_to_the_days_with_data(page, world_db):
+    # (Streamlit itself ignores dates beyond ten years of today: these are within.)
+    page.query_params.update({"desde": "2017-01-01", "hasta": "2035-12-31"})
+    page.run()
+    assert not page.exception
+    with world_db.engine.connect() as conn:
+        first, last = reports.data_days(conn)
+    said = [c.value for c in page.caption if "Solo hay datos del" in c.value]
+    assert said == [
+        f"Solo hay datos del {format_day(first)} al {format_day(last)}: el informe muestra "
+        "esos días."
+    ]
+
+
+def test_a_range_inside_the_data_is_not_cut(page):
+    day = (WORLD_UNTIL - timedelta(days=5)).isoformat()
+    page.query_params.update({"desde": day, "hasta": day})
+    page.run()
+    assert not page.exception
+    assert not [c.value for c in page.caption if "Solo hay datos del" in c.value]

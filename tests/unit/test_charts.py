@@ -397,3 +397,24 @@ def test_the_data_layer_and_the_dashboard_default_to_the_same_zone():
     from data_access import config
 
     assert config.DEFAULT_TIMEZONE == DEFAULT_TIMEZONE
+
+
+def test_clamp_range_cuts_to_the_data_and_keeps_an_empty_range_small():
+    from datetime import date
+
+    from data_access.reports import clamp_range
+
+    days = (date(2026, 1, 5), date(2026, 11, 26))
+    assert clamp_range(date(1900, 1, 1), date(2999, 12, 31), days) == days
+    assert clamp_range(date(2026, 2, 1), date(2026, 3, 1), days) == (
+        date(2026, 2, 1),
+        date(2026, 3, 1),
+    )
+    assert clamp_range(date(1900, 1, 1), date(1950, 1, 1), days) == (
+        date(1900, 1, 1),
+        date(1900, 1, 1),
+    )
+    assert clamp_range(date(1900, 1, 1), date(2999, 1, 1), None) == (
+        date(1900, 1, 1),
+        date(1900, 1, 1),
+    )
