@@ -16,7 +16,7 @@ the guard, so an import builds the App and nothing else.
 
 import streamlit as st
 
-from dashboard import auth, data, ui
+from dashboard import auth, chrome, data, ui
 from dashboard.i18n import t
 from data_access.webhooks import http as webhooks
 
@@ -37,6 +37,7 @@ PAGES = [
 def main() -> None:
     st.set_page_config(page_title=t("app.title"), page_icon="📬", layout="wide")
     ui.render_language_switch(st.sidebar)  # first, so that page titles use the chosen language
+    chrome.render_chrome_text(ui.language())  # Streamlit's own English words, in Spanish
     ui.engine_or_stop()
 
     user = auth.current_user()
