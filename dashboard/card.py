@@ -188,10 +188,11 @@ def crm_id_line(person: dict, settings: Settings, lang: str) -> str | None:
     return f":material/badge: {md_escape(t('card.crm_id', lang))}: {link}"
 
 
-def address_line(email: str) -> str:
-    """Markdown: the address after its icon, glued to it (a no-break space) so that a long
-    address moves to the next line with the icon instead of leaving it alone."""
-    return f":material/alternate_email:\u00a0{md_escape(email)}"
+def address_line(email: str, lang: str) -> str:
+    """Markdown: "@ Correo: <address>". The label keeps the icon company when a long address
+    moves to the next line (an icon and an address alone cannot be kept on one line: the
+    browser breaks after the icon whatever space follows it)."""
+    return f":material/alternate_email: {md_escape(t('card.email', lang))}: {md_escape(email)}"
 
 
 def lift_lines(events: pl.DataFrame, settings: Settings, lang: str) -> list[str]:
@@ -268,10 +269,10 @@ def render_contact_details(container, contact: pl.DataFrame, settings: Settings)
     person = contact.row(0, named=True)
     box = container.container(border=True)
     if person["name"]:
-        box.subheader(md_escape(person["name"]))
-        box.markdown(address_line(person["email"]))
+        box.subheader(md_escape(person["name"]), anchor=False)
+        box.markdown(address_line(person["email"], language()))
     else:  # the address is the title: said once
-        box.subheader(md_escape(person["email"]))
+        box.subheader(md_escape(person["email"]), anchor=False)
     crm_line = crm_id_line(person, settings, language())
     if crm_line:
         box.markdown(crm_line)

@@ -815,6 +815,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "card.created": {"es": "Contacto creado el {date}", "en": "Contact created on {date}"},
     "card.id": {"es": "Identificador: {id}", "en": "Id: {id}"},
     "card.crm_id": {"es": "Id en el CRM", "en": "CRM id"},
+    "card.email": {"es": "Correo", "en": "Email"},
     "card.invalid_email": {
         "es": "La dirección de correo es inválida: no se le puede enviar ningún correo.",
         "en": "The email address is invalid: no email can be sent to it.",

@@ -75,9 +75,11 @@ def test_the_history_links_each_campaign_to_its_editor():
     assert set(config) == set(frame.columns)
 
 
-def test_the_address_line_keeps_the_icon_with_the_address():
-    line = card.address_line("una.direccion.muy.larga@example.com")
-    assert line.startswith(":material/alternate_email:\u00a0una")
+def test_the_address_line_keeps_the_icon_with_its_label():
+    line = card.address_line("una.direccion.muy.larga@example.com", "es")
+    assert (
+        line == ":material/alternate_email: Correo: una\\.direccion\\.muy\\.larga\\@example\\.com"
+    )
 
 
 def result(*matches):
