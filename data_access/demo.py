@@ -45,7 +45,7 @@ _P_RESUB = 0.12  # of unsubscribes
 _P_SPAM_AND_UNSUB = 0.35
 # Contacts on a static list that the CRM keeps sending to even once they are blocked: every
 # later send is recorded as not sent (long lists of notices, the card's pager).
-_P_STATIC_LIST = 0.05
+_P_STATIC_LIST = 0.1
 # The team's own mailboxes are often full (their notices fill several pages of the card), but
 # never long enough for the soft-bounce rule to block them.
 _P_SOFT_TEAM = 0.025
@@ -478,17 +478,23 @@ def _team_test_sends(
     flow's at any time of the year."""
     n = contacts.count
     team = np.zeros(n, dtype=bool)
-    valid = np.flatnonzero(contacts.valid)
+    # The team's addresses exist the whole year (when the world has such contacts).
+    valid = np.flatnonzero(contacts.valid & (contacts.created <= start))
+    if valid.size == 0:
+        valid = np.flatnonzero(contacts.valid)
     size = (HEAVY_CONTACTS if n >= 10_000 else 1) if n >= 100 else 0
     sent_at = campaigns.sent_at_by_id()
     parts = []
     for who in rng.choice(valid, size=min(valid.size, size), replace=False):
         team[who] = True
         low = max(int(contacts.created[who]), start)
-        campaign = rng.integers(1, len(campaigns.rows) + 1, size=HEAVY_SENDS)
+        # The flows, and the campaigns whose three days of tests come after the address.
+        ids = np.arange(1, len(campaigns.rows) + 1)
+        ids = ids[(sent_at[ids] < 0) | (sent_at[ids] - 3 * DAY >= low)]
+        campaign = rng.choice(ids, size=HEAVY_SENDS)
         anytime = rng.integers(low, end, size=HEAVY_SENDS)
         before = sent_at[campaign] - rng.integers(600, 3 * DAY, size=HEAVY_SENDS)
-        at = np.where((sent_at[campaign] < 0) | (before < low) | (before >= end), anytime, before)
+        at = np.where(sent_at[campaign] < 0, anytime, before)
         parts.append(_Sends(np.full(HEAVY_SENDS, who), at, campaign))
     return parts, team
 
