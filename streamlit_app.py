@@ -21,7 +21,7 @@ from pathlib import Path
 import streamlit as st
 from starlette.middleware import Middleware
 
-from dashboard import auth, data, session_routes, ui, warmup
+from dashboard import auth, chrome, data, session_routes, ui, warmup
 from dashboard.i18n import t
 from data_access.webhooks import http as webhooks
 
@@ -55,6 +55,7 @@ def main() -> None:
     st.set_page_config(page_title=t("app.title"), page_icon="📬", layout="wide")
     ui.render_language_switch(st.sidebar)  # first, so that page titles use the chosen language
     warmup.start()  # the chart stack's slow first import, in the background (dashboard/warmup.py)
+    chrome.render_chrome_text(ui.language())  # Streamlit's own English words, in Spanish
     ui.engine_or_stop()
 
     user = auth.current_user()

@@ -7,6 +7,7 @@ from dashboard import auth, import_view, ui
 
 auth.require_admin()
 kind = import_view.render_kind(st.container())
+reports = []
 if kind == import_view.CONTACTS:
     st.title(ui.text("crm_import.title"))
     st.caption(ui.text("crm_import.intro"))
@@ -21,4 +22,5 @@ else:
     if request is not None:
         reports = import_view.run_imports(st.container(), *request)
         import_view.render_results(st.container(), reports)
-import_view.render_quarantine(st.container())
+# Open when this import sent records there: their reasons are the next thing to read.
+import_view.render_quarantine(st.container(), expanded=any(r.quarantined for r in reports))

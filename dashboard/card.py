@@ -33,9 +33,31 @@ ALL = "all"
 
 
 def notices(events: pl.DataFrame, origin: str = ALL) -> pl.DataFrame:
-    """The notices (bounces, spam complaints, not sent), newest first, of one origin or all."""
-    found = events.filter(pl.col("event").is_in(NOTICE_EVENTS))
+    """The notices (bounces, spam complaints, not sent), newest first, of one origin or all;
+    with `delivered_before` (see `with_delivery_behind`)."""
+    found = with_delivery_behind(events).filter(pl.col("event").is_in(NOTICE_EVENTS))
     return found if origin == ALL else found.filter(pl.col("origin") == origin)
+
+
+def with_delivery_behind(events: pl.DataFrame) -> pl.DataFrame:
+    """The events with `delivered_before`: whether a delivery of the same campaign (or of no
+    known campaign, for a complaint without one) was recorded at or before the event. A spam
+    complaint is drawn as "sent correctly, then spam" only when it is true: a provider may
+    report a complaint whose delivery Rastro never received."""
+    first = (
+        events.filter(pl.col("event") == vocab.DELIVERED)
+        .group_by("campaign_id")
+        .agg(pl.col("occurred_at").min().alias("_first_delivery"))
+    )
+    return (
+        events.join(first, on="campaign_id", how="left", nulls_equal=True, maintain_order="left")
+        .with_columns(
+            (pl.col("_first_delivery") <= pl.col("occurred_at"))
+            .fill_null(False)
+            .alias("delivered_before")
+        )
+        .drop("_first_delivery")
+    )
 
 
 def origin_counts(events: pl.DataFrame) -> dict[str, int]:
@@ -54,9 +76,15 @@ def event_label(row: dict, lang: str, *, with_reason: bool = True) -> str:
     return label
 
 
+def _spam_after_delivery(row: dict) -> bool:
+    """A spam notice whose delivery is recorded (`delivered_before`; assumed when absent)."""
+    return row["event"] == vocab.SPAM_COMPLAINT and row.get("delivered_before") is not False
+
+
 def notice_badges(row: dict, lang: str) -> list[tuple[str, str]]:
-    """(label, colour) of a notice's badges; a spam notice is a delivery followed by spam."""
-    if row["event"] == vocab.SPAM_COMPLAINT:
+    """(label, colour) of a notice's badges; a spam notice is a delivery followed by spam,
+    unless no delivery of that email was recorded."""
+    if _spam_after_delivery(row):
         first = [(t("event.delivered", lang), BADGE_COLOR[vocab.DELIVERED])]
     else:
         first = []
@@ -74,31 +102,78 @@ def origin_label(origin: str | None, lang: str) -> str:
 class StatusSummary:
     can_send: bool
     headline: str
-    detail: str  # Markdown: since when and which event (campaign link)
-    also: str | None
+    detail: str  # Markdown: since when, which event (campaign link), the evidence
+    also: tuple[str, ...] = ()  # Markdown: each further reason, with the same details
 
 
 def card_status(status: pl.DataFrame, settings: Settings, lang: str) -> StatusSummary:
-    """The status summary: "Se puede enviar" or why the next emails will not be sent."""
+    """The status summary: "Se puede enviar" or why the next emails will not be sent, every
+    reason with its date, its causing campaign and its evidence."""
     if status.is_empty() or status["can_send"][0]:
-        return StatusSummary(True, t("status.ok", lang), t("status.ok_detail", lang), None)
-    first = status.row(0, named=True)
+        return StatusSummary(True, t("status.ok", lang), t("status.ok_detail", lang))
+    rows = status.rows(named=True)
+    first = rows[0]
     headline = t("status.blocked", lang, reason=t(f"reason.{first['reason']}", lang).lower())
-    parts = [t("status.since", lang, date=format_date(first["since"], settings.timezone, lang))]
-    if first["campaign_name"]:
-        url = settings.editor_url(first["origin"], _external_id(first))
+    also = tuple(
+        md_escape(t("status.also", lang, reason=t(f"reason.{row['reason']}", lang).lower()))
+        + " "
+        + block_detail(row, settings, lang)
+        for row in rows[1:]
+    )
+    return StatusSummary(False, headline, block_detail(first, settings, lang), also)
+
+
+def block_detail(row: dict, settings: Settings, lang: str) -> str:
+    """Markdown: since when one reason holds, the email that caused it (campaign link), and
+    what shows it: the soft bounces counted, a hard bounce, the provider's text."""
+    parts = []
+    if row["since"] is not None:
+        date = format_date(row["since"], settings.timezone, lang)
+        parts.append(md_escape(t("status.since", lang, date=date)))
+    if row["campaign_name"]:
+        url = settings.editor_url(row["origin"], _external_id(row))
         parts.append(
             t(
                 "status.cause",
                 lang,
-                origin=origin_label(first["origin"], lang),
-                campaign=md_link(first["campaign_name"], url),
+                origin=md_escape(origin_label(row["origin"], lang)),
+                campaign=md_link(row["campaign_name"], url),
             )
         )
-    detail = " — ".join([md_escape(parts[0])] + parts[1:])
-    others = [t(f"reason.{r}", lang).lower() for r in status["reason"][1:].to_list()]
-    also = t("status.also", lang, reasons="; ".join(others)) if others else None
-    return StatusSummary(False, headline, detail, also)
+    evidence = block_evidence(row, lang)
+    if evidence:
+        parts.append(md_escape(evidence))
+    return " — ".join(parts)
+
+
+def block_evidence(row: dict, lang: str) -> str | None:
+    """What made the reason hold, in words (plain text); None when the date and the campaign
+    say it all (a complaint, an unsubscribe, an invalid address)."""
+    if row.get("soft_bounces"):
+        key = "status.soft_evidence_one_send" if row["sends"] == 1 else "status.soft_evidence"
+        said = t(key, lang, count=row["soft_bounces"], sends=row["sends"])
+    elif row.get("cause_bounce_type") == vocab.HARD:
+        said = t("status.hard_evidence", lang)
+    elif row.get("cause_event") == vocab.NOT_SENT:
+        said = t("status.provider_evidence", lang)
+    else:
+        return None
+    text = provider_text(row)
+    return f"{said}: {text}" if text else said
+
+
+def provider_text(row: dict) -> str | None:
+    """The provider's words about an event, once: the SMTP reply, and the provider's own reason
+    before it only when it says something the reply does not (SendGrid repeats the reply)."""
+    reason, reply = row.get("provider_reason"), row.get("smtp_diagnostic")
+    if reason and reply and _same_words(reason, reply):
+        return reply if len(reply) >= len(reason) else reason
+    return " — ".join(x for x in (reason, reply) if x) or None
+
+
+def _same_words(a: str, b: str) -> bool:
+    a, b = " ".join(a.split()).casefold(), " ".join(b.split()).casefold()
+    return a in b or b in a
 
 
 def _external_id(row: dict) -> str | None:
@@ -111,6 +186,13 @@ def crm_id_line(person: dict, settings: Settings, lang: str) -> str | None:
         return None
     link = md_link(person["crm_id"], settings.contact_url(person["crm_id"]))
     return f":material/badge: {md_escape(t('card.crm_id', lang))}: {link}"
+
+
+def address_line(email: str, lang: str) -> str:
+    """Markdown: "@ Correo: <address>". The label keeps the icon company when a long address
+    moves to the next line (an icon and an address alone cannot be kept on one line: the
+    browser breaks after the icon whatever space follows it)."""
+    return f":material/alternate_email: {md_escape(t('card.email', lang))}: {md_escape(email)}"
 
 
 def lift_lines(events: pl.DataFrame, settings: Settings, lang: str) -> list[str]:
@@ -149,14 +231,19 @@ def liftable_reasons(status: pl.DataFrame) -> list[str]:
 def notice_lines(row: dict, lang: str) -> list[str]:
     """What a notice says under its title (plain text, escaped when drawn)."""
     lines = []
-    if row["event"] == vocab.SPAM_COMPLAINT:
+    if _spam_after_delivery(row):
         lines = [t("notice.sent_ok", lang), t("notice.spam", lang)]
+    elif row["event"] == vocab.SPAM_COMPLAINT:
+        lines = [t("notice.spam_no_delivery", lang)]
     if row["event"] == vocab.NOT_SENT and row.get("reason"):
         lines.append(t(f"reason.{row['reason']}", lang) + ".")
-    if row.get("provider_reason"):
-        lines.append(t("notice.provider_reason", lang, text=row["provider_reason"]))
-    if row.get("smtp_diagnostic"):
-        lines.append(t("notice.provider", lang, text=row["smtp_diagnostic"]))
+    reason, reply = row.get("provider_reason"), row.get("smtp_diagnostic")
+    if reason and reply and _same_words(reason, reply):
+        reason, reply = None, max(reply, reason, key=len)  # one text: shown once
+    if reason:
+        lines.append(t("notice.provider_reason", lang, text=reason))
+    if reply:
+        lines.append(t("notice.provider", lang, text=reply))
     return lines
 
 
@@ -174,14 +261,18 @@ def render_card(
     if actor is not None:
         render_lift_actions(right, card, actor)
     render_notices(right, card.events, settings)
-    render_history(right, card.events, settings)
+    # The history is a wide table: across the whole card, so that its columns fit.
+    render_history(container, card.events, settings)
 
 
 def render_contact_details(container, contact: pl.DataFrame, settings: Settings) -> None:
     person = contact.row(0, named=True)
     box = container.container(border=True)
-    box.subheader(md_escape(person["name"] or person["email"]))
-    box.markdown(f":material/alternate_email: {md_escape(person['email'])}")
+    if person["name"]:
+        box.subheader(md_escape(person["name"]), anchor=False)
+        box.markdown(address_line(person["email"], language()))
+    else:  # the address is the title: said once
+        box.subheader(md_escape(person["email"]), anchor=False)
     crm_line = crm_id_line(person, settings, language())
     if crm_line:
         box.markdown(crm_line)
@@ -196,8 +287,8 @@ def render_status(container, status: pl.DataFrame, settings: Settings) -> None:
     summary = card_status(status, settings, language())
     show = container.success if summary.can_send else container.error
     body = f"**{md_escape(summary.headline)}**  \n{summary.detail}"
-    if summary.also:
-        body += f"  \n{md_escape(summary.also)}"
+    for line in summary.also:
+        body += f"  \n{line}"
     show(body, icon=":material/check_circle:" if summary.can_send else ":material/block:")
 
 
@@ -303,6 +394,7 @@ def render_notices(container, events: pl.DataFrame, settings: Settings) -> None:
             default=ALL,
             key="notice_origin",
             required=True,
+            wrap=True,  # on a phone the three choices go on two rows instead of being cut
         )
         or ALL
     )
@@ -339,33 +431,52 @@ def render_notice(container, row: dict, settings: Settings, lang: str) -> None:
         box.caption(md_escape(line))
 
 
+HISTORY_COLUMNS = (
+    "history.when",
+    "history.what",
+    "history.origin",
+    "history.campaign",
+    "history.editor",
+    "history.detail",
+)
+
+
 def history_frame(events: pl.DataFrame, settings: Settings, lang: str) -> pl.DataFrame:
-    """Every event in words, newest first (for the collapsed history)."""
+    """Every event in words, newest first (for the collapsed history); the editor column is
+    the campaign's editor link (null without one)."""
+    columns = [t(k, lang) for k in HISTORY_COLUMNS]
     rows = [
-        {
-            t("history.when", lang): format_datetime(r["occurred_at"], settings.timezone, lang),
-            t("history.what", lang): event_label(r, lang),
-            t("history.origin", lang): origin_label(r["origin"], lang),
-            t("history.campaign", lang): r["campaign_name"] or "",
-            t("history.detail", lang): (
-                lift_detail(r, lang)
-                if r["event"] == vocab.BLOCK_LIFTED
-                else r["smtp_diagnostic"] or r["provider_reason"] or ""
-            ),
-        }
+        (
+            format_datetime(r["occurred_at"], settings.timezone, lang),
+            event_label(r, lang),
+            origin_label(r["origin"], lang),
+            r["campaign_name"] or "",
+            settings.editor_url(r["origin"], r["campaign_external_id"]),
+            lift_detail(r, lang) if r["event"] == vocab.BLOCK_LIFTED else provider_text(r) or "",
+        )
         for r in events.filter(pl.col("event").is_in(HISTORY_EVENTS)).iter_rows(named=True)
     ]
-    columns = [
-        t(k, lang)
-        for k in (
-            "history.when",
-            "history.what",
-            "history.origin",
-            "history.campaign",
-            "history.detail",
-        )
-    ]
-    return pl.DataFrame(rows, schema={c: pl.Utf8 for c in columns})
+    return pl.DataFrame(rows, schema={c: pl.Utf8 for c in columns}, orient="row")
+
+
+def history_columns(lang: str) -> dict:
+    """The history table's column widths (they fit the card's width from 1400 px on, with no
+    sideways scrolling) and the editor links, drawn as an icon beside the campaign's name."""
+    when, what, origin, campaign, editor, detail = (t(k, lang) for k in HISTORY_COLUMNS)
+    return {
+        when: st.column_config.TextColumn(width=120),
+        what: st.column_config.TextColumn(width=185),
+        origin: st.column_config.TextColumn(width=125),
+        campaign: st.column_config.TextColumn(width=185),
+        editor: st.column_config.LinkColumn(
+            width=55,
+            display_text=":material/open_in_new:",
+            help=t("history.editor_help", lang),
+        ),
+        # 870 px in all: the card's width at 1400 px is ~905 px; what is left over, at that
+        # width or wider, Streamlit shares among the columns.
+        detail: st.column_config.TextColumn(width=200),
+    }
 
 
 def render_history(container, events: pl.DataFrame, settings: Settings) -> None:
@@ -375,4 +486,15 @@ def render_history(container, events: pl.DataFrame, settings: Settings) -> None:
     with container.expander(
         text("history.title", count=format_count(events.height, lang)), expanded=False
     ):
-        st.dataframe(history_frame(events, settings, lang), hide_index=True, width="stretch")
+        st.dataframe(
+            history_frame(events, settings, lang),
+            hide_index=True,
+            width="stretch",
+            column_config=history_columns(lang),
+            row_height=HISTORY_ROW_HEIGHT,
+        )
+
+
+# Taller than Streamlit's 4rem (64 px) lets cells wrap: two or three lines of a long campaign
+# name or server reply instead of one cut line.
+HISTORY_ROW_HEIGHT = 68

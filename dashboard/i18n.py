@@ -45,6 +45,15 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "segundos. Detalle: {detail}",
         "en": "The database did not answer the query. Try again in a few seconds. Detail: {detail}",
     },
+    # Streamlit's own widget words (dashboard/chrome.py draws these over its English ones).
+    "chrome.upload": {"es": "Elegir archivos", "en": "Upload"},
+    "chrome.max_size": {"es": "Hasta {size} MB por archivo", "en": "{size}MB per file"},
+    "chrome.drop": {"es": "Suelta los archivos aquí", "en": "Drag and drop files here"},
+    "chrome.select_all": {"es": "Seleccionar todo", "en": "Select all"},
+    "chrome.select_matches": {
+        "es": "Seleccionar las coincidencias",
+        "en": "Select the matches",
+    },
     "settings.bad_timezone": {
         "es": "La zona horaria de RASTRO_TIMEZONE no existe; se usa America/Mexico_City.",
         "en": "The RASTRO_TIMEZONE time zone does not exist; using America/Mexico_City.",
@@ -338,9 +347,49 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "{name}: nothing was imported. {detail}",
     },
     "import.done": {
-        "es": "Importación terminada: {files} archivo(s), {stored} eventos nuevos.",
-        "en": "Import finished: {files} file(s), {stored} new events.",
+        "es": "Importación terminada: {files}, {events}.",
+        "en": "Import finished: {files}, {events}.",
     },
+    "import.done_quarantined": {
+        "es": "Importación terminada: {files}, {events}; {records} en la cuarentena (los "
+        "motivos, aquí abajo en «Cuarentena»).",
+        "en": "Import finished: {files}, {events}; {records} in the quarantine (the reasons are "
+        "below, under “Quarantine”).",
+    },
+    "import.nothing_received": {
+        "es": "No se guardó nada: {files} sin ningún registro.",
+        "en": "Nothing was stored: {files} without any record.",
+    },
+    "import.all_quarantined": {
+        "es": "No se guardó nada: todo lo recibido ({records}, {files}) está en la cuarentena. "
+        "Los motivos, aquí abajo en «Cuarentena».",
+        "en": "Nothing was stored: everything received ({records}, {files}) is in the "
+        "quarantine. The reasons are below, under “Quarantine”.",
+    },
+    "import.all_duplicates": {
+        "es": "Nada nuevo: todo lo recibido ({events}, {files}) ya estaba guardado.",
+        "en": "Nothing new: everything received ({events}, {files}) was already stored.",
+    },
+    "import.nothing_new": {
+        "es": "No se guardó ningún evento nuevo ({files}). Duplicados: {duplicates}; "
+        "ignorados: {ignored}; en cuarentena: {quarantined}.",
+        "en": "No new event was stored ({files}). Duplicates: {duplicates}; ignored: "
+        "{ignored}; quarantined: {quarantined}.",
+    },
+    "count.files_one": {"es": "1 archivo", "en": "1 file"},
+    "count.files": {"es": "{count} archivos", "en": "{count} files"},
+    "count.records_one": {"es": "1 registro", "en": "1 record"},
+    "count.records": {"es": "{count} registros", "en": "{count} records"},
+    "count.rows_one": {"es": "1 fila", "en": "1 row"},
+    "count.rows": {"es": "{count} filas", "en": "{count} rows"},
+    "count.events_one": {"es": "1 evento", "en": "1 event"},
+    "count.events": {"es": "{count} eventos", "en": "{count} events"},
+    "count.new_events_one": {"es": "1 evento nuevo", "en": "1 new event"},
+    "count.new_events": {"es": "{count} eventos nuevos", "en": "{count} new events"},
+    "count.new_contacts_one": {"es": "1 contacto nuevo", "en": "1 new contact"},
+    "count.new_contacts": {"es": "{count} contactos nuevos", "en": "{count} new contacts"},
+    "count.updated_contacts_one": {"es": "1 actualizado", "en": "1 updated"},
+    "count.updated_contacts": {"es": "{count} actualizados", "en": "{count} updated"},
     "import.balance": {
         "es": "En cada archivo: recibidos = guardados + duplicados + ignorados + en cuarentena. "
         "Ignorados: aperturas, clics, correo entrante y reintentos, que no son eventos de "
@@ -357,7 +406,15 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "import.col_position": {"es": "Posición", "en": "Position"},
     "import.col_reason": {"es": "Motivo", "en": "Reason"},
     "import.col_raw": {"es": "Contenido recibido", "en": "Content received"},
-    "import.quarantine": {"es": "Cuarentena (últimos {count})", "en": "Quarantine (last {count})"},
+    "import.quarantine": {
+        "es": "Cuarentena (los {count} registros más recientes)",
+        "en": "Quarantine (the {count} most recent records)",
+    },
+    "import.quarantine_none": {"es": "Cuarentena (vacía)", "en": "Quarantine (empty)"},
+    "import.quarantine_one": {
+        "es": "Cuarentena (1 registro)",
+        "en": "Quarantine (1 record)",
+    },
     "import.quarantine_empty": {
         "es": "La cuarentena está vacía.",
         "en": "The quarantine is empty.",
@@ -494,9 +551,22 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "{name}: {done} of {total} rows",
     },
     "crm_import.done": {
-        "es": "Importación terminada: {files} archivo(s), {created} contactos nuevos y "
-        "{updated} actualizados.",
-        "en": "Import finished: {files} file(s), {created} new contacts and {updated} updated.",
+        "es": "Importación terminada: {files}, {created} y {updated}.",
+        "en": "Import finished: {files}, {created} and {updated}.",
+    },
+    "crm_import.some_quarantined": {
+        "es": "En la cuarentena: {rows} (los motivos, aquí abajo en «Cuarentena»).",
+        "en": "In the quarantine: {rows} (the reasons are below, under “Quarantine”).",
+    },
+    "crm_import.all_unchanged": {
+        "es": "Nada cambió: los contactos recibidos ({files}) ya estaban al día.",
+        "en": "Nothing changed: the contacts received ({files}) were already up to date.",
+    },
+    "crm_import.nothing_new": {
+        "es": "Ningún contacto nuevo ni actualizado ({files}). Sin cambios: {unchanged}; en "
+        "cuarentena: {quarantined}.",
+        "en": "No new or updated contact ({files}). Unchanged: {unchanged}; quarantined: "
+        "{quarantined}.",
     },
     "crm_import.balance": {
         "es": "En cada archivo: recibidos = creados + actualizados + sin cambios + en "
@@ -814,6 +884,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "search.crm_id": {"es": "id del CRM {id}", "en": "CRM id {id}"},
     "search.count_one": {"es": "1 coincidencia", "en": "1 match"},
+    "search.count_more": {
+        "es": "Más de {count} coincidencias: escribe más para acotar",
+        "en": "More than {count} matches: type more to narrow them down",
+    },
     "search.count": {
         "es": "{count} coincidencias (las mejores primero)",
         "en": "{count} matches (best first)",
@@ -835,6 +909,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "card.created": {"es": "Contacto creado el {date}", "en": "Contact created on {date}"},
     "card.id": {"es": "Identificador: {id}", "en": "Id: {id}"},
     "card.crm_id": {"es": "Id en el CRM", "en": "CRM id"},
+    "card.email": {"es": "Correo", "en": "Email"},
     "card.invalid_email": {
         "es": "La dirección de correo es inválida: no se le puede enviar ningún correo.",
         "en": "The email address is invalid: no email can be sent to it.",
@@ -850,7 +925,21 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "status.since": {"es": "desde el {date}", "en": "since {date}"},
     "status.cause": {"es": "{origin} «{campaign}»", "en": "{origin} “{campaign}”"},
-    "status.also": {"es": "Además: {reasons}", "en": "Also: {reasons}"},
+    "status.also": {"es": "Además, {reason}:", "en": "Also, {reason}:"},
+    "status.soft_evidence": {
+        "es": "{count} rebotes suaves en los últimos {sends} envíos, sin ninguna entrega entre "
+        "ellos",
+        "en": "{count} soft bounces in the last {sends} sends, with no delivery between them",
+    },
+    "status.soft_evidence_one_send": {
+        "es": "{count} rebote suave en el último envío",
+        "en": "{count} soft bounce in the last send",
+    },
+    "status.hard_evidence": {"es": "un rebote duro", "en": "a hard bounce"},
+    "status.provider_evidence": {
+        "es": "el proveedor no lo envió",
+        "en": "the provider did not send it",
+    },
     "notices.title": {"es": "Avisos", "en": "Notices"},
     "notices.filter": {"es": "Mostrar avisos de", "en": "Show notices from"},
     "notices.all": {"es": "Todos ({count})", "en": "All ({count})"},
@@ -885,6 +974,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "es": "Después, el contacto lo marcó como spam.",
         "en": "Then the contact marked it as spam.",
     },
+    "notice.spam_no_delivery": {
+        "es": "El contacto marcó este correo como spam (Rastro no tiene registrada su entrega).",
+        "en": "The contact marked this email as spam (Rastro has no record of its delivery).",
+    },
     "notice.no_campaign": {"es": "(campaña desconocida)", "en": "(unknown campaign)"},
     "history.title": {
         "es": "Historial completo de envíos ({count})",
@@ -895,6 +988,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "history.origin": {"es": "Origen", "en": "Origin"},
     "history.campaign": {"es": "Campaña o flujo", "en": "Campaign or flow"},
     "history.detail": {"es": "Detalle", "en": "Detail"},
+    "history.editor": {"es": "Editor", "en": "Editor"},
+    "history.editor_help": {
+        "es": "Abre la campaña o el flujo en su editor",
+        "en": "Opens the campaign or the flow in its editor",
+    },
 }
 
 LANGUAGES = ("es", "en")

@@ -7,6 +7,7 @@ import streamlit as st
 from data_access import ingest, vocab
 
 from . import data
+from .formatting import format_count
 from .i18n import t
 from .ui import database_errors_shown, language, message_of, text
 
@@ -24,6 +25,7 @@ def render_kind(container) -> str:
         default=EVENTS,
         key="import_kind",
         required=True,
+        wrap=True,
     )
     return chosen or EVENTS
 
@@ -128,13 +130,52 @@ def reconciliation(reports, lang: str) -> pl.DataFrame:
     )
 
 
+def counted(count: int, key: str, lang: str) -> str:
+    """ "1 archivo" / "3 archivos": the catalogue's `<key>_one` for one, `<key>` otherwise."""
+    return t(f"{key}_one" if count == 1 else key, lang, count=format_count(count, lang))
+
+
+def events_outcome(reports, lang: str) -> tuple[str, str]:
+    """(kind, text) of the message above the reconciliation: `success` only when events were
+    stored; `error` when everything went to the quarantine, `info` when it was all already
+    there, `warning` for any other import that stored nothing."""
+    files = counted(len(reports), "count.files", lang)
+    received, stored, duplicates, ignored, quarantined = (
+        sum(getattr(r, name) for r in reports)
+        for name in ("received", "stored", "duplicates", "ignored", "quarantined")
+    )
+    if stored:
+        events = counted(stored, "count.new_events", lang)
+        if quarantined:
+            records = counted(quarantined, "count.records", lang)
+            return "success", t(
+                "import.done_quarantined", lang, files=files, events=events, records=records
+            )
+        return "success", t("import.done", lang, files=files, events=events)
+    if not received:
+        return "warning", t("import.nothing_received", lang, files=files)
+    if quarantined == received:
+        records = counted(received, "count.records", lang)
+        return "error", t("import.all_quarantined", lang, files=files, records=records)
+    if duplicates == received:
+        events = counted(received, "count.events", lang)
+        return "info", t("import.all_duplicates", lang, files=files, events=events)
+    return "warning", t(
+        "import.nothing_new",
+        lang,
+        files=files,
+        duplicates=format_count(duplicates, lang),
+        ignored=format_count(ignored, lang),
+        quarantined=format_count(quarantined, lang),
+    )
+
+
 def render_results(container, reports) -> None:
     if not reports:
         return
     lang = language()
-    container.success(
-        text("import.done", files=len(reports), stored=sum(r.stored for r in reports))
-    )
+    kind, said = events_outcome(reports, lang)
+    getattr(container, kind)(said)
     container.dataframe(reconciliation(reports, lang), hide_index=True, width="stretch")
     container.caption(text("import.balance"))
 
@@ -149,10 +190,15 @@ def quarantine_table(rows: pl.DataFrame, lang: str) -> pl.DataFrame:
     )
 
 
-def render_quarantine(container, limit: int = 50) -> None:
+def render_quarantine(container, limit: int = 50, *, expanded: bool = False) -> None:
+    """The newest quarantined records (open when the import just made sent some there)."""
     with database_errors_shown():
         rows = data.recent_quarantine(limit)
-    with container.expander(text("import.quarantine", count=rows.height), expanded=False):
+    if rows.is_empty():
+        title = text("import.quarantine_none")
+    else:
+        title = counted(rows.height, "import.quarantine", language())
+    with container.expander(title, expanded=expanded):
         if rows.is_empty():
             st.caption(text("import.quarantine_empty"))
             return
@@ -221,17 +267,50 @@ def contacts_reconciliation(reports, lang: str) -> pl.DataFrame:
     )
 
 
+def contacts_outcome(reports, lang: str) -> tuple[str, str]:
+    """(kind, text) of the message above the contacts' reconciliation, as `events_outcome`:
+    `success` only when contacts were created or updated."""
+    files = counted(len(reports), "count.files", lang)
+    received, created, updated, unchanged, quarantined = (
+        sum(getattr(r, name) for r in reports)
+        for name in ("received", "created", "updated", "unchanged", "quarantined")
+    )
+    if created or updated:
+        said = t(
+            "crm_import.done",
+            lang,
+            files=files,
+            created=counted(created, "count.new_contacts", lang),
+            updated=counted(updated, "count.updated_contacts", lang),
+        )
+        if quarantined:
+            said += " " + t(
+                "crm_import.some_quarantined",
+                lang,
+                rows=counted(quarantined, "count.rows", lang),
+            )
+        return "success", said
+    if not received:
+        return "warning", t("import.nothing_received", lang, files=files)
+    if quarantined == received:
+        rows = counted(received, "count.rows", lang)
+        return "error", t("import.all_quarantined", lang, files=files, records=rows)
+    if unchanged == received:
+        return "info", t("crm_import.all_unchanged", lang, files=files)
+    return "warning", t(
+        "crm_import.nothing_new",
+        lang,
+        files=files,
+        unchanged=format_count(unchanged, lang),
+        quarantined=format_count(quarantined, lang),
+    )
+
+
 def render_contact_results(container, reports) -> None:
     if not reports:
         return
-    container.success(
-        text(
-            "crm_import.done",
-            files=len(reports),
-            created=sum(r.created for r in reports),
-            updated=sum(r.updated for r in reports),
-        )
-    )
+    kind, said = contacts_outcome(reports, language())
+    getattr(container, kind)(said)
     frame = contacts_reconciliation(reports, language())
     container.dataframe(frame, hide_index=True, width="stretch")
     container.caption(text("crm_import.balance"))

@@ -12,6 +12,7 @@ from .ui import database_errors_shown, language, text
 PARAM = "contacto"
 SEARCH_KEY = "busqueda"
 MAX_ID = 2**31 - 1
+SHOWN = 20  # suggestions under the box
 
 
 def parse_contact_id(raw: object) -> int | None:
@@ -75,18 +76,44 @@ def render_search() -> None:
         st.caption(text("search.hint"))
         return
     with database_errors_shown():
-        results = data.search(typed)
+        # One more than shown, to tell "exactly 20" from "more than 20".
+        results = data.search(typed, limit=SHOWN + 1)
     if results.is_empty():
         st.info(text("search.none", text=typed[:80]))
         if len(fold_query(typed)) < 3:
             st.caption(text("search.short"))
         return
-    st.caption(
-        text("search.count_one" if results.height == 1 else "search.count", count=results.height)
-    )
+    exact = exact_address(results)
+    if exact is not None:
+        _open(exact)
+    st.caption(count_text(results.height, language()))
     lang = language()
-    for row in results.iter_rows(named=True):
+    for row in results.head(SHOWN).iter_rows(named=True):
         if st.button(result_label(row, lang), key=f"pick_{row['id']}", width="stretch"):
-            st.query_params[PARAM] = str(row["id"])
-            st.session_state[_CLEAR] = True
-            st.rerun()
+            _open(row["id"])
+
+
+def _open(contact_id: int) -> None:
+    """Open the card of `contact_id`: its id in the URL, the box emptied, the page rerun."""
+    st.query_params[PARAM] = str(contact_id)
+    st.session_state[_CLEAR] = True
+    st.rerun()
+
+
+def count_text(found: int, lang: str) -> str:
+    """ "1 coincidencia", "7 coincidencias…", or "más de 20…" when the search found more than
+    are shown (it asks for one more than SHOWN)."""
+    if found > SHOWN:
+        return t("search.count_more", lang, count=SHOWN)
+    return t("search.count_one" if found == 1 else "search.count", lang, count=found)
+
+
+def exact_address(results) -> int | None:
+    """The contact whose address is exactly what was typed, when no other address starts with
+    it: the box then opens its card at once (on Enter, or when typing pauses; Streamlit tells
+    the two apart for no widget). With another address that starts with it (ana@x.com and
+    ana@x.com.mx) the list is shown, the exact one first, so that typing can go on."""
+    matches = results["match"].to_list()
+    if not matches or matches[0] != "email_exact" or "email_prefix" in matches[1:]:
+        return None
+    return int(results["id"][0])

@@ -40,6 +40,15 @@ _P_UNSUB = 0.0015  # after a delivery
 # attempted (and recorded as not sent).
 _P_STILL_TARGETED = 0.3
 _P_RESUB = 0.12  # of unsubscribes
+# Of the complaints, those that come with an unsubscribe (the mail client's "report spam and
+# unsubscribe"): the contact is then blocked for two reasons at once.
+_P_SPAM_AND_UNSUB = 0.35
+# Contacts on a static list that the CRM keeps sending to even once they are blocked: every
+# later send is recorded as not sent (long lists of notices, the card's pager).
+_P_STATIC_LIST = 0.1
+# The team's own mailboxes are often full (their notices fill several pages of the card), but
+# never long enough for the soft-bounce rule to block them.
+_P_SOFT_TEAM = 0.025
 
 # Outcome codes used while simulating.
 _DELIVERED, _SOFT, _HARD, _SPAM, _UNSUB, _RESUB, _NOT_SENT = range(7)
@@ -118,13 +127,26 @@ class _Contacts:
 class _Campaigns:
     """The campaigns (ids 1..count) and then the automation flows, as the table holds them."""
 
-    rows: list[dict]
+    rows: list[dict]  # the campaigns (1..count), the flows, then the segmented campaigns
     send_at: list[int]  # when each campaign went out
     reach: np.ndarray  # the share of the contacts each campaign was sent to
+    segment_at: list[int]  # the same for the segmented campaigns
+    segment_reach: np.ndarray
 
     @property
     def count(self) -> int:
         return len(self.send_at)
+
+    @property
+    def first_segment_id(self) -> int:
+        return self.count + len(words.FLOWS) + 1
+
+    def sent_at_by_id(self) -> np.ndarray:
+        """When each campaign id went out (index = id; -1 for the flows, which have no date)."""
+        sent = np.full(len(self.rows) + 1, -1, dtype=np.int64)
+        sent[1 : self.count + 1] = self.send_at
+        sent[self.first_segment_id :] = self.segment_at
+        return sent
 
 
 @dataclass(frozen=True)
@@ -154,6 +176,7 @@ class _Fates:
     hard_diagnostic: np.ndarray  # index into HARD_BOUNCES (the last one for typo domains)
     soft_diagnostic: np.ndarray  # index into SOFT_BOUNCES
     still_targeted: np.ndarray  # the send is attempted even after the contact is blocked
+    spam_and_unsubscribe: np.ndarray  # a complaint from this send comes with an unsubscribe
 
 
 @dataclass
@@ -344,9 +367,36 @@ def _make_campaigns(rng, start: int, end: int) -> _Campaigns:
         }
         for j, (name, _p, _steps) in enumerate(words.FLOWS)
     ]
+    segment_at = sorted(
+        int(at) for at in rng.integers(start, end - DAY, size=words.SEGMENT_CAMPAIGNS_PER_YEAR)
+    )
+    segment_reach = rng.uniform(0.002, 0.012, size=len(segment_at))
+    segments = _pick(rng, words.SEGMENTS, len(segment_at))
+    rows += [
+        {
+            "origin": "campaign",
+            "external_id": f"cmp-{5001 + k}",
+            "name": _segment_name(k, segment, at),
+            "created_at": at - 2 * DAY,
+        }
+        for k, (segment, at) in enumerate(zip(segments, segment_at))
+    ]
     for i, row in enumerate(rows):
         row["id"] = i + 1
-    return _Campaigns(rows=rows, send_at=send_at, reach=reach)
+    return _Campaigns(
+        rows=rows,
+        send_at=send_at,
+        reach=reach,
+        segment_at=segment_at,
+        segment_reach=segment_reach,
+    )
+
+
+def _segment_name(k: int, segment: str, at: int) -> str:
+    """ "Oferta de la semana: clientes de Lima, 12 mar" (the date keeps names apart)."""
+    when = datetime.fromtimestamp(at, UTC)
+    theme = words.SEGMENT_THEMES[k % len(words.SEGMENT_THEMES)]
+    return f"{theme}: {segment}, {when.day} {words.MONTHS_SHORT[when.month - 1]}"
 
 
 def _campaign_names(send_at: list[int]) -> list[str]:
@@ -380,12 +430,20 @@ def _make_sends(
 
 
 def _campaign_sends(rng, contacts: _Contacts, campaigns: _Campaigns) -> list[_Sends]:
-    """Each campaign reaches a share of the contacts that existed when it went out."""
+    """Each campaign (and segmented campaign) reaches a share of the contacts that existed
+    when it went out."""
     parts = []
-    for i, (at, reach) in enumerate(zip(campaigns.send_at, campaigns.reach)):
+    every = [
+        (i + 1, at, reach) for i, (at, reach) in enumerate(zip(campaigns.send_at, campaigns.reach))
+    ]
+    every += [
+        (campaigns.first_segment_id + k, at, reach)
+        for k, (at, reach) in enumerate(zip(campaigns.segment_at, campaigns.segment_reach))
+    ]
+    for campaign_id, at, reach in every:
         who = np.flatnonzero((contacts.created < at) & (rng.random(contacts.count) < reach))
         when = at + rng.integers(0, 4 * 3600, size=who.size)
-        parts.append(_Sends(who, when, np.full(who.size, i + 1)))
+        parts.append(_Sends(who, when, np.full(who.size, campaign_id)))
     return parts
 
 
@@ -415,22 +473,29 @@ def _team_test_sends(
     rng, contacts: _Contacts, campaigns: _Campaigns, start: int, end: int
 ) -> tuple[list[_Sends], np.ndarray]:
     """A few addresses of the CRM's own team (one in small worlds) get test sends of
-    everything: the long histories the card must keep usable (~1,500 emails)."""
+    everything: the long histories the card must keep usable (~1,500 emails), spread over
+    every campaign and flow. A campaign's test sends go out in the three days before it; a
+    flow's at any time of the year."""
     n = contacts.count
     team = np.zeros(n, dtype=bool)
-    valid = np.flatnonzero(contacts.valid)
+    # The team's addresses exist the whole year (when the world has such contacts).
+    valid = np.flatnonzero(contacts.valid & (contacts.created <= start))
+    if valid.size == 0:
+        valid = np.flatnonzero(contacts.valid)
     size = (HEAVY_CONTACTS if n >= 10_000 else 1) if n >= 100 else 0
+    sent_at = campaigns.sent_at_by_id()
     parts = []
     for who in rng.choice(valid, size=min(valid.size, size), replace=False):
         team[who] = True
         low = max(int(contacts.created[who]), start)
-        parts.append(
-            _Sends(
-                np.full(HEAVY_SENDS, who),
-                rng.integers(low, end, size=HEAVY_SENDS),
-                rng.integers(1, len(campaigns.rows) + 1, size=HEAVY_SENDS),
-            )
-        )
+        # The flows, and the campaigns whose three days of tests come after the address.
+        ids = np.arange(1, len(campaigns.rows) + 1)
+        ids = ids[(sent_at[ids] < 0) | (sent_at[ids] - 3 * DAY >= low)]
+        campaign = rng.choice(ids, size=HEAVY_SENDS)
+        anytime = rng.integers(low, end, size=HEAVY_SENDS)
+        before = sent_at[campaign] - rng.integers(600, 3 * DAY, size=HEAVY_SENDS)
+        at = np.where(sent_at[campaign] < 0, anytime, before)
+        parts.append(_Sends(np.full(HEAVY_SENDS, who), at, campaign))
     return parts, team
 
 
@@ -447,7 +512,7 @@ def _simulate(
 ) -> _History:
     """Draw every send's fate at once, then replay through the policy only the contacts that
     ever have an incident (the others have every send delivered)."""
-    fates = _draw_fates(rng, contacts, team, sends)
+    fates = _draw_fates(rng, contacts, team, sends, config)
     replay = _Replay(contacts, sends, fates, end, config)
     for contact in np.flatnonzero(_has_incidents(contacts, sends, fates)):
         replay.contact(int(contact))
@@ -460,11 +525,16 @@ def _per_contact_kind(kind: np.ndarray, chance: dict[str, float]) -> np.ndarray:
     )
 
 
-def _draw_fates(rng, contacts: _Contacts, team: np.ndarray, sends: _Sends) -> _Fates:
+def _draw_fates(
+    rng, contacts: _Contacts, team: np.ndarray, sends: _Sends, config: policy.PolicyConfig
+) -> _Fates:
     """The random draws of every send, in a fixed order (the world depends on it)."""
     size = sends.size
+    from_team = team[sends.contact]
     p_hard = _per_contact_kind(contacts.kind, _P_HARD)[sends.contact]
-    p_soft = _per_contact_kind(contacts.kind, _P_SOFT)[sends.contact]
+    p_soft = np.where(
+        from_team, _P_SOFT_TEAM, _per_contact_kind(contacts.kind, _P_SOFT)[sends.contact]
+    )
     bounce_draw = rng.random(size)
     reaction_draw = rng.random(size)
     proposal = np.full(size, _DELIVERED, dtype=np.int8)
@@ -473,8 +543,8 @@ def _draw_fates(rng, contacts: _Contacts, team: np.ndarray, sends: _Sends) -> _F
     proposal[bounce_draw < p_hard + p_soft] = _SOFT
     proposal[bounce_draw < p_hard] = _HARD
     # The team's own addresses never complain nor unsubscribe; their mailboxes may be full.
-    from_team = team[sends.contact]
     proposal[from_team & (proposal != _SOFT)] = _DELIVERED
+    _keep_team_sendable(proposal, sends, team, config)
     reaction_delay = rng.integers(600, 2 * DAY, size=size)
     resubscribes = rng.random(size) < _P_RESUB
     resubscribe_delay = rng.integers(3 * DAY, 90 * DAY, size=size)
@@ -484,6 +554,9 @@ def _draw_fates(rng, contacts: _Contacts, team: np.ndarray, sends: _Sends) -> _F
     ).astype(np.int8)
     soft_diagnostic = rng.integers(0, len(words.SOFT_BOUNCES), size=size).astype(np.int8)
     still_targeted = (rng.random(size) < _P_STILL_TARGETED) | from_team
+    on_static_list = rng.random(contacts.count) < _P_STATIC_LIST
+    still_targeted |= on_static_list[sends.contact]
+    spam_and_unsubscribe = rng.random(size) < _P_SPAM_AND_UNSUB
     return _Fates(
         proposal=proposal,
         reaction_delay=reaction_delay,
@@ -492,7 +565,22 @@ def _draw_fates(rng, contacts: _Contacts, team: np.ndarray, sends: _Sends) -> _F
         hard_diagnostic=hard_diagnostic,
         soft_diagnostic=soft_diagnostic,
         still_targeted=still_targeted,
+        spam_and_unsubscribe=spam_and_unsubscribe,
     )
+
+
+def _keep_team_sendable(
+    proposal: np.ndarray, sends: _Sends, team: np.ndarray, config: policy.PolicyConfig
+) -> None:
+    """A team address's soft bounces never come `soft_threshold` in a row (in time order): the
+    next one is delivered instead, so the soft-bounce rule never blocks the team."""
+    for who in np.flatnonzero(team):
+        row = 0
+        for i in np.flatnonzero(sends.contact == who):
+            row = row + 1 if proposal[i] == _SOFT else 0
+            if row >= config.soft_threshold:
+                proposal[i] = _DELIVERED
+                row = 0
 
 
 def _has_incidents(contacts: _Contacts, sends: _Sends, fates: _Fates) -> np.ndarray:
@@ -599,6 +687,12 @@ class _Replay:
         ref = self.follow_ups.add(contact, when, int(self.sends.campaign[i]), int(fate))
         if fate == _SPAM:
             tracker.apply(vocab.SPAM_COMPLAINT, when, ref=ref)
+            if self.fates.spam_and_unsubscribe[i]:
+                # A minute later, and before the next send (the same second at worst: the
+                # complaint still comes first, in the order the events are numbered).
+                later = min(when + 60, next_send - 1)
+                ref = self.follow_ups.add(contact, later, int(self.sends.campaign[i]), _UNSUB)
+                tracker.apply(vocab.UNSUBSCRIBED, later, ref=ref)
             return None
         tracker.apply(vocab.UNSUBSCRIBED, when, ref=ref)
         if self.fates.resubscribes[i]:

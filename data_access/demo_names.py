@@ -245,6 +245,53 @@ MONTH_THEMES = {
     12: ("Navidad: ideas de regalo", "Fin de año"),
 }
 
+# Small segmented campaigns (a theme for one segment, a few a week): each reaches a small share of
+# the contacts; the team's addresses get test sends of them too, so that a long history is
+# spread over many campaigns.
+SEGMENT_CAMPAIGNS_PER_YEAR = 150
+SEGMENT_THEMES = (
+    "Oferta de la semana",
+    "Novedades de la semana",
+    "Liquidación de temporada",
+    "Recomendados para ti",
+    "Envío gratis este fin de semana",
+    "Últimas unidades",
+    "Recién llegados",
+    "Descuento exclusivo",
+    "Invitación a la tienda",
+    "Tus puntos están por vencer",
+)
+SEGMENTS = (
+    "clientes de Bogotá",
+    "clientes de Lima",
+    "clientes de Santiago",
+    "clientes de Monterrey",
+    "clientes de Guadalajara",
+    "clientes de Buenos Aires",
+    "clientes de Madrid",
+    "clientes de Quito",
+    "nuevos clientes",
+    "clientes frecuentes",
+    "club premium",
+    "inactivos 90 días",
+    "compradores de hogar",
+    "compradores de moda",
+)
+MONTHS_SHORT = (
+    "ene",
+    "feb",
+    "mar",
+    "abr",
+    "may",
+    "jun",
+    "jul",
+    "ago",
+    "sept",
+    "oct",
+    "nov",
+    "dic",
+)
+
 # (name, probability that a contact enters the flow, days between steps from the trigger)
 FLOWS = (
     ("Bienvenida a nuevos contactos", 0.90, (0, 3, 7)),
@@ -271,9 +318,19 @@ HARD_BOUNCES = (
         "550 5.1.2 Host or domain name not found. Name service error: Host not found",
     ),
 )
+# Soft bounces as providers report them: the final failure after their own retries (a full
+# mailbox, a message that expired in the queue), not a greylisting "try again later" that the
+# provider retries by itself and never reports as a bounce.
 SOFT_BOUNCES = (
     ("Mailbox full", "452 4.2.2 The email account that you tried to reach is over quota."),
-    ("Deferred", "421 4.7.0 Try again later, closing connection."),
-    ("Mailbox unavailable", "450 4.2.1 Mailbox temporarily unavailable, try again later"),
-    ("Greylisted", "451 4.7.1 Greylisting in action, please come back later"),
+    ("Mailbox full", "552 5.2.2 Mailbox full: the recipient's mailbox is over its storage quota"),
+    (
+        "Message expired",
+        "554 4.4.7 Message expired: unable to deliver in 840 minutes.<421 4.4.2 Connection "
+        "dropped>",
+    ),
+    (
+        "Message expired",
+        "550 4.4.7 Message expired: the receiving server did not accept it for 3 days",
+    ),
 )

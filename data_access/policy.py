@@ -28,6 +28,9 @@ else; what happens afterwards counts as usual.
 - `invalid_address` cannot be lifted (the address is corrected in the CRM): such a lift changes
   nothing. `lift_refusal` says beforehand why a lift would change nothing.
 
+A block by soft bounces also says how many soft bounces among how many sends met the rule
+(`Block.soft_bounces`, `Block.sends`), the evidence the card shows.
+
 Several reasons at once: all are reported, in the order of `REASON_PRIORITY`, from the most
 permanent to the most reversible (invalid address, spam, bounces, unsubscribe); the first is
 the one the card shows first. Each block's `since` is when that reason started to hold and
@@ -83,6 +86,10 @@ class Block:
     reason: str
     since: datetime | None
     cause: Any = None  # the event that made the reason hold (whatever the caller passed in)
+    # A block by soft bounces: how many soft bounces there were among the last `sends` sends
+    # (no delivery between) when the rule was met; None for every other block.
+    soft_bounces: int | None = None
+    sends: int | None = None
 
 
 @dataclass(frozen=True)
@@ -198,8 +205,15 @@ class StatusTracker:
                 self._recent.append(False)
             else:
                 self._recent.append(True)
-                if self._soft is None and sum(self._recent) >= self.config.soft_threshold:
-                    self._soft = Block(vocab.PREVIOUS_BOUNCE, occurred_at, ref)
+                soft = sum(self._recent)
+                if self._soft is None and soft >= self.config.soft_threshold:
+                    self._soft = Block(
+                        vocab.PREVIOUS_BOUNCE,
+                        occurred_at,
+                        ref,
+                        soft_bounces=soft,
+                        sends=len(self._recent),
+                    )
         elif event == vocab.SPAM_COMPLAINT:
             if self._spam is None:
                 self._spam = Block(vocab.PREVIOUS_SPAM, occurred_at, ref)

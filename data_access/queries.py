@@ -73,6 +73,11 @@ STATUS_SCHEMA = {
     "campaign_external_id": pl.Utf8,
     "provider_reason": pl.Utf8,
     "smtp_diagnostic": pl.Utf8,
+    "cause_bounce_type": pl.Utf8,  # hard | soft | undetermined when a bounce caused it
+    # A block by soft bounces: the soft bounces among the last `sends` sends that met the rule
+    # (policy.Block); null otherwise.
+    "soft_bounces": pl.Int64,
+    "sends": pl.Int64,
 }
 
 MATCH_RANK = {
@@ -244,6 +249,9 @@ def _status_frame(contact_id, person, events, config) -> pl.DataFrame:
                 cause.get("campaign_external_id"),
                 cause.get("provider_reason"),
                 cause.get("smtp_diagnostic"),
+                cause.get("bounce_type"),
+                block.soft_bounces,
+                block.sends,
             )
         )
     return _frame(rows, STATUS_SCHEMA)

@@ -32,6 +32,38 @@ class Broken:
         return f"JSON roto: {self.detail}"
 
 
+# The decoder's complaints (json.JSONDecodeError.msg, CPython 3.11 to 3.13) in Spanish: they end
+# up in quarantine reasons and refusals that Spanish-speaking administrators read. The messages
+# that carry a value after them ("Invalid control character 'x' at") are matched by their start.
+_JSON_MESSAGES = (
+    ("Expecting value", "se esperaba un valor"),
+    (
+        "Expecting property name enclosed in double quotes",
+        "se esperaba el nombre de una propiedad entre comillas dobles",
+    ),
+    ("Expecting ':' delimiter", "se esperaba «:»"),
+    ("Expecting ',' delimiter", "se esperaba «,»"),
+    ("Extra data", "hay más datos después del primer valor JSON"),
+    ("Unterminated string starting at", "una cadena de texto sin cerrar"),
+    ("Invalid control character", "un carácter de control sin escapar dentro de un texto"),
+    ("Invalid \\uXXXX escape", "una secuencia \\uXXXX no válida"),
+    ("Invalid \\escape", "una secuencia de escape con «\\» no válida"),
+    ("Unexpected UTF-8 BOM", "una marca de orden de bytes (BOM) inesperada"),
+    ("Illegal trailing comma before end of object", "una coma de más antes de cerrar el objeto"),
+    ("Illegal trailing comma before end of array", "una coma de más antes de cerrar la lista"),
+)
+
+
+def json_error_text(error: json.JSONDecodeError) -> str:
+    """The decoder's complaint in Spanish, with its column ("se esperaba «,» (columna 12)");
+    a message this table does not know is reported as "JSON no válido", never in English."""
+    words = next(
+        (spanish for english, spanish in _JSON_MESSAGES if error.msg.startswith(english)),
+        "JSON no válido",
+    )
+    return f"{words} (columna {error.colno})"
+
+
 # (position, raw text or what makes it, JSON value or Broken)
 Item = tuple[int, str | Callable[[], str], object]
 
@@ -209,7 +241,7 @@ def _json_lines(text: str, strip_lines: bool, line_as_received: bool) -> list[It
         try:
             value = loads(line)
         except json.JSONDecodeError as error:
-            items.append((number, line, Broken(f"{error.msg} (columna {error.colno})")))
+            items.append((number, line, Broken(json_error_text(error))))
             continue
         except RecursionError:
             items.append((number, line, Broken("demasiados niveles de anidamiento")))

@@ -52,7 +52,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 
 from data_access import vocab
-from data_access.ingest.json_records import loads, parse_events
+from data_access.ingest.json_records import json_error_text, loads, parse_events
 from data_access.ingest.model import Event, FormatError, Ignored, Outcome, Record, Rejected
 from data_access.ingest.values import Unreadable, as_text, campaign_fields, moment
 
@@ -154,7 +154,7 @@ def _sns_message(envelope: dict) -> dict:
         try:
             message = loads(message)
         except json.JSONDecodeError as error:
-            raise Unreadable(f"el mensaje SNS no es JSON: {error.msg}") from None
+            raise Unreadable(f"el mensaje SNS no es JSON: {json_error_text(error)}") from None
         except RecursionError:
             raise Unreadable("el mensaje SNS tiene demasiados niveles de anidamiento") from None
     if not isinstance(message, dict):

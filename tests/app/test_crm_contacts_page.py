@@ -51,7 +51,8 @@ def test_upload_a_contacts_csv_and_see_the_reconciliation(page):
     at, engine = page
     upload(choose_contacts(at), "crm.csv", CSV.encode())
     assert at.success[0].value == (
-        "Importación terminada: 1 archivo(s), 2 contactos nuevos y 0 actualizados."
+        "Importación terminada: 1 archivo, 2 contactos nuevos y 0 actualizados. En la "
+        "cuarentena: 2 filas (los motivos, aquí abajo en «Cuarentena»)."
     )
     table = at.dataframe[0].value
     row = table.iloc[0].to_dict()
@@ -73,7 +74,7 @@ def test_upload_a_contacts_csv_and_see_the_reconciliation(page):
         "nueva@example.com": "Nueva Núñez Peña",  # the last row of the address
         "=cmd|' /c calc'!a0": '=HYPERLINK("x")',  # stored as text; never run
     }
-    assert at.expander[0].label == "Cuarentena (últimos 2)"
+    assert at.expander[0].label == "Cuarentena (los 2 registros más recientes)"
     quarantined = at.dataframe[1].value
     assert list(quarantined["Posición"]) == [4, 2]
     assert "vale la fila de la línea 5" in quarantined["Motivo"].iloc[1]

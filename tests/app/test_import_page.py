@@ -32,7 +32,10 @@ def test_upload_a_csv_and_see_the_reconciliation(page):
     at.get("form_submit_button")[0].click()
     at.run()
     assert not at.exception, at.exception
-    assert "Importación terminada: 1 archivo(s), 2 eventos nuevos." in at.success[0].value
+    assert at.success[0].value == (
+        "Importación terminada: 1 archivo, 2 eventos nuevos; 2 registros en la cuarentena (los "
+        "motivos, aquí abajo en «Cuarentena»)."
+    )
     table = at.dataframe[0].value
     row = table.iloc[0].to_dict() if hasattr(table, "iloc") else table.row(0, named=True)
     assert (
@@ -47,7 +50,8 @@ def test_upload_a_csv_and_see_the_reconciliation(page):
             conn.execute(sa.select(sa.func.count()).select_from(schema.email_events)).scalar() == 2
         )
     # The quarantine below lists the two records that were not stored, newest first.
-    assert at.expander[0].label == "Cuarentena (últimos 2)"
+    assert at.expander[0].label == "Cuarentena (los 2 registros más recientes)"
+    assert at.expander[0].proto.expanded  # open: this import sent records there
     quarantined = at.dataframe[1].value
     assert list(quarantined.columns) == ["Archivo", "Posición", "Motivo", "Contenido recibido"]
     assert list(quarantined["Archivo"]) == ["eventos.csv", "eventos.csv"]
@@ -58,7 +62,7 @@ def test_an_empty_quarantine_says_so(page):
     at, _ = page
     at.run()
     assert not at.exception
-    assert at.expander[0].label == "Cuarentena (últimos 0)"
+    assert at.expander[0].label == "Cuarentena (vacía)"
     assert "La cuarentena está vacía." in [c.value for c in at.caption]
     assert not at.dataframe
 
@@ -109,3 +113,24 @@ def test_a_refused_file_is_explained_in_english_on_the_english_interface(admin_d
     assert shown.startswith("vacio.csv: nothing was imported.")
     # The data layer's Spanish message ("El archivo está vacío…") is not what English readers get.
     assert "vacío" not in shown and "empty" in shown.lower()
+
+
+def test_a_file_that_all_goes_to_the_quarantine_is_no_success(page):
+    at, engine = page
+    at.run()
+    at.selectbox(key="import_provider").set_value("csv")
+    bad = CSV.splitlines()[0] + "\n" + "\n".join(CSV.splitlines()[3:]) + "\n"  # opened, no email
+    at.file_uploader(key="import_files").upload("malos.csv", bad.encode(), "text/csv")
+    at.get("form_submit_button")[0].click()
+    at.run()
+    assert not at.exception, at.exception
+    assert not at.success
+    assert at.error[0].value == (
+        "No se guardó nada: todo lo recibido (2 registros, 1 archivo) está en la cuarentena. "
+        "Los motivos, aquí abajo en «Cuarentena»."
+    )
+    assert at.expander[0].proto.expanded
+    with engine.connect() as conn:
+        assert (
+            conn.execute(sa.select(sa.func.count()).select_from(schema.email_events)).scalar() == 0
+        )

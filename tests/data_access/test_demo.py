@@ -90,8 +90,18 @@ def test_the_mix_looks_like_real_sending(world):
     bounces = world.events.filter(pl.col("event") == vocab.BOUNCED)
     assert bounces["smtp_diagnostic"].null_count() == 0
     assert bounces["smtp_diagnostic"].str.contains(r"^[245]\d\d [245]\.\d").all()
-    assert len(world.campaigns.filter(origin="campaign")) == 20
+    segments = demo.words.SEGMENT_CAMPAIGNS_PER_YEAR
+    assert len(world.campaigns.filter(origin="campaign")) == 20 + segments
     assert len(world.campaigns.filter(origin="automation")) == 8
+
+
+def test_soft_bounces_are_final_failures_not_retries(world):
+    soft = world.events.filter(pl.col("bounce_type") == vocab.SOFT)
+    assert set(soft["provider_reason"]) == {"Mailbox full", "Message expired"}
+    texts = soft["smtp_diagnostic"].str.to_lowercase()
+    assert not texts.str.contains("try again|greylist|come back later|deferred").any()
+    assert texts.str.contains("over quota|mailbox full").any()
+    assert texts.str.contains("expired").any()
 
 
 def test_names_and_addresses_are_realistic(world):
@@ -141,7 +151,7 @@ def test_loaded_world_matches_the_frames(world_engine, world):
         assert count(schema.contacts) == world.contacts.height
         assert count(schema.email_events) == world.events.height
         assert count(schema.contact_status) == world.contacts.height
-        assert count(schema.campaigns) == 28
+        assert count(schema.campaigns) == world.campaigns.height == 178
 
 
 def test_stored_status_equals_the_live_query(world_engine, world):
@@ -207,6 +217,26 @@ def test_search_works_after_a_bulk_load_and_for_contacts_added_later(empty_engin
         assert {"ix_email_events_contact_time", "ix_email_events_event_time"} <= indexes
 
 
-def test_the_world_has_a_long_history_for_the_card(world):
-    per_contact = world.events.group_by("contact_id").len()
-    assert per_contact["len"].max() >= 1500
+def test_the_world_has_a_long_history_for_the_card_over_many_campaigns(world):
+    per_contact = world.events.group_by("contact_id").len().sort("len", descending=True)
+    assert per_contact["len"][0] >= 1500
+    heavy = world.events.filter(pl.col("contact_id") == per_contact["contact_id"][0])
+    per_campaign = heavy.group_by("campaign_id").len()
+    assert per_campaign.height >= 150  # not one campaign's name 65 times
+    assert per_campaign["len"].max() <= 0.03 * heavy.height
+    bounces = heavy.filter(pl.col("event") == vocab.BOUNCED)
+    assert bounces.height > 20  # its notices need the card's pager (20 a page)...
+    statuses = world.statuses.filter(pl.col("contact_id") == per_contact["contact_id"][0])
+    assert not statuses["blocked"][0]  # ...and the team's mailbox is never blocked
+
+
+def test_some_contacts_have_two_reasons_and_some_more_than_a_page_of_notices(replay, world):
+    _, finals = replay
+    both = [v for v in finals.values() if len(v.blocks) >= 2]
+    assert len(both) >= 2
+    assert {vocab.PREVIOUS_SPAM, vocab.UNSUBSCRIBED_REASON} <= {b.reason for b in both[0].blocks}
+    notices = world.events.filter(
+        pl.col("event").is_in([vocab.BOUNCED, vocab.SPAM_COMPLAINT, vocab.NOT_SENT])
+    )
+    per_contact = notices.group_by("contact_id").len()
+    assert per_contact.filter(pl.col("len") > 20).height >= 2  # 20: the card's page of notices

@@ -306,3 +306,63 @@ def test_blocked_contacts_lists_who_cannot_be_sent_to_with_the_cause(world_engin
     assert invalid.height > 0 and invalid["cause_event"].is_null().all()
     assert set(spam["reason"]) == {vocab.PREVIOUS_SPAM} and set(spam["origin"]) == {"automation"}
     assert (spam["cause_event"] == "spam_complaint").all()
+
+
+def test_every_reason_has_its_date_and_cause_and_soft_bounces_their_count(empty_engine):
+    """A contact blocked by soft bounces and by an unsubscribe: both rows carry since, the
+    causing campaign and event; the soft-bounce row also how many bounces in how many sends."""
+    from datetime import timedelta
+
+    from data_access import schema
+    from data_access.text import fold
+
+    with empty_engine.begin() as conn:
+        conn.execute(
+            schema.campaigns.insert(),
+            [
+                {
+                    "id": 1,
+                    "origin": "campaign",
+                    "external_id": "c-1",
+                    "name": "Rebajas",
+                    "created_at": T0,
+                },
+                {
+                    "id": 2,
+                    "origin": "automation",
+                    "external_id": "f-1",
+                    "name": "Bienvenida",
+                    "created_at": T0,
+                },
+            ],
+        )
+        contact_id = conn.execute(
+            schema.contacts.insert().returning(schema.contacts.c.id),
+            {"name": "Eva", "email": "eva@example.com", "name_key": "eva"}
+            | {"email_key": fold("eva@example.com"), "created_at": T0},
+        ).scalar_one()
+        rows = [(1, "delivered", 2, None), (2, "unsubscribed", 2, None)]
+        rows += [(d, "bounced", 1, "soft") for d in (3, 4, 5)]
+        conn.execute(
+            schema.email_events.insert(),
+            [
+                {
+                    "contact_id": contact_id,
+                    "campaign_id": campaign,
+                    "event": event,
+                    "bounce_type": bounce_type,
+                    "smtp_diagnostic": "452 4.2.2 over quota" if bounce_type else None,
+                    "provider": "test",
+                    "occurred_at": T0 + timedelta(days=day),
+                }
+                for day, event, campaign, bounce_type in rows
+            ],
+        )
+        status = da.contact_status(conn, contact_id)
+    assert status.schema == pl.Schema(da.STATUS_SCHEMA)
+    bounce, unsub = status.rows(named=True)
+    assert (bounce["reason"], unsub["reason"]) == (vocab.PREVIOUS_BOUNCE, vocab.UNSUBSCRIBED_REASON)
+    assert bounce["since"] == T0 + timedelta(days=5) and unsub["since"] == T0 + timedelta(days=2)
+    assert (bounce["campaign_name"], unsub["campaign_name"]) == ("Rebajas", "Bienvenida")
+    assert (bounce["cause_bounce_type"], bounce["soft_bounces"], bounce["sends"]) == ("soft", 3, 3)
+    assert unsub["cause_event"] == "unsubscribed" and unsub["soft_bounces"] is None

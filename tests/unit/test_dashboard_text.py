@@ -187,7 +187,18 @@ def test_status_summary_texts():
                 "origin": "campaign",
                 "campaign_external_id": "c1",
             },
-            {**base, "contact_id": 1, "can_send": False, "rank": 2, "reason": "unsubscribed"},
+            {
+                **base,
+                "contact_id": 1,
+                "can_send": False,
+                "rank": 2,
+                "reason": "unsubscribed",
+                "since": datetime(2026, 2, 1, 12, tzinfo=UTC),
+                "cause_event": "unsubscribed",
+                "campaign_name": "Bienvenida",
+                "origin": "automation",
+                "campaign_external_id": "f9",
+            },
         ],
         schema=STATUS_SCHEMA,
     )
@@ -200,7 +211,63 @@ def test_status_summary_texts():
         "Correo de campaña «[Black \\[Friday\\]](https://crm.example.com/emails/campaigns/c1/edit)»"
         in summary.detail
     )
-    assert summary.also == "Además: el contacto canceló la suscripción"
+    # The second reason has its date and its campaign too.
+    assert summary.also == (
+        "Además\\, el contacto canceló la suscripción\\: desde el 1 feb 2026 — Correo de "
+        "automatización «[Bienvenida](https://crm.example.com/automations/flows/f9/edit)»",
+    )
+
+
+def _block(**values):
+    row = {k: None for k in STATUS_SCHEMA} | {"reason": "previous_bounce", "since": MOMENT}
+    return row | values
+
+
+def test_a_soft_bounce_block_says_how_many_in_how_many_sends():
+    row = _block(
+        cause_event="bounced",
+        cause_bounce_type="soft",
+        soft_bounces=3,
+        sends=3,
+        provider_reason="Mailbox full",
+        smtp_diagnostic="452 4.2.2 over quota",
+    )
+    assert card.block_evidence(row, "es") == (
+        "3 rebotes suaves en los últimos 3 envíos, sin ninguna entrega entre ellos: "
+        "Mailbox full — 452 4.2.2 over quota"
+    )
+    assert card.block_evidence(row, "en").startswith("3 soft bounces in the last 3 sends")
+
+
+def test_a_hard_bounce_a_provider_drop_and_a_complaint_say_what_they_say():
+    hard = _block(cause_event="bounced", cause_bounce_type="hard", smtp_diagnostic="550 5.1.1")
+    assert card.block_evidence(hard, "es") == "un rebote duro: 550 5.1.1"
+    drop = _block(cause_event="not_sent", provider_reason="Bounced Address")
+    assert card.block_evidence(drop, "es") == "el proveedor no lo envió: Bounced Address"
+    spam = _block(reason="previous_spam", cause_event="spam_complaint")
+    assert card.block_evidence(spam, "es") is None
+
+
+@pytest.mark.parametrize(
+    "reason, reply, shown",
+    [
+        ("550 5.1.1 User unknown", "550 5.1.1 user  unknown", ["550 5.1.1 user  unknown"]),
+        (
+            "Mailbox full",
+            "452 4.2.2 Mailbox full, over quota",
+            ["452 4.2.2 Mailbox full, over quota"],
+        ),
+        ("Mailbox full", "452 4.2.2 over quota", ["Mailbox full", "452 4.2.2 over quota"]),
+        ("Bounced Address", None, ["Bounced Address"]),
+    ],
+)
+def test_the_providers_text_is_shown_once(reason, reply, shown):
+    row = {k: None for k in EVENTS_SCHEMA} | {"event": "bounced", "bounce_type": "soft"}
+    row |= {"provider_reason": reason, "smtp_diagnostic": reply}
+    lines = card.notice_lines(row, "es")
+    said = [line.split(": ", 1)[1] for line in lines]
+    assert said == shown
+    assert card.provider_text(row) == " — ".join(shown)
 
 
 def test_history_lists_every_event_in_words():

@@ -87,6 +87,20 @@ def test_three_soft_bounces_in_a_row_block_since_the_third():
     assert verdict.primary.cause is events[3]
 
 
+def test_a_soft_bounce_block_counts_its_evidence():
+    verdict = evaluate(GOOD, [delivered(0), soft(1), soft(2), soft(3), soft(4)])
+    assert (verdict.primary.soft_bounces, verdict.primary.sends) == (3, 3)
+    wider = PolicyConfig(soft_threshold=2, soft_window=4)
+    verdict = evaluate(GOOD, [soft(1), soft(2)], config=wider)
+    assert (verdict.primary.soft_bounces, verdict.primary.sends) == (2, 2)
+
+
+def test_other_blocks_carry_no_soft_bounce_count():
+    for events in ([hard(1)], [delivered(0), ev(1, vocab.SPAM_COMPLAINT)]):
+        block = evaluate(GOOD, events).primary
+        assert block.soft_bounces is None and block.sends is None
+
+
 def test_two_soft_bounces_do_not_block():
     assert evaluate(GOOD, [soft(1), soft(2)]).can_send
 
