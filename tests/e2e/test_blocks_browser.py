@@ -11,11 +11,10 @@ from data_access.engine import make_engine
 from data_access.status import refresh_contact_status
 from data_access.text import fold
 from tests.story import PASSWORD, load_story
-from tests.support.serve import sign_in, start_streamlit, stop
+from tests.support.serve import new_page, settle, sign_in, start_streamlit, stop
 
 from .conftest import EDITORS
 
-TIMEOUT = 20_000
 LONG_NAME = "María de los Ángeles Fernández-Villaverde y Sánchez de la Cruz del Monte Alto"
 COMMENT = "El buzón funciona de nuevo: lo confirmó el contacto por teléfono."
 
@@ -44,17 +43,6 @@ def server(tmp_path_factory):
     process, base = start_streamlit(url, folder / "streamlit.log", EDITORS)
     yield base, ids
     stop(process)
-
-
-def new_page(browser):
-    page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="es-ES")
-    page.set_default_timeout(TIMEOUT)
-    return page
-
-
-def settle(page):
-    page.wait_for_timeout(300)
-    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0)
 
 
 def test_the_list_with_its_counts_filters_and_links(browser, server, artifacts):

@@ -5,21 +5,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.story import PASSWORD
-from tests.support.serve import sign_in
-
-TIMEOUT = 20_000
-
-
-def new_page(browser):
-    page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="es-ES")
-    page.set_default_timeout(TIMEOUT)
-    return page
-
-
-def settle(page):
-    """Wait until Streamlit has finished the current run (no stale, faded elements)."""
-    page.wait_for_timeout(300)
-    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0)
+from tests.support.serve import new_page, settle, sign_in
 
 
 def test_search_pick_and_read_the_card(browser, story_server, artifacts):

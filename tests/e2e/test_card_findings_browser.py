@@ -15,11 +15,10 @@ from data_access.engine import make_engine
 from data_access.status import refresh_contact_status
 from tests.conftest import WORLD_CONTACTS, WORLD_SEED, WORLD_UNTIL
 from tests.story import PASSWORD
-from tests.support.serve import sign_in, start_streamlit, stop
+from tests.support.serve import new_page, settle, sign_in, start_streamlit, stop
 
 from .conftest import EDITORS
 
-TIMEOUT = 20_000
 NAMELESS = "una.direccion.de.correo.muy.larga.sin.nombre@empresa-de-ejemplo.com.mx"
 
 
@@ -66,17 +65,6 @@ def world_server(tmp_path_factory):
     process, base = start_streamlit(url, folder / "streamlit.log", EDITORS)
     yield base, ids, world, url
     stop(process)
-
-
-def new_page(browser, width=1400, height=1000):
-    page = browser.new_page(viewport={"width": width, "height": height}, locale="es-ES")
-    page.set_default_timeout(TIMEOUT)
-    return page
-
-
-def settle(page):
-    page.wait_for_timeout(300)
-    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0)
 
 
 def test_two_reasons_each_with_its_date_and_campaign(browser, world_server, artifacts):

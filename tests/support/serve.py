@@ -83,6 +83,24 @@ def stop(process) -> None:
         process.kill()
 
 
+TIMEOUT = 20_000  # ms a browser test waits for an element (a first render can be slow here)
+
+
+def new_page(browser, width: int = 1400, height: int = 1000):
+    """A Spanish-locale Playwright page of the given viewport, with the tests' timeout."""
+    page = browser.new_page(viewport={"width": width, "height": height}, locale="es-ES")
+    page.set_default_timeout(TIMEOUT)
+    return page
+
+
+def settle(page) -> None:
+    """Wait until Streamlit has finished the current run (no stale, faded elements)."""
+    from playwright.sync_api import expect  # only the browser tests need Playwright
+
+    page.wait_for_timeout(300)
+    expect(page.get_by_test_id("stStatusWidget")).to_have_count(0)
+
+
 def sign_in(page, base: str, username: str, password: str) -> None:
     """Sign in through the real sign-in page (a Playwright page) and wait for the search box."""
     page.goto(base)
