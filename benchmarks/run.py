@@ -29,7 +29,9 @@ from data_access.text import fold
 from .browser import measure_card_page
 
 HERE = Path(__file__).resolve().parent
-DATA_DIR = HERE / "data"
+DATA_DIR = Path(os.environ.get("RASTRO_BENCH_DATA") or HERE / "data")
+# worlds of several checkouts side by side: a prefix of their own for databases and files
+WORLD_PREFIX = os.environ.get("RASTRO_BENCH_PREFIX", "rastro_bench")
 RESULTS_DIR = HERE / "results"
 UNTIL = date(2026, 11, 26)  # fixed, so that a built world can be reused across days
 BUDGETS_MS = {
@@ -52,7 +54,7 @@ POSTGRES_ADMIN_URL = os.environ.get(
 
 def _world_url(kind: str, contacts: int, seed: int, fresh: bool) -> str:
     """The world's database; `fresh` drops it first (far faster than deleting 20M rows)."""
-    name = f"rastro_bench_{contacts}_{seed}"
+    name = f"{WORLD_PREFIX}_{contacts}_{seed}"
     if kind == "sqlite":
         path = DATA_DIR / (name + ".sqlite3")
         if fresh:
@@ -73,7 +75,7 @@ def _world_url(kind: str, contacts: int, seed: int, fresh: bool) -> str:
 
 
 def _build_info_path(kind: str, contacts: int, seed: int) -> Path:
-    return DATA_DIR / f"build-{kind}-{contacts}-{seed}.json"
+    return DATA_DIR / f"build-{WORLD_PREFIX}-{kind}-{contacts}-{seed}.json"
 
 
 def prepare_world(
