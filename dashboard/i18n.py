@@ -1,7 +1,13 @@
 """The catalogue: every user-visible string of the dashboard, Spanish first, English second.
 
-`t(key, **values)` returns the text in the current language (Spanish unless switched).
+`md(key, language, **values)` is a catalogue text as Markdown, every value escaped unless it is
+already Markdown (dashboard.markdown): what is drawn through Streamlit. `t(key, language,
+**values)` is the same text plain, values as they are: for places that are not Markdown
+(Altair titles, dataframe labels, selectbox options, file names) and for texts that are
+escaped as a whole when drawn. `ui.text` / `ui.plain` use the session's language.
 """
+
+from .markdown import Markdown, md_format
 
 CATALOGUE: dict[str, dict[str, str]] = {
     "app.title": {"es": "Rastro", "en": "Rastro"},
@@ -1004,3 +1010,10 @@ def t(key: str, language: str = DEFAULT_LANGUAGE, **values) -> str:
     entry = CATALOGUE[key]
     text = entry.get(language) or entry[DEFAULT_LANGUAGE]
     return text.format(**values) if values else text
+
+
+def md(key: str, language: str = DEFAULT_LANGUAGE, **values) -> Markdown:
+    """The text for `key` as Markdown: the catalogue's own Markdown with every value escaped
+    (unless it is Markdown already, or a number or a date)."""
+    entry = CATALOGUE[key]
+    return md_format(entry.get(language) or entry[DEFAULT_LANGUAGE], **values)
