@@ -612,6 +612,10 @@ def block_filters(command):
 
 
 def _block_filter(reasons, origin, since_from, since_to, domain, search):
+    for option, value in (("--domain", domain), ("--search", search)):
+        # Bytes that are not UTF-8 arrive from the shell as lone surrogates (issue 17).
+        if value and any("\ud800" <= ch <= "\udfff" for ch in value):
+            raise click.ClickException(f"Filtro no válido: {option} tiene bytes que no son UTF-8.")
     try:
         return blocks_module.BlockFilter(
             reasons=tuple(reasons),

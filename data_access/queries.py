@@ -114,6 +114,18 @@ def checked_id(value: object, what: str = "del contacto") -> int | None:
     return number if -_BIGGEST_ID - 1 <= number <= _BIGGEST_ID else None
 
 
+def required_id(value: object, what: str = "del contacto") -> int:
+    """`value` as the id of a row that can exist: a whole number from 1 to the column's
+    largest; ValueError (Spanish) for anything else ("1", True, None, 0, -1, 2**63), where a
+    filter or a write needs a real id rather than a "not found"."""
+    number = checked_id(value, what)
+    if number is None or number < 1:
+        raise ValueError(
+            f"El id {what} debe ser un número entero entre 1 y {_BIGGEST_ID}, no {value!r}."
+        )
+    return number
+
+
 def contact(conn: sa.Connection, contact_id: int) -> pl.DataFrame:
     """The contact with this id (one row, or none); schema CONTACT_SCHEMA."""
     contact_id = checked_id(contact_id)

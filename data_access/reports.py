@@ -19,6 +19,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from . import rollups, schema, vocab
+from .queries import required_id
 
 NOTICE_KINDS = (vocab.BOUNCED, vocab.SPAM_COMPLAINT, vocab.NOT_SENT)
 
@@ -98,6 +99,10 @@ class ReportFilter:
             raise ValueError("la fecha final es anterior a la inicial")
         if self.origin not in (None, *vocab.ORIGINS):
             raise ValueError(f"origen desconocido: {self.origin}")
+        if not isinstance(self.campaign_ids, tuple):
+            raise ValueError(f"campaign_ids debe ser una tupla de ids, no {self.campaign_ids!r}")
+        for campaign_id in self.campaign_ids:
+            required_id(campaign_id, "de la campaña")
 
     @property
     def days(self) -> int:
@@ -418,6 +423,8 @@ def affected_statement(
 ) -> sa.Select:
     """The drill-down query of `affected_contacts`: one row per affected contact (unordered,
     unpaged); the range's days are those of `zone`, as in the rollups."""
+    if campaign_id is not None:
+        campaign_id = required_id(campaign_id, "de la campaña")
     e, c, k = schema.email_events.c, schema.contacts.c, schema.campaigns.c
     s = schema.contact_status.c
     first, last = (day, day) if day else (f.start, f.end)

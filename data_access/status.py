@@ -14,6 +14,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from . import policy, schema, vocab
+from .queries import required_id
 
 BATCH = 500
 
@@ -25,7 +26,9 @@ def refresh_contact_status(
     config: policy.PolicyConfig = policy.DEFAULT_CONFIG,
 ) -> int:
     """Recompute and store the status of `contact_ids`; returns how many rows were written."""
-    ids = sorted({int(i) for i in contact_ids})
+    if contact_ids is None or isinstance(contact_ids, str | bytes):
+        raise ValueError(f"contact_ids debe ser una colección de ids, no {contact_ids!r}")
+    ids = sorted({required_id(i) for i in contact_ids})
     written = 0
     for start in range(0, len(ids), BATCH):
         written += _refresh_batch(conn, ids[start : start + BATCH], config)
