@@ -15,12 +15,10 @@ import io
 import pytest
 import sqlalchemy as sa
 
-from data_access import migrate, schema
+from data_access import blocks, migrate, schema
 from data_access.engine import make_engine
 from tests.story import PASSWORD, load_story
 from tests.support.hostile import CORPUS, SAMPLE, assert_clean, assert_escaped_in, typed
-
-from data_access import blocks
 
 from .conftest import ADMIN, ENTRYPOINT, PAGES, AppDatabase
 

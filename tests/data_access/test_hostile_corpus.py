@@ -29,7 +29,9 @@ def story(empty_engine):
 @pytest.mark.parametrize("bad", BAD_IDS, ids=repr)
 def test_a_report_filter_refuses_what_is_not_a_campaign_id(bad):
     with pytest.raises(ValueError, match="id de la campaña"):
-        reports.ReportFilter(reports.date(2026, 1, 1), reports.date(2026, 1, 2), campaign_ids=(bad,))
+        reports.ReportFilter(
+            reports.date(2026, 1, 1), reports.date(2026, 1, 2), campaign_ids=(bad,)
+        )
 
 
 def test_a_report_filter_wants_a_tuple_of_ids():
@@ -162,9 +164,9 @@ def test_imports_take_hostile_file_names_and_contents(story, tmp_path):
             path = tmp_path / f"{i}.csv"
         cell = '"' + value.replace('"', '""') + '"'
         path.write_bytes(
-            (
-                "crm_id,email,name\n" + f"{cell},hostil{i}@example.com,{cell}\n"
-            ).encode("utf-8", "surrogatepass")
+            ("crm_id,email,name\n" + f"{cell},hostil{i}@example.com,{cell}\n").encode(
+                "utf-8", "surrogatepass"
+            )
         )
         files.append(path)
     done = invoke("contacts", "import", *files, "--database", url)

@@ -99,7 +99,6 @@ SAMPLE = list(SAMPLE_IDS)
 BROWSER = ["md_link", "md_image", "bare_url", "www", "email", "red", "latex_block"]
 
 
-
 def typed(value: str) -> str:
     """What a browser can send of `value` (a widget's text, a URL parameter): UTF-8, so a lone
     surrogate arrives as U+FFFD (Streamlit's protocol cannot carry one either)."""
