@@ -9,8 +9,8 @@ driver errors, CSV headers) is escaped before it is drawn there:
 - every ASCII punctuation character gets a backslash (no links, images, emphasis, headings,
   HTML, tables, LaTeX `$`, Streamlit's `:red[…]` directives and `:material/…:` icons);
 - a line break becomes a space (no `\\n\\n# heading`, no indented code block);
-- a WORD JOINER (U+2060, invisible) goes after every `:` and before every `@` and after a
-  `www`: Streamlit's GFM autolinks find `https://…`, `www.…` and addresses in the text *after*
+- a WORD JOINER (U+2060, invisible) goes after a `:` that is followed by more than a space
+  (`https:`, `:material`), before every `@` and after a `www` before a dot: Streamlit's GFM autolinks find `https://…`, `www.…` and addresses in the text *after*
   the escapes are undone, and its `:streamlit:`-style shortcodes likewise, so only breaking the
   pattern keeps them from becoming links or images.
 
@@ -52,11 +52,13 @@ def md_escape(value: object) -> Markdown:
         return value
     text = _LINE_BREAKS.sub(" ", str(value))
     out = []
-    for ch in text:
+    for i, ch in enumerate(text):
         if ch == "@":
             out.append(WORD_JOINER + "\\@")
         elif ch == ":":
-            out.append("\\:" + WORD_JOINER)
+            # "realizarán: el" stays as typed; "https:" and ":red[" are broken apart.
+            followed = i + 1 < len(text) and not text[i + 1].isspace()
+            out.append("\\:" + (WORD_JOINER if followed else ""))
         elif ch in _MARKDOWN_SPECIAL:
             out.append("\\" + ch)
         else:

@@ -193,3 +193,9 @@ def live_markup(markdown: str) -> list[str]:
     if re.search(r":[\w+-]+:", text):
         found.append("shortcode")
     return found
+
+
+def shown_text(markdown: str) -> str:
+    """The characters an escaped Markdown text draws (backslash escapes undone, the invisible
+    word joiners of md_escape removed): what a reader sees, to compare with plain text."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")

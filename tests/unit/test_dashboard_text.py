@@ -213,7 +213,7 @@ def test_status_summary_texts():
     )
     # The second reason has its date and its campaign too.
     assert summary.also == (
-        "Además\\, el contacto canceló la suscripción\\:\u2060 desde el 1 feb 2026 — Correo de "
+        "Además\\, el contacto canceló la suscripción\\: desde el 1 feb 2026 — Correo de "
         "automatización «[Bienvenida](https://crm.example.com/automations/flows/f9/edit)»",
     )
 
