@@ -49,11 +49,11 @@ def assert_nothing_drawn(page) -> None:
     expect(main.locator("a[href^='mailto:']")).to_have_count(0)
     expect(main.locator("img[src*='ev.il']")).to_have_count(0)
     expect(main.locator(".katex, .katex-display")).to_have_count(0)
-    # Streamlit's :red[...] draws a span with an inline colour; the catalogue's own badges
-    # use the -badge directive, never :red[ on its own.
-    expect(main.locator("[data-testid='stMarkdownContainer'] span[style*='color']")).to_have_count(
-        0
-    )
+    # Streamlit's :red[...] draws a span with an inline colour. The page's own words may be
+    # coloured (the card's status badges); the hostile values' words ("rojo", "alerta") never.
+    coloured = main.locator("[data-testid='stMarkdownContainer'] span[style*='color']")
+    for word in ("rojo", "alerta"):
+        expect(coloured.filter(has_text=word)).to_have_count(0)
     # a value's "\n\n# heading" would be a heading inside a message
     expect(
         main.locator("[data-testid='stAlert'] h1, [data-testid='stCaptionContainer'] h1")
