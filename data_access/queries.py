@@ -295,9 +295,7 @@ def _substring_ids(conn: sa.Connection, key: str, limit: int) -> list[int]:
             "AND (instr(c.name_key, :key) > 0 OR instr(c.email_key, :key) > 0) LIMIT :limit"
         )
         return list(conn.execute(statement, {"query": query, "key": key, "limit": limit}).scalars())
-    packed = pack(key)
-    if len(packed) < 3:  # no selective trigram to look up: prefixes only
-        return []
+    packed = pack(key)  # as long as `key`: 3+ characters, so at least one trigram
     contains = "(name_key LIKE :pattern ESCAPE '\\' OR email_key LIKE :pattern ESCAPE '\\')"
     probe = f"SELECT id FROM contacts WHERE ctid < CAST(:edge AS tid) AND {contains}"
     # OFFSET 0 plans the index part for all its rows (a bitmap scan of the trigram index), not

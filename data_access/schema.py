@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 
 from . import diagnostics, vocab
-from .text import PACKED_SQL_PATTERN, email_domain
+from .text import PACKED_MARK, PACKED_SQL_PATTERN, email_domain
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -76,8 +76,8 @@ CrmId = sa.String(100).with_variant(sa.String(100, collation="C"), "postgresql")
 
 
 SEARCH_PACKED_SQL = (
-    f"regexp_replace(name_key, '{PACKED_SQL_PATTERN}', '', 'g') || ' ' || "
-    f"regexp_replace(email_key, '{PACKED_SQL_PATTERN}', '', 'g')"
+    f"regexp_replace(name_key, '{PACKED_SQL_PATTERN}', '{PACKED_MARK}', 'g') || ' ' || "
+    f"regexp_replace(email_key, '{PACKED_SQL_PATTERN}', '{PACKED_MARK}', 'g')"
 )
 
 

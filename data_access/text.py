@@ -59,16 +59,22 @@ def normalise_email(value: str) -> str:
 _NOT_PACKED = re.compile(r"[^a-z0-9]")
 # The same rule in SQL, for PostgreSQL's trigram index (see schema.SEARCH_PACKED_SQL).
 PACKED_SQL_PATTERN = "[^a-z0-9]"
+PACKED_MARK = "q"  # what stands for every other character (migration 0011)
 
 
 def pack(key: str) -> str:
-    """A folded key with everything but a-z and 0-9 removed ("as.mar" -> "asmar").
+    """A folded key with every character but a-z and 0-9 written as "q" ("as.mar" ->
+    "asqmar").
 
-    PostgreSQL's pg_trgm splits text into words at punctuation, so a search such as "as.mar"
-    would look up very common padded trigrams; the packed form keeps the trigrams selective.
-    Removing the same characters from both sides keeps every real match a packed match.
+    PostgreSQL's pg_trgm splits text into words at anything but letters and digits, so a
+    search such as "as.mar" would look up very common padded trigrams. Removing punctuation
+    (before migration 0011) kept the trigrams of "ernan_" those of every "fernandez": tens of
+    thousands of candidates for a handful of matches. A letter in its place keeps one word and
+    keeps the punctuation's place in the trigrams ("anq" is rare). The same character for the
+    same characters on both sides keeps every real match a packed match ("q" itself only adds
+    a few candidates, which the exact check drops).
     """
-    return _NOT_PACKED.sub("", key)
+    return _NOT_PACKED.sub(PACKED_MARK, key)
 
 
 def email_domain(email: str) -> str:

@@ -25,9 +25,11 @@ def test_normalise_email():
 def test_pack_keeps_only_letters_and_digits():
     from data_access.text import pack
 
-    assert pack("as.mar@gmail.com") == "asmargmailcom"
-    assert pack("maria jose garcia-pelayo") == "mariajosegarciapelayo"
-    assert pack("o.r") == "or"
+    assert pack("as.mar@gmail.com") == "asqmarqgmailqcom"
+    assert pack("maria jose garcia-pelayo") == "mariaqjoseqgarciaqpelayo"
+    assert pack("o.r") == "oqr"
+    assert pack("ernan_") == "ernanq"  # the punctuation's place stays in the trigrams
+    assert len(pack("ø.ß")) == 3
 
 
 def _fold_whole_text(value: str) -> str:
