@@ -335,6 +335,23 @@ domain_monthly_rollup = sa.Table(
     sa.Column("bounced", sa.Integer, nullable=False),
     sa.Column("hard_bounced", sa.Integer, nullable=False),
     sa.PrimaryKeyConstraint("month", "origin", "domain"),
+    # The domains that can reach the ranking threshold, found without reading every row.
+    sa.Index("ix_domain_monthly_rollup_month_origin_sends", "month", "origin", "sends", "domain"),
+)
+
+# `daily_rollup` summed by month (revision 0012): a range's whole months are read here, its
+# end days from `daily_rollup`.
+campaign_monthly_rollup = sa.Table(
+    "campaign_monthly_rollup",
+    metadata,
+    sa.Column("month", sa.Date, nullable=False),  # first day of the month, same time zone
+    sa.Column("campaign_id", sa.Integer, sa.ForeignKey("campaigns.id"), nullable=False),
+    sa.Column("event", sa.String(16), nullable=False),
+    sa.Column("bounce_type", sa.String(16), nullable=False, server_default=""),
+    sa.Column("reason", sa.String(24), nullable=False, server_default=""),
+    sa.Column("category", sa.String(24), nullable=False, server_default=""),
+    sa.Column("events", sa.Integer, nullable=False),
+    sa.PrimaryKeyConstraint("month", "campaign_id", "event", "bounce_type", "reason", "category"),
 )
 
 # The time zone whose calendar days and months the two rollups count (one row; "UTC" until a
