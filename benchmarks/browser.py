@@ -58,7 +58,9 @@ def measure_card_page(
             sign_in(page, base, BENCH_USER, password)
             box = page.get_by_label(SEARCH_LABEL)
             for contact_id in ids:
-                box.fill(emails[contact_id])
+                # The address but its last character: the whole address would open the card
+                # at once (search.exact_address), with no suggestion to pick.
+                box.fill(emails[contact_id][:-1])
                 pick = page.get_by_role("button").filter(has_text=emails[contact_id]).first
                 pick.wait_for()
                 started = time.perf_counter()
