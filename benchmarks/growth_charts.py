@@ -63,13 +63,24 @@ def growth_chart(frame: pl.DataFrame, measure: str, budget_ms: float) -> alt.Lay
     """Latency of `measure` against the number of contacts: a line per engine and statistic
     (p95 solid, median dashed), the budget as a horizontal rule."""
     data = frame.filter(pl.col("measure") == measure).sort("contacts")
+    sizes = sorted(set(data["contacts"].to_list())) or [1]
     base = alt.Chart(data).encode(
-        x=alt.X("contacts:Q", title="contactos / contacts", scale=alt.Scale(type="log")),
+        x=alt.X(
+            "contacts:Q",
+            title="contactos / contacts",
+            scale=alt.Scale(type="log", domain=[sizes[0], sizes[-1]], nice=False),
+            axis=alt.Axis(values=sizes, format="~s"),
+        ),
     )
     lines = base.mark_line(point=True).encode(
         y=alt.Y("ms:Q", title="ms"),
         color=alt.Color("engine:N", title="motor / engine"),
-        strokeDash=alt.StrokeDash("statistic:N", title="", sort=list(STATISTICS.values())),
+        strokeDash=alt.StrokeDash(
+            "statistic:N",
+            title="",
+            sort=list(STATISTICS.values()),
+            legend=alt.Legend(symbolType="stroke", symbolStrokeColor="gray"),
+        ),
         tooltip=["engine", "statistic", "contacts", "events", alt.Tooltip("ms:Q", format=".1f")],
     )
     rule_data = pl.DataFrame({"budget_ms": [budget_ms], "label": ["presupuesto / budget"]})
@@ -80,7 +91,7 @@ def growth_chart(frame: pl.DataFrame, measure: str, budget_ms: float) -> alt.Lay
         .encode(y="budget_ms:Q", x=alt.value(0), text="label:N")
     )
     return alt.layer(lines, rule, label).properties(
-        title=f"{MEASURES[measure]} (p95, mediana / median)", width=520, height=300
+        title=f"{MEASURES[measure]} (p95, mediana / median)", width=440, height=260
     )
 
 
