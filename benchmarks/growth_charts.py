@@ -59,7 +59,9 @@ def growth_frame(report: dict) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema)
 
 
-def growth_chart(frame: pl.DataFrame, measure: str, budget_ms: float) -> alt.LayerChart:
+def growth_chart(
+    frame: pl.DataFrame, measure: str, budget_ms: float, subtitle: str = ""
+) -> alt.LayerChart:
     """Latency of `measure` against the number of contacts: a line per engine and statistic
     (p95 solid, median dashed), the budget as a horizontal rule."""
     data = frame.filter(pl.col("measure") == measure).sort("contacts")
@@ -79,7 +81,7 @@ def growth_chart(frame: pl.DataFrame, measure: str, budget_ms: float) -> alt.Lay
             "statistic:N",
             title="",
             sort=list(STATISTICS.values()),
-            legend=alt.Legend(symbolType="stroke", symbolStrokeColor="gray"),
+            legend=alt.Legend(symbolType="stroke", symbolStrokeColor="gray", symbolStrokeWidth=2),
         ),
         tooltip=["engine", "statistic", "contacts", "events", alt.Tooltip("ms:Q", format=".1f")],
     )
@@ -90,9 +92,23 @@ def growth_chart(frame: pl.DataFrame, measure: str, budget_ms: float) -> alt.Lay
         .mark_text(align="left", dx=4, dy=-6, color="#c0392b")
         .encode(y="budget_ms:Q", x=alt.value(0), text="label:N")
     )
-    return alt.layer(lines, rule, label).properties(
-        title=f"{MEASURES[measure]} (p95, mediana / median)", width=440, height=260
-    )
+    lines_note = "continua p95, discontinua mediana / solid p95, dashed median"
+    title = alt.TitleParams(MEASURES[measure], subtitle=[lines_note, subtitle])
+    return alt.layer(lines, rule, label).properties(title=title, width=440, height=260)
+
+
+def run_subtitle(report: dict) -> str:
+    """When it was measured and the machine's load (1-minute load average) during the run."""
+    loads = [
+        x[0]
+        for run in report["runs"]
+        for x in (run.get("loadavg_before"), run.get("loadavg_after"))
+        if x
+    ]
+    when = report.get("measured_at", "")[:10]
+    if not loads:
+        return f"medido / measured {when}"
+    return f"medido / measured {when}; carga / load average {min(loads):.1f}–{max(loads):.1f}"
 
 
 def save_charts(report: dict, directory: Path, scale: float = 1.0) -> list[Path]:
@@ -104,7 +120,7 @@ def save_charts(report: dict, directory: Path, scale: float = 1.0) -> list[Path]
         part = frame.filter(pl.col("measure") == measure)
         if part.is_empty():
             continue
-        chart = growth_chart(frame, measure, part["budget_ms"].max())
+        chart = growth_chart(frame, measure, part["budget_ms"].max(), run_subtitle(report))
         png = vl_convert.vegalite_to_png(chart.to_dict(), scale=scale)
         path = directory / f"growth-{measure}.png"
         path.write_bytes(png)

@@ -50,7 +50,7 @@ def test_the_chart_has_two_engine_lines_and_the_budget_rule():
     assert line["encoding"]["x"]["field"] == "contacts"
     rule_values = spec["datasets"][rule["data"]["name"]]
     assert rule_values[0]["budget_ms"] == 150.0 and rule["encoding"]["y"]["field"] == "budget_ms"
-    title = spec["title"]
+    title = spec["title"]["text"]
     assert "informe" in title.lower() and "report" in title.lower()  # Spanish and English
 
 
