@@ -62,7 +62,6 @@ from . import limits, model
 
 UNIDENTIFIED = "sin-identificar"
 UNIDENTIFIED_NAME = {"campaign": "Campaña sin identificar", "automation": "Flujo sin identificar"}
-CHUNK = 5_000
 _event_fields = attrgetter(*model.EVENT_FIELDS)
 _AWARE = datetime(2000, 1, 1, tzinfo=UTC)  # a date that passes _check's date rule
 # The block a hard bounce or a spam complaint causes by itself (what evidence adds nothing to).
@@ -432,13 +431,10 @@ def import_records(
         frames.append(model.event_frame(rows))
     events = pl.concat(frames).sort("position", "item") if frames else None
     if events is not None and events.height:
-        new = _without_known_causes(store, _new_events(store, events, report), report)
-        mark = _max_event_id(conn)
-        _insert_events(conn, new)
-        stored = _count_above(conn, mark)
-        if stored != new.height:  # cannot happen with one writer at a time; never half-done
-            raise model.ConcurrentImport()
-        report.stored = stored
+        candidates = _without_known_causes(store, _new_events(store, events, report), report)
+        new = _store_new(conn, candidates)
+        report.duplicates += candidates.height - new.height
+        report.stored = stored = new.height
         if stored:
             rollups.add_new_events(conn, new)
             refresh_contact_status(conn, _status_may_change(conn, new))
@@ -559,10 +555,36 @@ def _new_events(store: _Store, events: pl.DataFrame, report: ImportReport) -> pl
     )
     # Exactly once: the first copy in the file, unless the database has it already.
     first = events.filter(pl.col("provider_event_id").is_first_distinct())
-    stored = store.stored_ids(first["provider_event_id"].to_list())
+    stored = _known_ids(store, first)
     new = first.filter(~pl.col("provider_event_id").is_in(list(stored))) if stored else first
     report.duplicates += events.height - new.height
     return new
+
+
+_PROBE = 1_000  # ids looked up first, spread over the file, to tell a new file from a re-import
+
+
+def _known_ids(store: _Store, first: pl.DataFrame) -> set[str]:
+    """Provider ids of `first` that the database already holds, as far as they must be known
+    before inserting: every evidence-only event's (whether it is a duplicate decides how it is
+    counted) and, when a probe of ids spread over the file finds any stored (a file imported
+    again, a provider's retry), all of them. A file of new events is not looked up event by
+    event: the insert skips whatever copy is stored after all (ON CONFLICT DO NOTHING) and
+    `_store_new` reads back which rows it stored, so the new events are known exactly either
+    way; the lookup only saves a re-import the cost of trying to insert every row."""
+    ids = first["provider_event_id"]
+    sample = ids.gather_every(max(1, ids.len() // _PROBE)).to_list()
+    evidence = []
+    if store.evidence:
+        marked = pl.DataFrame(
+            store.evidence, schema={"position": pl.Int64, "item": pl.Int64}, orient="row"
+        )
+        evidence = first.join(marked, on=["position", "item"], how="semi")["provider_event_id"]
+        evidence = evidence.to_list()
+    found = store.stored_ids(sample + evidence)
+    if found.intersection(sample):
+        found = store.stored_ids(ids.to_list())
+    return found
 
 
 def _without_known_causes(store: _Store, new: pl.DataFrame, report: ImportReport) -> pl.DataFrame:
@@ -676,6 +698,37 @@ def _count_above(conn: sa.Connection, mark: int) -> int:
     return conn.execute(sa.select(sa.func.count()).where(e.id > mark)).scalar_one()
 
 
+def _ids_above(conn: sa.Connection, mark: int) -> pl.Series:
+    e = schema.email_events.c
+    ids = conn.execute(sa.select(e.provider_event_id).where(e.id > mark)).scalars().all()
+    return pl.Series("provider_event_id", ids, dtype=pl.Utf8)
+
+
+def _store_new(conn: sa.Connection, candidates: pl.DataFrame) -> pl.DataFrame:
+    """Insert `candidates` (first copies, not known to be stored) and return those that were
+    stored: all of them, unless the insert found some stored after all (ON CONFLICT DO NOTHING
+    skipped them); then the rows above the previous highest id say which. With one import at
+    a time (the lock) the rows above that mark are this import's; anything else refuses the
+    file (ConcurrentImport), never half-done."""
+    if not candidates.height:
+        return candidates
+    mark = _max_event_id(conn)
+    _insert_events(conn, candidates)
+    stored = _count_above(conn, mark)
+    if stored == candidates.height:
+        return candidates
+    ids = _ids_above(conn, mark)
+    new = candidates.filter(pl.col("provider_event_id").is_in(ids.implode()))
+    if not (stored == new.height == ids.len()):
+        raise model.ConcurrentImport()
+    return new
+
+
+# The unique key of provider ids (a partial index: hashed ids are never null, but the card's
+# own lifts have none): a copy stored already is skipped, not doubled.
+_ON_CONFLICT = "(provider, provider_event_id) WHERE provider_event_id IS NOT NULL DO NOTHING"
+
+
 def _insert_events(conn: sa.Connection, new: pl.DataFrame) -> None:
     """Insert the new events, sorted by contact and time (the contact index is then written
     in order); a copy that is somehow stored already is skipped, not doubled."""
@@ -692,17 +745,11 @@ def _insert_events(conn: sa.Connection, new: pl.DataFrame) -> None:
             "email_events",
             EVENT_COLUMNS,
             rows,
-            "(provider, provider_event_id) WHERE provider_event_id IS NOT NULL DO NOTHING",
+            _ON_CONFLICT,
         )
         return
-    table = schema.email_events
-    statement = postgresql.insert(table).on_conflict_do_nothing(
-        index_elements=[table.c.provider, table.c.provider_event_id],
-        index_where=table.c.provider_event_id.is_not(None),
-    )
-    rows = new.select(*EVENT_COLUMNS).to_dicts()
-    for start in range(0, len(rows), CHUNK):
-        conn.execute(statement, rows[start : start + CHUNK])
+    # PostgreSQL: COPY into a staging table, then one INSERT ... SELECT (bulk.py).
+    bulk.postgresql_copy_insert(conn, "email_events", EVENT_COLUMNS, new, _ON_CONFLICT)
 
 
 def write_quarantine(conn, provider, source, sha, items) -> None:
