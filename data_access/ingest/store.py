@@ -64,6 +64,7 @@ UNIDENTIFIED = "sin-identificar"
 UNIDENTIFIED_NAME = {"campaign": "Campaña sin identificar", "automation": "Flujo sin identificar"}
 _event_fields = attrgetter(*model.EVENT_FIELDS)
 _AWARE = datetime(2000, 1, 1, tzinfo=UTC)  # a date that passes _check's date rule
+_PASSING_ADDRESS = "a@example.com"  # an address that passes _check's recipient rules
 # The block a hard bounce or a spam complaint causes by itself (what evidence adds nothing to).
 _CAUSED = {vocab.BOUNCED: vocab.PREVIOUS_BOUNCE, vocab.SPAM_COMPLAINT: vocab.PREVIOUS_SPAM}
 
@@ -235,12 +236,20 @@ class _Store:
     # --- what an event means -----------------------------------------------------------------
 
     def problems(self, frame: pl.DataFrame) -> pl.Series:
-        """_check for every row (None where the event can be stored)."""
+        """_check for every row (None where the event can be stored), for texts without a NUL
+        (_checked finds those first): its recipient rules once per distinct address, and the
+        rules that follow them once per distinct (event, bounce type, reason, origin), checked
+        beside an address that passes, so that the first failing rule still gives the
+        message, as _check itself does."""
 
-        def check(email, event, bounce_type, reason, origin):
+        def recipient(email):
+            event = model.Event(email=email, event=vocab.DELIVERED, occurred_at=_AWARE)
+            return _check(event, vocab.ORIGINS[0])
+
+        def rest(event, bounce_type, reason, origin):
             return _check(
                 model.Event(
-                    email=email,
+                    email=_PASSING_ADDRESS,
                     event=event,
                     occurred_at=_AWARE,
                     bounce_type=bounce_type,
@@ -250,13 +259,11 @@ class _Store:
                 self.default_origin,
             )
 
+        checked = _per_value(frame, ["email"], recipient, {"recipient": pl.Utf8})
         checked = _per_value(
-            frame,
-            ["email", "event", "bounce_type", "reason", "origin"],
-            check,
-            {"problem": pl.Utf8},
+            checked, ["event", "bounce_type", "reason", "origin"], rest, {"rest": pl.Utf8}
         )
-        return checked["problem"]
+        return checked.select(problem=pl.coalesce("recipient", "rest"))["problem"]
 
     def campaign_key(self, origin, external, name) -> tuple[str, str, str | None]:
         origin = origin or self.default_origin
