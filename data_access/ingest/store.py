@@ -21,14 +21,19 @@ event causing that block (a hard bounce for previous_bounce, a spam complaint fo
 previous_spam), stored before or new in this file, is counted as ignored instead. One indexed
 query (by contact) finds those stored events, for the few contacts concerned.
 
-How it is fast (≥ 50,000 events a second into SQLite is the budget): the events are handled
-as one polars frame, and every rule that is written for one event (`_check`, the campaign
-key, the address normalisation, the bounce category) is applied once per distinct value, not
-once per event. Duplicates are found before inserting, with one indexed query, so the new
-events are known exactly: the rollups are counted from them in memory and the statuses are
-refreshed only for the contacts whose verdict they can change. SQLite gets the new events
-sorted by contact (its indexes are then written in order) in multi-row INSERT ... SELECT
-statements (its CHECK constraints then cost once per statement, not once per event).
+How it is fast (budgets: on SQLite ≥ 80 % of SQLite's own insert of the same rows, on
+PostgreSQL ≥ 50,000 new events a second): the events are handled as one polars frame, and
+every rule that is written for one event (`_check`, the campaign key, the address
+normalisation, the bounce category) is applied once per distinct value, not once per event.
+Duplicates are not looked up event by event: a probe of ids spread over the file tells a new
+file from one imported again (which is then looked up whole, and skips the insert); the insert
+itself skips any stored copy (ON CONFLICT DO NOTHING), and when it skipped some, the rows it
+stored are read back. So the new events are known exactly: the rollups are counted from them
+in memory and the statuses are refreshed only for the contacts whose verdict they can change.
+SQLite gets the new events sorted by contact (its indexes are then written in order) in
+multi-row INSERT ... SELECT statements (its CHECK constraints then cost once per statement,
+not once per event); PostgreSQL gets them by COPY into a staging table and one
+INSERT ... SELECT ... ON CONFLICT DO NOTHING (bulk.postgresql_copy_insert).
 
 Text that no database can hold is refused per record, never per file, and the same way on both
 engines: an event with a NUL (U+0000, which PostgreSQL refuses) or a lone UTF-16 surrogate
