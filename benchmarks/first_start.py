@@ -26,7 +26,7 @@ from tests.support.serve import CHROMIUM, CHROMIUM_FLAGS, ROOT, start_streamlit,
 
 HERE = Path(__file__).resolve().parent
 BUDGET_S = 60.0
-OPENING = "Abriendo la base de datos"
+OPENING = "Primer arranque: creando los datos de demostración"
 SIGN_IN = "Usuario"
 
 
