@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import random
+import re
 import statistics
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -31,7 +32,10 @@ from .browser import measure_card_page
 HERE = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("RASTRO_BENCH_DATA") or HERE / "data")
 # worlds of several checkouts side by side: a prefix of their own for databases and files
+# (it names a PostgreSQL database in CREATE/DROP DATABASE: letters, digits and _ only).
 WORLD_PREFIX = os.environ.get("RASTRO_BENCH_PREFIX", "rastro_bench")
+if not re.fullmatch(r"[a-z][a-z0-9_]{0,30}", WORLD_PREFIX):
+    raise SystemExit("RASTRO_BENCH_PREFIX: solo minúsculas, cifras y _ (hasta 31 caracteres).")
 RESULTS_DIR = HERE / "results"
 UNTIL = date(2026, 11, 26)  # fixed, so that a built world can be reused across days
 BUDGETS_MS = {
