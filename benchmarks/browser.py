@@ -58,7 +58,8 @@ def measure_card_page(
             sign_in(page, base, BENCH_USER, password)
             box = page.get_by_label(SEARCH_LABEL)
             for contact_id in ids:
-                box.fill(emails[contact_id])
+                # Not the whole address: an exact address opens its card at once, with no pick.
+                box.fill(emails[contact_id][:-1])
                 pick = page.get_by_role("button").filter(has_text=emails[contact_id]).first
                 pick.wait_for()
                 started = time.perf_counter()

@@ -7,6 +7,7 @@ and the quarantine are never cached: they must be current on every run.
 """
 
 import os
+import threading
 from collections.abc import Callable
 
 import polars as pl
@@ -40,15 +41,44 @@ def database_url() -> str | None:
         return None
 
 
-def engine() -> sa.Engine:
-    """The Engine for the configured database (one per URL and process)."""
-    return _engine_for(database_url())
+def engine(progress: Callable[[str, dict], None] | None = None) -> sa.Engine:
+    """The Engine for the configured database (one per URL and process). The first call of a
+    process opens it (`progress` is then told each step: bootstrap.STEPS)."""
+    return _engine_for(database_url(), progress)
 
 
-@st.cache_resource(show_spinner=False)
-def _engine_for(url: str | None) -> sa.Engine:
+# One engine per URL and process, opened by the first run that asks. Not st.cache_resource:
+# opening reports its steps to the page (progress), and a cached function may not draw.
+_ENGINES: dict[str | None, sa.Engine] = {}
+_OPENING = threading.Lock()
+
+
+def engine_opened() -> bool:
+    """Whether this process has already opened the configured database (the next `engine()`
+    is then immediate)."""
+    return database_url() in _ENGINES
+
+
+def first_start() -> bool:
+    """Whether opening the configured database may take a while worth telling: the embedded
+    default with no file yet (a fresh clone), or an opening already under way in this process
+    (the webhook worker building the demo world)."""
+    from data_access import bootstrap, config
+
+    if database_url() is not None:
+        return False
+    return not config.EMBEDDED_PATH.exists() or bootstrap._OPENING.locked()
+
+
+def _engine_for(url: str | None, progress=None) -> sa.Engine:
     # Opening migrates, and fills the embedded default with demo data on first start.
-    return open_database(url)
+    engine = _ENGINES.get(url)
+    if engine is None:
+        with _OPENING:  # a second session waits for the first one's opening
+            engine = _ENGINES.get(url)
+            if engine is None:
+                engine = _ENGINES[url] = open_database(url, progress=progress)
+    return engine
 
 
 def _url_key() -> tuple[str, int]:

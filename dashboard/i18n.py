@@ -40,6 +40,35 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Invalid database URL: {where} ({detail}). Use sqlite:///path/rastro.sqlite3 or "
         "postgresql://user@server:5432/database.",
     },
+    "startup.opening": {
+        "es": "Abriendo la base de datos…",
+        "en": "Opening the database…",
+    },
+    "startup.connect": {
+        "es": "Conectando con la base de datos.",
+        "en": "Connecting to the database.",
+    },
+    "startup.migrate": {
+        "es": "Aplicando las migraciones pendientes del esquema.",
+        "en": "Applying the pending schema migrations.",
+    },
+    "startup.demo_generate": {
+        "es": "Primer arranque: creando los datos de demostración ({contacts} contactos).",
+        "en": "First start: creating the demo data ({contacts} contacts).",
+    },
+    "startup.demo_load": {
+        "es": "Guardando {events} eventos de demostración e índices.",
+        "en": "Storing {events} demo events and indexes.",
+    },
+    "startup.admin": {
+        "es": "Comprobando la cuenta de administración.",
+        "en": "Checking the administrator account.",
+    },
+    "startup.ready": {"es": "Base de datos lista.", "en": "Database ready."},
+    "startup.failed": {
+        "es": "No se pudo abrir la base de datos.",
+        "en": "The database could not be opened.",
+    },
     "error.query": {
         "es": "La base de datos no respondió a la consulta. Inténtalo de nuevo en unos "
         "segundos. Detalle: {detail}",

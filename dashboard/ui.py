@@ -9,6 +9,7 @@ from data_access import DatabaseUnavailable
 from data_access.engine import is_damaged, unavailable
 
 from . import data
+from .formatting import format_count
 from .i18n import CATALOGUE, DEFAULT_LANGUAGE, t
 
 ENGLISH_KEY = "lang_en"
@@ -44,12 +45,32 @@ def message_of(error: Exception, family: str) -> str:
 
 
 def engine_or_stop():
-    """The engine, or a Spanish message and the end of the page when the database is down."""
+    """The engine, or a Spanish message and the end of the page when the database is down. The
+    first run of a process, which opens the database (and on a fresh clone builds the demo
+    world), says what it is doing, step by step."""
+    if data.engine_opened() or not data.first_start():
+        try:
+            return data.engine()
+        except DatabaseUnavailable as error:
+            _stop_unavailable(error)
+    box = st.status(text("startup.opening"), expanded=True)
+
+    def progress(step: str, values: dict) -> None:
+        shown = {k: format_count(v, language()) for k, v in values.items()}
+        box.write(text(f"startup.{step}", **shown))
+
     try:
-        return data.engine()
+        engine = data.engine(progress)
     except DatabaseUnavailable as error:
-        st.error(text("error.database", detail=message_of(error, "error.database")))
-        st.stop()
+        box.update(label=text("startup.failed"), state="error", expanded=False)
+        _stop_unavailable(error)
+    box.update(label=text("startup.ready"), state="complete", expanded=False)
+    return engine
+
+
+def _stop_unavailable(error: DatabaseUnavailable):
+    st.error(text("error.database", detail=message_of(error, "error.database")))
+    st.stop()
 
 
 @contextmanager

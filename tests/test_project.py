@@ -34,3 +34,12 @@ def test_no_secrets_file_is_tracked():
     assert "README.md" in files and "requirements.txt" in files
     assert ".streamlit/secrets.toml" not in files
     assert not any(name.endswith((".sqlite3", ".db")) for name in files)
+
+
+def test_streamlit_runs_no_full_garbage_collection_after_every_run():
+    """Streamlit's default gc.collect(2) after each script run cost 0.5-1.4 s between a pick in
+    the search fragment and the card (benchmarks/browser.py); the config turns it off."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["runner"]["postScriptGC"] is False

@@ -81,3 +81,39 @@ def test_packages_import_from_any_folder(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "search_contacts"
+
+
+def test_two_openings_at_once_build_one_demo_and_one_administrator(tmp_path, monkeypatch):
+    """The dashboard's page and its webhook worker open a new embedded file at the same moment:
+    one demo world, one first administrator, no error, and the waiting one is told the steps
+    of the other."""
+    import threading
+
+    path = tmp_path / "var" / "rastro.sqlite3"
+    monkeypatch.setattr(config, "EMBEDDED_PATH", path)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    steps: dict[int, list[str]] = {0: [], 1: []}
+    errors = []
+    barrier = threading.Barrier(2)
+
+    def start(n):
+        barrier.wait()
+        try:
+            bootstrap.open_database(
+                demo_contacts=300, progress=lambda step, values: steps[n].append(step)
+            )
+        except Exception as error:  # the test fails on it below
+            errors.append(error)
+
+    threads = [threading.Thread(target=start, args=(n,)) for n in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    engine = bootstrap.open_database()
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(schema.contacts)).scalar() == 300
+        assert conn.execute(sa.select(sa.func.count()).select_from(schema.users)).scalar() == 1
+    # both were told the demo was being built (one by doing it, one while it waited)
+    assert all("demo_load" in told for told in steps.values())

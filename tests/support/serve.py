@@ -32,12 +32,20 @@ def free_port() -> int:
 
 
 def start_streamlit(
-    database_url: str, log_path: Path, env: dict | None = None, timeout: float = 120
+    database_url: str | None,
+    log_path: Path,
+    env: dict | None = None,
+    timeout: float = 120,
+    cwd: Path = ROOT,
 ):
-    """`streamlit run streamlit_app.py` on a free local port; returns (process, base URL) once
-    its health check answers."""
+    """`streamlit run streamlit_app.py` (of the project in `cwd`) on a free local port; returns
+    (process, base URL) once its health check answers. Without `database_url`, the app uses
+    its embedded default."""
     port = free_port()
-    child_env = {**os.environ, "DATABASE_URL": database_url, **(env or {})}
+    child_env = {**os.environ, **(env or {})}
+    child_env.pop("DATABASE_URL", None)
+    if database_url:
+        child_env["DATABASE_URL"] = database_url
     log = open(log_path, "w")  # noqa: SIM115 (the child writes to it after we return)
     process = subprocess.Popen(
         [
@@ -55,7 +63,7 @@ def start_streamlit(
             "--browser.gatherUsageStats",
             "false",
         ],
-        cwd=ROOT,
+        cwd=cwd,
         env=child_env,
         stdout=log,
         stderr=subprocess.STDOUT,
