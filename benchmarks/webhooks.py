@@ -15,6 +15,7 @@ second); the second half at --rate events/s, the budget's load (latencies).
 import argparse
 import base64
 import json
+import os
 import statistics
 import threading
 import time
@@ -33,11 +34,12 @@ from data_access.engine import make_engine
 from tests.support.serve import start_streamlit, stop
 
 from .ingest import event_id
-from .run import POSTGRES_ADMIN_URL, RESULTS_DIR
+from .run import POSTGRES_ADMIN_URL, RESULTS_DIR, WORLD_PREFIX
 
 HERE = Path(__file__).resolve().parent
 SECRET = "bench:" + uuid.uuid4().hex
 CARD_CACHE_S = 1.0  # dashboard.data._data_version's TTL
+DATABASE = f"{WORLD_PREFIX}_webhooks"  # PostgreSQL; RASTRO_BENCH_PREFIX keeps checkouts apart
 BUDGET = {"processed_per_s": 10_000, "ack_p99_ms": 100, "card_p95_s": 5}
 
 
@@ -74,9 +76,9 @@ def fresh_url(kind: str) -> str:
         return f"sqlite:///{path}"
     admin = make_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", poolclass=sa.NullPool)
     with admin.connect() as conn:
-        conn.execute(sa.text('DROP DATABASE IF EXISTS "rastro_bench_webhooks" WITH (FORCE)'))
-        conn.execute(sa.text('CREATE DATABASE "rastro_bench_webhooks"'))
-    url = admin.url.set(database="rastro_bench_webhooks").render_as_string(hide_password=False)
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)'))
+        conn.execute(sa.text(f'CREATE DATABASE "{DATABASE}"'))
+    url = admin.url.set(database=DATABASE).render_as_string(hide_password=False)
     admin.dispose()
     return url
 
@@ -118,6 +120,7 @@ def measure(kind: str, args) -> dict:
         signature = key.sign(stamp.encode() + body, ec.ECDSA(hashes.SHA256()))
         signed.append((body, base64.b64encode(signature).decode(), stamp))
     auth = "Basic " + base64.b64encode(SECRET.encode()).decode()
+    (HERE / "data").mkdir(exist_ok=True)
     process, base = start_streamlit(url, HERE / "data" / f"webhooks-{kind}.log", env)
     try:
         half = len(signed) // 2
@@ -128,6 +131,7 @@ def measure(kind: str, args) -> dict:
         engine.dispose()
     return {
         "engine": kind,
+        "load": os.getloadavg(),
         "events": len(signed) * args.size,
         "clients": args.clients,
         "acknowledged_per_s": burst["acknowledged_per_s"],
@@ -231,6 +235,10 @@ def main(argv=None) -> int:
             f"{r['processed_per_s']:>13}{r['ack_p50_ms']:>8} ms{r['ack_p99_ms']:>8} ms"
             f"{r['stored_p95_s']:>10} s{r['card_p95_s']:>8} s"
         )
+    print(
+        "load average at the end of each engine: "
+        + "; ".join(f"{r['engine']} {' '.join(f'{v:.2f}' for v in r['load'])}" for r in results)
+    )
     print(
         "processed/s and ack/s: the first half of the batches, sent as fast as the clients go; "
         "ack and card latencies: the second half, sent at --rate events/s"

@@ -41,6 +41,7 @@ END_NOTICES = {
     vocab.SESSION_PASSWORD: "auth.password_changed",
 }
 GUARDED: list[str] = []  # every fragment and callback made here ("module.name")
+FRAGMENTS: list[str] = []  # the fragments among them (tests/app/test_guards runs each one)
 
 
 def sso_configured() -> bool:
@@ -165,6 +166,7 @@ def fragment(func=None, *, run_every=None):
 
         guarded.rastro_guarded = True
         GUARDED.append(f"{body.__module__}.{body.__qualname__}")
+        FRAGMENTS.append(f"{body.__module__}.{body.__qualname__}")
         return st.fragment(guarded, run_every=run_every)
 
     return decorate(func) if func is not None else decorate

@@ -15,8 +15,8 @@ from data_access import users, vocab
 from . import data
 from .colors import BADGE_COLOR, ORIGIN_BADGE_COLOR
 from .formatting import format_count, format_date, format_datetime
-from .i18n import t
-from .markdown import md_escape, md_link
+from .i18n import md, t
+from .markdown import md_code, md_escape, md_link
 from .settings import Settings
 from .ui import database_errors_shown, language, text
 
@@ -133,7 +133,7 @@ def block_detail(row: dict, settings: Settings, lang: str) -> str:
     if row["campaign_name"]:
         url = settings.editor_url(row["origin"], _external_id(row))
         parts.append(
-            t(
+            md(
                 "status.cause",
                 lang,
                 origin=md_escape(origin_label(row["origin"], lang)),
@@ -192,7 +192,9 @@ def address_line(email: str, lang: str) -> str:
     """Markdown: "@ Correo: <address>". The label keeps the icon company when a long address
     moves to the next line (an icon and an address alone cannot be kept on one line: the
     browser breaks after the icon whatever space follows it)."""
-    return f":material/alternate_email: {md_escape(t('card.email', lang))}: {md_escape(email)}"
+    # As code: copied exactly (md_escape's invisible joiner would break a pasted address), and
+    # never turned into a mailto: link.
+    return f":material/alternate_email: {md_escape(t('card.email', lang))}: {md_code(email)}"
 
 
 def lift_lines(events: pl.DataFrame, settings: Settings, lang: str) -> list[str]:
@@ -272,7 +274,7 @@ def render_contact_details(container, contact: pl.DataFrame, settings: Settings)
         box.subheader(md_escape(person["name"]), anchor=False)
         box.markdown(address_line(person["email"], language()))
     else:  # the address is the title: said once
-        box.subheader(md_escape(person["email"]), anchor=False)
+        box.subheader(md_code(person["email"]), anchor=False)
     crm_line = crm_id_line(person, settings, language())
     if crm_line:
         box.markdown(crm_line)

@@ -1,7 +1,13 @@
 """The catalogue: every user-visible string of the dashboard, Spanish first, English second.
 
-`t(key, **values)` returns the text in the current language (Spanish unless switched).
+`md(key, language, **values)` is a catalogue text as Markdown, every value escaped unless it is
+already Markdown (dashboard.markdown): what is drawn through Streamlit. `t(key, language,
+**values)` is the same text plain, values as they are: for places that are not Markdown
+(Altair titles, dataframe labels, selectbox options, file names) and for texts that are
+escaped as a whole when drawn. `ui.text` / `ui.plain` use the session's language.
 """
+
+from .markdown import Markdown, md_format
 
 CATALOGUE: dict[str, dict[str, str]] = {
     "app.title": {"es": "Rastro", "en": "Rastro"},
@@ -249,11 +255,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "reports.days_other": {
         "es": "Los informes cuentan los días de {zone}, pero la ficha muestra las fechas en "
         "{card}: un aviso cerca de la medianoche cae en días distintos. Para contar los días de "
-        "{card}, recalcula los resúmenes: `python -m data_access rollups rebuild --timezone "
-        "{card}`.",
+        "{card}, recalcula los resúmenes: {command}.",
         "en": "The reports count the days of {zone}, but the card shows dates in {card}: a "
         "notice near midnight falls on different days. To count the days of {card}, rebuild "
-        "the summaries: `python -m data_access rollups rebuild --timezone {card}`.",
+        "the summaries: {command}.",
     },
     "reports.empty": {
         "es": "No hay envíos en este periodo con estos filtros.",
@@ -1033,3 +1038,10 @@ def t(key: str, language: str = DEFAULT_LANGUAGE, **values) -> str:
     entry = CATALOGUE[key]
     text = entry.get(language) or entry[DEFAULT_LANGUAGE]
     return text.format(**values) if values else text
+
+
+def md(key: str, language: str = DEFAULT_LANGUAGE, **values) -> Markdown:
+    """The text for `key` as Markdown: the catalogue's own Markdown with every value escaped
+    (unless it is Markdown already, or a number or a date)."""
+    entry = CATALOGUE[key]
+    return md_format(entry.get(language) or entry[DEFAULT_LANGUAGE], **values)

@@ -19,6 +19,7 @@ from . import auth, charts, data
 from .colors import LEVEL_BADGE_COLOR
 from .formatting import format_count, format_datetime, format_day, format_iso, format_percent
 from .i18n import t
+from .markdown import md_code
 from .settings import Settings
 from .ui import database_errors_shown, language, text
 from .url_state import from_url, to_url
@@ -336,7 +337,11 @@ def render_headline(container, rep: Report, settings: Settings) -> None:
     if rep.timezone == card_zone:
         container.caption(text("reports.days", zone=card_zone))
     else:
-        container.warning(text("reports.days_other", zone=rep.timezone, card=card_zone))
+        # The command as one code span: a value escaped inside backticks would show its escapes.
+        command = md_code(f"python -m data_access rollups rebuild --timezone {card_zone}")
+        container.warning(
+            text("reports.days_other", zone=rep.timezone, card=card_zone, command=command)
+        )
     container.caption(text("reports.definitions"))
 
 

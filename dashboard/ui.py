@@ -10,7 +10,8 @@ from data_access.engine import is_damaged, unavailable
 
 from . import data
 from .formatting import format_count
-from .i18n import CATALOGUE, DEFAULT_LANGUAGE, t
+from .i18n import CATALOGUE, DEFAULT_LANGUAGE, md, t
+from .markdown import Markdown
 
 ENGLISH_KEY = "lang_en"
 
@@ -20,8 +21,16 @@ def language() -> str:
     return "en" if st.session_state.get(ENGLISH_KEY) else DEFAULT_LANGUAGE
 
 
-def text(key: str, **values) -> str:
-    """The catalogue text for `key` in the session's language."""
+def text(key: str, **values) -> Markdown:
+    """The catalogue text for `key` in the session's language, as Markdown to draw: every
+    value is escaped (names, file names, typed text, driver errors…) unless it is Markdown
+    made by dashboard.markdown, so that no value can add a link, an image or a colour."""
+    return md(key, language(), **values)
+
+
+def plain(key: str, **values) -> str:
+    """The same text with its values as they are, for places that are not Markdown: dataframe
+    column labels, selectbox options, Altair titles, file names."""
     return t(key, language(), **values)
 
 

@@ -10,6 +10,7 @@ from data_access.webhooks import settings as webhook_settings
 
 from . import data
 from .formatting import format_datetime
+from .markdown import md_escape
 from .ui import language, text
 
 SETTINGS = (
@@ -40,7 +41,7 @@ def render_status(container, config, table: pl.DataFrame, base: str) -> None:
     if config.secret is None:
         container.warning(text("webhooks.no_secret"))
     for problem in config.problems:
-        container.warning(problem)
+        container.warning(md_escape(problem))  # it quotes the environment's value
     scheme, _, host = base.partition("://")
     zone = data.settings().timezone
     rows = [

@@ -166,3 +166,38 @@ def sqlite_insert(
             cursor.executemany(f"{head}VALUES {one}{tail}", rows[whole:])
     finally:
         cursor.close()
+
+
+def postgresql_copy_insert(
+    conn: sa.Connection, table: str, columns: tuple[str, ...], frame: pl.DataFrame, conflict: str
+) -> int:
+    """Insert the rows of `frame` (its columns named `columns`) into a PostgreSQL table in the
+    caller's transaction, with `ON CONFLICT <conflict>`: `COPY` (CSV) into a temporary staging
+    table of the same column types, then one `INSERT ... SELECT`. Returns how many rows were
+    inserted. COPY has no ON CONFLICT and fails on the first duplicate; the staging table lets
+    the database skip them, and costs one more pass over rows already in memory."""
+    quote = conn.dialect.identifier_preparer.quote
+    names = ", ".join(quote(name) for name in columns)
+    staging = quote(f"staging_{table}")
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        # Same types as the table, no defaults or constraints; dropped at commit, emptied when a
+        # transaction uses it twice (the webhook worker stores several requests in one).
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {staging} ON COMMIT DROP AS "
+            f"SELECT {names} FROM {quote(table)} WITH NO DATA"
+        )
+        cursor.execute(f"TRUNCATE {staging}")
+        buffer = io.BytesIO()
+        _as_text_times(frame.select(columns), _PG_TIME).write_csv(
+            buffer, include_header=False, null_value=""
+        )
+        with cursor.copy(f"COPY {staging} ({names}) FROM STDIN (FORMAT csv)") as copy:
+            copy.write(buffer.getbuffer())
+        cursor.execute(
+            f"INSERT INTO {quote(table)} ({names}) SELECT {names} FROM {staging} "
+            f"ON CONFLICT {conflict}"
+        )
+        return cursor.rowcount
+    finally:
+        cursor.close()

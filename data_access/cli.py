@@ -58,11 +58,41 @@ timezone_option = click.option(
 )
 
 
+def _text_problem(value: str) -> str | None:
+    """Why a text argument cannot reach the database, or None. PostgreSQL refuses NUL in text,
+    and a lone surrogate (bytes that are not UTF-8, as the shell passes them) cannot be encoded:
+    both are refused before anything is read or written (issue 17)."""
+    if "\x00" in value:
+        return "contiene un carácter nulo (NUL)"
+    if any("\ud800" <= ch <= "\udfff" for ch in value):
+        return "tiene bytes que no son UTF-8"
+    return None
+
+
+def _refuse_unstorable_text(kwargs: dict) -> None:
+    """The one check of every command's free-text arguments (file paths are not text here:
+    a file name in any bytes is a valid name)."""
+    context = click.get_current_context(silent=True)
+    if context is None:
+        return
+    for param in context.command.params:
+        if not isinstance(param.type, click.types.StringParamType):
+            continue
+        value = kwargs.get(param.name)
+        values = value if isinstance(value, tuple) else (value,)
+        for item in values:
+            problem = _text_problem(item) if isinstance(item, str) else None
+            if problem:
+                name = param.opts[0] if param.opts[0].startswith("-") else param.name.upper()
+                raise click.ClickException(f"Valor no válido: {name} {problem}.")
+
+
 def _friendly_errors(command):
     """Turn the failures a user can cause into one clear line instead of a traceback."""
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
+        _refuse_unstorable_text(kwargs)
         try:
             return command(*args, **kwargs)
         except DatabaseUnavailable as error:
@@ -196,6 +226,7 @@ def _password(from_stdin: bool, confirm: bool = True) -> str:
 def _user_errors(command):
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
+        _refuse_unstorable_text(kwargs)
         try:
             return command(*args, **kwargs)
         except users_module.UserError as error:

@@ -76,7 +76,20 @@ MAX_NAME = 300
 MAX_CRM_ID = MAX_CRM_ID_CHARS
 MAX_KEY = 320  # the search keys' width (folding can lengthen a text: "ß" -> "ss")
 CHUNK = 10_000
-_SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's SQLite DATETIME text
+# SQLite: the share of all contacts, new or renamed, from which the import rebuilds the search
+# index instead of adding to it ('rebuild' cost ~0.6 of the additions per contact, measured).
+REBUILD_SHARE = 0.6
+_SQLITE_TIME_CHARS = len("2024-05-01 14:03:00.000000")  # SQLAlchemy's SQLite DATETIME text
+
+
+def _sqlite_time(moment: datetime) -> str:
+    """A moment as SQLAlchemy writes it in SQLite: UTC, "%Y-%m-%d %H:%M:%S.%f" (isoformat
+    without its "+00:00" is faster than strftime; the moments here are UTC already)."""
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    return moment.isoformat(" ", "microseconds")[:_SQLITE_TIME_CHARS]
+
+
 _DATE_HINT = " (ISO 8601, p. ej. 2024-05-01T14:03:00Z)"
 
 Progress = Callable[[int, int], None]  # (rows handled so far, rows received)
@@ -120,7 +133,7 @@ class _Update:
     name: str
     renamed: bool
     crm_id: str | None
-    created_at: datetime
+    created_at: datetime | str  # SQLite: as its text
     old_crm_id: str | None
     earlier: bool  # created_at moved back
 
@@ -281,14 +294,19 @@ def _update_of(row: _Row, known: tuple) -> _Update | None:
     """What the row changes in a known contact (email, id, name, crm_id, created_at); None
     when it changes nothing."""
     _email, contact_id, old_name, old_crm_id, old_created = known
-    if isinstance(old_created, str):  # SQLite through the driver: UTC text
-        old_created = datetime.fromisoformat(old_created).replace(tzinfo=UTC)
     name = old_name if row.name is None else row.name
     crm_id = old_crm_id if row.crm_id is None else row.crm_id
-    earlier = row.created_at is not None and row.created_at < old_created
+    earlier, created = False, old_created
+    if row.created_at is not None:
+        moment = row.created_at
+        if isinstance(old_created, str) and len(old_created) == _SQLITE_TIME_CHARS:
+            moment = _sqlite_time(moment)  # SQLite's UTC text sorts as time does
+        elif isinstance(old_created, str):  # text of another shape: read as a time
+            old_created = datetime.fromisoformat(old_created).replace(tzinfo=UTC)
+        earlier = moment < old_created
+        created = moment if earlier else old_created
     if name == old_name and crm_id == old_crm_id and not earlier:
         return None
-    created = row.created_at if earlier else old_created
     return _Update(contact_id, name, name != old_name, crm_id, created, old_crm_id, earlier)
 
 
@@ -335,10 +353,14 @@ def _take_write_lock(conn: sa.Connection) -> None:
 
 @contextmanager
 def _search_index_kept_by_hand(conn: sa.Connection, renamed: list[int]) -> Iterator[None]:
-    """SQLite: the full-text search table follows `contacts` through triggers, which flush
-    its index once per row (~200 µs); during the import they are set aside and the index is
-    brought up to date with one statement each way, in the same transaction. PostgreSQL's
-    trigram index is an expression index and needs nothing."""
+    """SQLite: the full-text search table follows `contacts` through triggers, which write
+    its index once per row; during the import they are set aside and the new and renamed
+    contacts are indexed with one statement at the end, in the same transaction (a 'rebuild'
+    would read every contact). The table is a candidate index (migration 0011: the search
+    checks each candidate against the contact's keys), so a renamed contact's old trigrams
+    are not removed first: they can only propose it for a text that the check then refuses,
+    and removing them would cost more than adding the new ones. PostgreSQL's trigram index
+    is an expression index and needs nothing."""
     if conn.dialect.name != "sqlite":
         yield
         return
@@ -349,55 +371,57 @@ def _search_index_kept_by_hand(conn: sa.Connection, renamed: list[int]) -> Itera
     for name, _sql in triggers:
         conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
     mark = conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM contacts").scalar_one()
-    ids = json.dumps(renamed)
-    conn.exec_driver_sql(
-        "INSERT INTO contacts_search(contacts_search, rowid, name_key, email_key) "
-        "SELECT 'delete', id, name_key, email_key FROM contacts "
-        "WHERE id IN (SELECT value FROM json_each(?))",
-        (ids,),
-    )
     yield
-    index = (
-        "INSERT INTO contacts_search(rowid, name_key, email_key) SELECT id, name_key, email_key "
-    )
-    conn.exec_driver_sql(
-        index + "FROM contacts WHERE id IN (SELECT value FROM json_each(?))", (ids,)
-    )
-    conn.exec_driver_sql(index + "FROM contacts WHERE id > ?", (mark,))  # the new contacts
+    total, new = conn.exec_driver_sql(
+        "SELECT count(*), count(*) FILTER (WHERE id > ?) FROM contacts", (mark,)
+    ).one()
+    if len(renamed) + new >= REBUILD_SHARE * total:
+        # Most of the index changes: building it again from every contact is cheaper per row
+        # than adding to it (benchmarks.contacts_import measures both), and drops old trigrams.
+        conn.exec_driver_sql("INSERT INTO contacts_search(contacts_search) VALUES ('rebuild')")
+    else:
+        conn.exec_driver_sql(
+            "INSERT INTO contacts_search(rowid, name_key, email_key) "
+            "SELECT id, name_key, email_key FROM contacts "
+            "WHERE id IN (SELECT value FROM json_each(?)) OR id > ?",  # renamed, then new
+            (json.dumps(renamed), mark),
+        )
     for _name, sql in triggers:
         conn.exec_driver_sql(sql)
 
 
 def _write_updates(conn: sa.Connection, updates: list[_Update], advance) -> None:
+    """One prepared UPDATE per kind of change, each writing only the columns that change
+    (a column left out of SET leaves its indexes untouched)."""
     updates = sorted(updates, key=lambda u: u.id)  # in table order: fewer pages touched
+    sqlite = conn.dialect.name == "sqlite"
+    mark = "?" if sqlite else "%s"
     # CRM ids that move between the file's contacts are let go first (unique index).
     moving = [(u.id,) for u in updates if u.old_crm_id is not None and u.crm_id != u.old_crm_id]
-    renamed = [
-        (u.name, fold(u.name)[:MAX_KEY], u.crm_id, u.created_at, u.id) for u in updates if u.renamed
-    ]
-    kept = [(u.crm_id, u.created_at, u.id) for u in updates if not u.renamed]
-    statements = (
-        ("UPDATE contacts SET crm_id = NULL WHERE id = ?", moving, False),
-        (
-            "UPDATE contacts SET name = ?, name_key = ?, crm_id = ?, created_at = ? WHERE id = ?",
-            renamed,
-            True,
-        ),
-        ("UPDATE contacts SET crm_id = ?, created_at = ? WHERE id = ?", kept, True),
-    )
-    sqlite = conn.dialect.name == "sqlite"
+    statements = [(f"UPDATE contacts SET crm_id = NULL WHERE id = {mark}", moving, False)]
+    kinds: dict[tuple[bool, bool, bool], list[tuple]] = {}
+    for u in updates:
+        kind = (u.renamed, u.crm_id != u.old_crm_id, u.earlier)
+        row = []
+        if u.renamed:
+            row += [u.name, fold(u.name)[:MAX_KEY]]
+        if kind[1]:
+            row.append(u.crm_id)
+        if u.earlier:
+            when = u.created_at
+            row.append(_sqlite_time(when) if sqlite and isinstance(when, datetime) else when)
+        row.append(u.id)
+        kinds.setdefault(kind, []).append(tuple(row))
+    for (renamed, new_id, earlier), rows in kinds.items():
+        columns = (["name", "name_key"] if renamed else []) + (["crm_id"] if new_id else [])
+        columns += ["created_at"] if earlier else []
+        sets = ", ".join(f"{column} = {mark}" for column in columns)
+        statements.append((f"UPDATE contacts SET {sets} WHERE id = {mark}", rows, True))
     cursor = conn.connection.driver_connection.cursor()
     try:
         for statement, rows, counted in statements:
-            if not sqlite:
-                statement = statement.replace("?", "%s")
             for start in range(0, len(rows), CHUNK):
                 chunk = rows[start : start + CHUNK]
-                if sqlite:  # times as SQLAlchemy writes them in SQLite
-                    chunk = [
-                        tuple(v.strftime(_SQLITE_TIME) if isinstance(v, datetime) else v for v in r)
-                        for r in chunk
-                    ]
                 cursor.executemany(statement, chunk)
                 if counted:
                     advance(len(chunk))
@@ -430,10 +454,17 @@ def _insert_statuses(conn: sa.Connection, rows: list[tuple]) -> None:
     columns = ("contact_id", "blocked", "reason", "since", "cause_event_id", "updated_at")
     if conn.dialect.name == "sqlite":
         # Multi-row statements: SQLite checks the reason's CHECK list once per statement.
-        text = [
-            (i, int(b), r, s.strftime(_SQLITE_TIME) if s else None, e, u.strftime(_SQLITE_TIME))
-            for i, b, r, s, e, u in rows
-        ]
+        stamps: dict[datetime, str] = {}  # `updated_at` is the same for every row
+
+        def stamp(moment):
+            if moment is None:
+                return None
+            found = stamps.get(moment)
+            if found is None:
+                found = stamps[moment] = _sqlite_time(moment)
+            return found
+
+        text = [(i, int(b), r, stamp(s), e, stamp(u)) for i, b, r, s, e, u in rows]
         bulk.sqlite_insert(conn, "contact_status", columns, text, "(contact_id) DO NOTHING")
         return
     frame = pl.DataFrame(rows, schema=_STATUS_FRAME, orient="row")
@@ -451,31 +482,48 @@ _STATUS_FRAME = {
 
 
 def _write_new(conn: sa.Connection, new: list[_Row], now: datetime, advance) -> None:
-    """New contacts and their status: they have no events, so the verdict on the address."""
+    """New contacts and their status: they have no events, so the verdict on the address.
+    SQLite: the ids are given (the import holds the write lock from its first read), so the
+    rows go straight to the driver; PostgreSQL: COPY, then the ids read back."""
+    sqlite = conn.dialect.name == "sqlite"
+    c = schema.contacts.c
     for start in range(0, len(new), CHUNK):
         chunk = new[start : start + CHUNK]
-        mark = conn.execute(sa.select(sa.func.coalesce(sa.func.max(schema.contacts.c.id), 0)))
-        mark = mark.scalar_one()
+        mark = conn.execute(sa.select(sa.func.coalesce(sa.func.max(c.id), 0))).scalar_one()
         created = [r.created_at or now for r in chunk]
-        frame = pl.DataFrame(
-            [
-                (
-                    r.email,
-                    r.name or "",
-                    fold(r.email)[:MAX_KEY],
-                    fold(r.name or "")[:MAX_KEY],
-                    when,
-                    email_domain(r.email),
-                    r.crm_id,
+        rows = [
+            (
+                r.email,
+                r.name or "",
+                fold(r.email)[:MAX_KEY],
+                fold(r.name or "")[:MAX_KEY],
+                when,
+                email_domain(r.email),
+                r.crm_id,
+            )
+            for r, when in zip(chunk, created)
+        ]
+        if sqlite:
+            statement = (
+                "INSERT INTO contacts (id, email, name, email_key, name_key, created_at, "
+                "email_domain, crm_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            )
+            cursor = conn.connection.driver_connection.cursor()
+            try:
+                cursor.executemany(
+                    statement,
+                    [
+                        (mark + k, e, n, ek, nk, _sqlite_time(w), d, i)
+                        for k, (e, n, ek, nk, w, d, i) in enumerate(rows, start=1)
+                    ],
                 )
-                for r, when in zip(chunk, created)
-            ],
-            schema=_CONTACT_FRAME,
-            orient="row",
-        )
-        bulk.insert_frame(conn, schema.contacts, frame)
-        c = schema.contacts.c
-        ids = dict(conn.execute(sa.select(c.email, c.id).where(c.id > mark)).all())
+            finally:
+                cursor.close()
+            ids = {row.email: mark + k for k, row in enumerate(chunk, start=1)}
+        else:
+            frame = pl.DataFrame(rows, schema=_CONTACT_FRAME, orient="row")
+            bulk.insert_frame(conn, schema.contacts, frame)
+            ids = dict(conn.execute(sa.select(c.email, c.id).where(c.id > mark)).all())
         statuses = [
             (ids[row.email], *_verdict_without_events(row.email, when), None, now)
             for row, when in zip(chunk, created)

@@ -876,6 +876,7 @@ def _status_frame(
 DATA_TABLES = (
     schema.daily_rollup,
     schema.domain_monthly_rollup,
+    schema.campaign_monthly_rollup,
     schema.contact_status,
     schema.block_lifts,
     schema.email_events,

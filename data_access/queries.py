@@ -114,6 +114,18 @@ def checked_id(value: object, what: str = "del contacto") -> int | None:
     return number if -_BIGGEST_ID - 1 <= number <= _BIGGEST_ID else None
 
 
+def required_id(value: object, what: str = "del contacto") -> int:
+    """`value` as the id of a row that can exist: a whole number from 1 to the column's
+    largest; ValueError (Spanish) for anything else ("1", True, None, 0, -1, 2**63), where a
+    filter or a write needs a real id rather than a "not found"."""
+    number = checked_id(value, what)
+    if number is None or number < 1:
+        raise ValueError(
+            f"El id {what} debe ser un número entero entre 1 y {_BIGGEST_ID}, no {value!r}."
+        )
+    return number
+
+
 def contact(conn: sa.Connection, contact_id: int) -> pl.DataFrame:
     """The contact with this id (one row, or none); schema CONTACT_SCHEMA."""
     contact_id = checked_id(contact_id)
@@ -264,28 +276,88 @@ def _escape_like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+# PostgreSQL: the first pages of the table are tried first (a TID range scan of a bounded
+# size, ~4,000 contacts): a text that many contacts contain is found there in well under a
+# millisecond, where the trigram index would first collect every contact holding its trigrams
+# (tens of thousands for "lopez", "gmail"). Only a rarer text reaches the index, and then its
+# candidates are few.
+_PROBE_PAGES = 64
+
+
+def _trigrams(key: str) -> list[str]:
+    """The distinct three-character pieces of `key`, in order (FTS5's trigram tokens)."""
+    return list(dict.fromkeys(key[i : i + 3] for i in range(len(key) - 2)))
+
+
 def _substring_ids(conn: sa.Connection, key: str, limit: int) -> list[int]:
-    """Ids of contacts whose folded name or email contains `key` (3+ characters), by index."""
+    """Ids of contacts whose folded name or email contains `key` (3+ characters), by index.
+
+    SQLite: the FTS5 trigram table holds no positions (migration 0011), so it gives the
+    contacts that hold every trigram of `key` as candidates, in rowid order, and each is
+    checked against its keys (`instr`: byte-exact, no LIKE wildcards); LIMIT stops the walk
+    at the first `limit` real matches. PostgreSQL: the first pages, then the trigram index
+    for the rest of the table (see _PROBE_PAGES), in one statement that stops as soon as it
+    has `limit` rows."""
     if conn.dialect.name == "sqlite":
-        phrase = '"' + key.replace('"', '""') + '"'  # one FTS5 phrase: no query syntax leaks
+        query = " ".join('"' + t.replace('"', '""') + '"' for t in _trigrams(key))
         statement = sa.text(
-            "SELECT rowid FROM contacts_search WHERE contacts_search MATCH :phrase LIMIT :limit"
+            "SELECT c.id FROM contacts_search CROSS JOIN contacts AS c "
+            "ON c.id = contacts_search.rowid "
+            "WHERE contacts_search MATCH :query "
+            "AND (instr(c.name_key, :key) > 0 OR instr(c.email_key, :key) > 0) LIMIT :limit"
         )
-        return list(conn.execute(statement, {"phrase": phrase, "limit": limit}).scalars())
-    packed = pack(key)
-    if len(packed) < 3:  # no selective trigram to look up: prefixes only
-        return []
-    c = schema.contacts.c
-    pattern = f"%{_escape_like(key)}%"
-    statement = (
-        sa.select(c.id)
-        .where(
-            sa.text(f"({schema.SEARCH_PACKED_SQL}) LIKE :packed").bindparams(packed=f"%{packed}%"),
-            sa.or_(c.name_key.like(pattern, escape="\\"), c.email_key.like(pattern, escape="\\")),
-        )
-        .limit(limit)
+        return list(conn.execute(statement, {"query": query, "key": key, "limit": limit}).scalars())
+    packed = pack(key)  # as long as `key`: 3+ characters, so at least one trigram
+    contains = "(name_key LIKE :pattern ESCAPE '\\' OR email_key LIKE :pattern ESCAPE '\\')"
+    probe = f"SELECT id FROM contacts WHERE ctid < CAST(:edge AS tid) AND {contains}"
+    # OFFSET 0 plans the index part for all its rows (a bitmap scan of the trigram index), not
+    # as the start of a LIMIT, where a sequential scan can look cheaper than it is.
+    rest = (
+        f"SELECT id FROM (SELECT id FROM contacts WHERE ({schema.SEARCH_PACKED_SQL}) "
+        f"LIKE :packed AND {contains} AND ctid >= CAST(:edge AS tid) OFFSET 0) AS rest"
     )
-    return list(conn.execute(statement).scalars())
+    statement = f"SELECT id FROM ({probe} UNION ALL {rest}) AS found LIMIT :limit"
+    values = {
+        "edge": f"({_PROBE_PAGES},0)",
+        "pattern": f"%{_escape_like(key)}%",
+        "packed": f"%{packed}%",
+        "limit": limit,
+    }
+    return list(conn.execute(sa.text(statement), values).scalars())
+
+
+_SEARCH_ROW = (
+    "c.id AS id, c.name AS name, c.email AS email, c.crm_id AS crm_id, c.name_key AS name_key, "
+    "s.blocked AS blocked, s.reason AS reason "
+    "FROM contacts AS c LEFT OUTER JOIN contact_status AS s ON s.contact_id = c.id"
+)
+_PART_MATCH = ("email_exact", "crm_id", "email_prefix", "name_prefix")
+
+
+def _ranged(part: int, column: str, low: str, high: str, gate: str) -> str:
+    return (
+        f"SELECT * FROM (SELECT {part} AS part, {_SEARCH_ROW} WHERE {gate} <> '' "
+        f"AND c.{column} >= {low} AND c.{column} < {high} ORDER BY c.{column} LIMIT :limit) "
+        f"AS part{part}"
+    )
+
+
+# The exact address, the CRM id range (exact and prefix), the address and name prefixes: each a
+# range scan of its index that stops at `limit` rows; a look-up whose text is empty is gated off
+# by a condition on its parameter alone (evaluated once, before any row is read).
+_FIRST_LOOKUPS = sa.text(
+    " UNION ALL ".join(
+        [
+            f"SELECT 0 AS part, {_SEARCH_ROW} WHERE :key <> '' AND c.email_key = :key",
+            _ranged(1, "crm_id", ":crm", ":crm_top", ":crm"),
+            _ranged(2, "email_key", ":key", ":upper", ":key"),
+            _ranged(3, "name_key", ":key", ":upper", ":key"),
+        ]
+    )
+)
+_BY_IDS = sa.text(f"SELECT {_SEARCH_ROW} WHERE c.id IN :ids").bindparams(
+    sa.bindparam("ids", expanding=True)
+)
 
 
 def search_contacts(conn: sa.Connection, text: object, *, limit: int = 20) -> pl.DataFrame:
@@ -302,48 +374,30 @@ def search_contacts(conn: sa.Connection, text: object, *, limit: int = 20) -> pl
     limit = max(1, min(int(limit), MAX_LIMIT))
     if not key and not crm_id:
         return pl.DataFrame(schema=SEARCH_SCHEMA)
-    c = schema.contacts.c
-    upper = key + _TOP
-    found: dict[int, str] = {}
-
-    def take(ids, match):
-        for contact_id in ids:
-            found.setdefault(contact_id, match)
-
-    if key:
-        take(conn.execute(sa.select(c.id).where(c.email_key == key)).scalars(), "email_exact")
-    if crm_id:  # exact and prefix in one range scan of the unique index, the exact one first
-        by_id = (
-            sa.select(c.id, c.crm_id)
-            .where(c.crm_id >= crm_id, c.crm_id < crm_id + _TOP)
-            .order_by(c.crm_id)
-            .limit(limit)
-        )
-        for contact_id, value in conn.execute(by_id):
-            found.setdefault(contact_id, "crm_id_exact" if value == crm_id else "crm_id_prefix")
-    for column, match in ((c.email_key, "email_prefix"), (c.name_key, "name_prefix")):
-        if not key:
-            break
-        prefix = sa.select(c.id).where(column >= key, column < upper).order_by(column).limit(limit)
-        take(conn.execute(prefix).scalars(), match)
+    values = {"key": key, "upper": key + _TOP, "crm": crm_id, "crm_top": crm_id + _TOP}
+    # Every look-up but the substring one in one statement (a round trip and a compiled
+    # statement each used to cost more than the index range scans themselves), each row
+    # with what the result shows; `part` tells which look-up found it, best first.
+    rows = conn.execute(_FIRST_LOOKUPS, {**values, "limit": limit}).all()
+    found: dict[int, tuple[str, object]] = {}
+    for row in sorted(rows, key=lambda r: r.part):
+        match = _PART_MATCH[row.part]
+        if match == "crm_id":
+            match = "crm_id_exact" if row.crm_id == crm_id else "crm_id_prefix"
+        found.setdefault(row.id, (match, row))
     if len(found) < limit and len(key) >= 3:
-        take(_substring_ids(conn, key, limit), "substring")
+        more = [i for i in _substring_ids(conn, key, limit) if i not in found]
+        if more:
+            for row in conn.execute(_BY_IDS, {"ids": more}):
+                found.setdefault(row.id, ("substring", row))
     if not found:
         return pl.DataFrame(schema=SEARCH_SCHEMA)
-
-    s = schema.contact_status.c
-    rows = conn.execute(
-        sa.select(c.id, c.name, c.email, c.crm_id, c.name_key, s.blocked, s.reason)
-        .select_from(schema.contacts.outerjoin(schema.contact_status, s.contact_id == c.id))
-        .where(c.id.in_(list(found)))
-    ).all()
     word = " " + key
     ranked = []
-    for row in rows:
-        match = found[row.id]
+    for contact_id, (match, row) in found.items():
         if match == "substring" and word in " " + row.name_key:
             match = "name_word"
-        ranked.append((MATCH_RANK[match], row.name_key, row.id, row, match))
+        ranked.append((MATCH_RANK[match], row.name_key, contact_id, row, match))
     ranked.sort(key=lambda item: item[:3])
     result = [
         (

@@ -19,6 +19,7 @@ import polars as pl
 import sqlalchemy as sa
 
 from . import rollups, schema, vocab
+from .queries import required_id
 
 NOTICE_KINDS = (vocab.BOUNCED, vocab.SPAM_COMPLAINT, vocab.NOT_SENT)
 
@@ -98,6 +99,10 @@ class ReportFilter:
             raise ValueError("la fecha final es anterior a la inicial")
         if self.origin not in (None, *vocab.ORIGINS):
             raise ValueError(f"origen desconocido: {self.origin}")
+        if not isinstance(self.campaign_ids, tuple):
+            raise ValueError(f"campaign_ids debe ser una tupla de ids, no {self.campaign_ids!r}")
+        for campaign_id in self.campaign_ids:
+            required_id(campaign_id, "de la campaña")
 
     @property
     def days(self) -> int:
@@ -144,19 +149,67 @@ TOTALS_SCHEMA = {k: v for k, v in DAILY_SCHEMA.items() if k != "day"}
 NOTICES_BY_DAY_SCHEMA = {"day": pl.Date, "origin": pl.Utf8, "event": pl.Utf8, "events": pl.Int64}
 
 
+def _month_after(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def whole_months(start: date, end: date) -> tuple[date, date] | None:
+    """(first, last) month (first days) that lie wholly inside start..end; None if none does."""
+    first = start if start.day == 1 else _month_after(start)
+    last = _month_after(end) if _month_after(end) - timedelta(days=1) == end else end
+    last = (last.replace(day=1) - timedelta(days=1)).replace(day=1)  # the month before
+    return (first, last) if first <= last else None
+
+
+def _rollup_pieces(f: ReportFilter) -> list[tuple[str, date, date]]:
+    """The range as ("month", first, last month) for its whole months (from
+    `campaign_monthly_rollup`) and ("day", first, last) for the days at its ends."""
+    months = whole_months(f.start, f.end)
+    if months is None:
+        return [("day", f.start, f.end)]
+    pieces = [("month", *months)]
+    if f.start < months[0]:
+        pieces.append(("day", f.start, months[0] - timedelta(days=1)))
+    after = _month_after(months[1])
+    if after <= f.end:
+        pieces.append(("day", after, f.end))
+    return pieces
+
+
 def campaign_totals(conn: sa.Connection, f: ReportFilter) -> pl.DataFrame:
     """The filtered rollup summed over the days: one row per campaign and kind of event (a
     few hundred rows whatever the range); schema TOTALS_SCHEMA. Feeds every figure but the
-    timeline."""
-    r, k = schema.daily_rollup.c, schema.campaigns.c
-    keys = (r.campaign_id, k.name, k.origin, r.event, r.bounce_type, r.reason, r.category)
-    query = (
-        sa.select(*keys, sa.func.sum(r.events))
-        .select_from(schema.daily_rollup.join(schema.campaigns, k.id == r.campaign_id))
-        .where(r.day >= f.start, r.day <= f.end)
-        .group_by(*keys)
+    timeline. The range's whole months come from `campaign_monthly_rollup`, its end days from
+    `daily_rollup`; the sums are grouped before the campaigns are joined (one join per
+    answer row, not per rollup row)."""
+    keys = rollups.MONTHLY_KEYS
+    parts = []
+    for grain, first, last in _rollup_pieces(f):
+        table = schema.campaign_monthly_rollup if grain == "month" else schema.daily_rollup
+        when = table.c.month if grain == "month" else table.c.day
+        part = sa.select(*(table.c[name] for name in keys), table.c.events).where(
+            when >= first, when <= last
+        )
+        if f.campaign_ids:
+            part = part.where(table.c.campaign_id.in_(list(f.campaign_ids)))
+        parts.append(part)
+    rows = sa.union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+    summed = (
+        sa.select(*(rows.c[name] for name in keys), sa.func.sum(rows.c.events).label("events"))
+        .group_by(*(rows.c[name] for name in keys))
+        .subquery()
     )
-    rows = conn.execute(_campaign_filter(query, f, k.origin, r.campaign_id)).all()
+    k = schema.campaigns.c
+    query = sa.select(
+        summed.c.campaign_id,
+        k.name,
+        k.origin,
+        *(summed.c[name] for name in keys[1:]),
+        summed.c.events,
+    ).select_from(summed.join(schema.campaigns, k.id == summed.c.campaign_id))
+    if f.origin:
+        query = query.where(k.origin == f.origin)
+    rows = conn.execute(query).all()
     return pl.DataFrame([tuple(x) for x in rows], schema=TOTALS_SCHEMA, orient="row")
 
 
@@ -307,21 +360,64 @@ def _month_start(day: date) -> date:
     return day.replace(day=1)
 
 
+def _months(start: date, end: date) -> list[date]:
+    """The first days of the months that start..end touches."""
+    months, month = [], _month_start(start)
+    while month <= end:
+        months.append(month)
+        month = _month_after(month)
+    return months
+
+
+# Beyond this many candidate domains the ranking reads all the months' rows (a small
+# world, where the threshold is low): as exact, and an IN list that stays small.
+MAX_DOMAIN_CANDIDATES = 64
+
+
+def month_sends(conn: sa.Connection, months: list[date], origin: str | None) -> int:
+    """Delivered + bounced emails of campaigns and flows in those months (and origin): what
+    `domain_monthly_rollup` holds summed over every domain, read from the far smaller
+    `campaign_monthly_rollup`."""
+    m, k = schema.campaign_monthly_rollup.c, schema.campaigns.c
+    query = sa.select(sa.func.coalesce(sa.func.sum(m.events), 0)).where(
+        m.month.in_(months), m.event.in_((vocab.DELIVERED, vocab.BOUNCED))
+    )
+    if origin:
+        query = query.select_from(
+            schema.campaign_monthly_rollup.join(schema.campaigns, k.id == m.campaign_id)
+        ).where(k.origin == origin)
+    return int(conn.execute(query).scalar_one())
+
+
 def domain_ranking(
     conn: sa.Connection, f: ReportFilter, *, top: int = 15, min_sends: int | None = None
 ) -> pl.DataFrame:
     """Recipient domains by bounce rate, among those with at least `min_sends` sends (default
     `min_domain_sends` of the total); schema DOMAINS_SCHEMA. Counted by whole months (the
-    months the range touches) and by origin; the campaign filter does not apply here."""
+    months the range touches) and by origin; the campaign filter does not apply here.
+
+    Candidates first: a domain's sends are the sum of at most R = months × origins rows, so
+    one of them holds at least min_sends / R; the index on (month, origin, sends) finds those
+    few rows, and only their domains are summed (exact, whatever the number of domains)."""
     d = schema.domain_monthly_rollup.c
-    where = [d.month >= _month_start(f.start), d.month <= _month_start(f.end)]
-    if f.origin:
-        where.append(d.origin == f.origin)
+    months = _months(f.start, f.end)
+    origins = [f.origin] if f.origin else list(vocab.ORIGINS)
     if min_sends is None:
-        total = conn.execute(
-            sa.select(sa.func.coalesce(sa.func.sum(d.sends), 0)).where(*where)
-        ).scalar_one()
-        min_sends = min_domain_sends(int(total))
+        min_sends = min_domain_sends(month_sends(conn, months, f.origin))
+    where = [d.month.in_(months), d.origin.in_(origins)]
+    bound = -(-min_sends // (len(months) * len(origins)))  # ceiling
+    candidates = (
+        conn.execute(
+            sa.select(d.domain)
+            .where(*where, d.sends >= bound)
+            .distinct()
+            .limit(MAX_DOMAIN_CANDIDATES + 1)
+        )
+        .scalars()
+        .all()
+    )
+    if len(candidates) <= MAX_DOMAIN_CANDIDATES:
+        where.append(d.domain.in_(candidates))
     query = sa.select(
         d.domain,
         sa.func.sum(d.sends).label("sends"),
@@ -418,6 +514,8 @@ def affected_statement(
 ) -> sa.Select:
     """The drill-down query of `affected_contacts`: one row per affected contact (unordered,
     unpaged); the range's days are those of `zone`, as in the rollups."""
+    if campaign_id is not None:
+        campaign_id = required_id(campaign_id, "de la campaña")
     e, c, k = schema.email_events.c, schema.contacts.c, schema.campaigns.c
     s = schema.contact_status.c
     first, last = (day, day) if day else (f.start, f.end)

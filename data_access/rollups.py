@@ -4,6 +4,8 @@
   category. A year is tens of thousands of rows, whatever the number of events.
 - `domain_monthly_rollup`: sends and bounces per month × origin × recipient domain (the
   domain report needs no campaign dimension; by day it would be millions of rows).
+- `campaign_monthly_rollup`: `daily_rollup` summed by month (the report reads a range's whole
+  months here and only its end days by day); always derived from the daily counts.
 
 Days and months are those of one time zone, stored in the database (`rollup_settings`,
 `stored_zone`): "UTC" until `rebuild(conn, zone)` recounts everything in another one
@@ -11,7 +13,7 @@ Days and months are those of one time zone, stored in the database (`rollup_sett
 the same days as the card shows (RASTRO_TIMEZONE). Every writer reads the stored zone, so an
 import can never add to a day of another zone.
 
-`rebuild` computes both from every event in SQL. Imports call `add_new_events`, the same
+`rebuild` computes them from every event in SQL. Imports call `add_new_events`, the same
 counts computed in memory from the events they just stored, added to the rows already there
 (events are never updated, only added); their tests compare the result with `rebuild`, the
 oracle. Whoever adds events calls one of them in the same transaction.
@@ -144,6 +146,7 @@ def rebuild(conn: sa.Connection, zone: str | None = None) -> None:
         _store_zone(conn, zone)
     conn.execute(schema.daily_rollup.delete())
     conn.execute(schema.domain_monthly_rollup.delete())
+    conn.execute(schema.campaign_monthly_rollup.delete())
     day, month = local_day_and_month(e.occurred_at, conn, zone)
     daily = daily_select(day)
     conn.execute(
@@ -156,6 +159,29 @@ def rebuild(conn: sa.Connection, zone: str | None = None) -> None:
         schema.domain_monthly_rollup.insert().from_select(
             [col.name for col in domains.selected_columns], domains
         )
+    )
+    monthly = monthly_select(conn)
+    conn.execute(
+        schema.campaign_monthly_rollup.insert().from_select(
+            [col.name for col in monthly.selected_columns], monthly
+        )
+    )
+
+
+MONTHLY_KEYS = ("campaign_id", "event", "bounce_type", "reason", "category")
+
+
+def monthly_select(conn: sa.Connection):
+    """`campaign_monthly_rollup` as the sum of `daily_rollup` by month (its days are already
+    those of the stored zone)."""
+    r = schema.daily_rollup.c
+    if conn.dialect.name == "sqlite":
+        month = sa.func.strftime("%Y-%m-01", r.day)
+    else:
+        month = sa.cast(sa.func.date_trunc("month", r.day), sa.Date)
+    keys = [r[name] for name in MONTHLY_KEYS]
+    return sa.select(month.label("month"), *keys, sa.func.sum(r.events).label("events")).group_by(
+        month, *keys
     )
 
 
@@ -232,6 +258,10 @@ def add_new_events(conn: sa.Connection, new: pl.DataFrame) -> None:
         )
     )
     _upsert_counts(conn, schema.daily_rollup, daily, ("events",))
+    monthly = daily.group_by(pl.col("day").dt.truncate("1mo").alias("month"), *MONTHLY_KEYS).agg(
+        pl.col("events").sum()
+    )
+    _upsert_counts(conn, schema.campaign_monthly_rollup, monthly, ("events",))
     _upsert_counts(
         conn, schema.domain_monthly_rollup, domains, ("sends", "bounced", "hard_bounced")
     )

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 
 from . import diagnostics, vocab
-from .text import PACKED_SQL_PATTERN, email_domain
+from .text import PACKED_MARK, PACKED_SQL_PATTERN, email_domain
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -76,8 +76,8 @@ CrmId = sa.String(100).with_variant(sa.String(100, collation="C"), "postgresql")
 
 
 SEARCH_PACKED_SQL = (
-    f"regexp_replace(name_key, '{PACKED_SQL_PATTERN}', '', 'g') || ' ' || "
-    f"regexp_replace(email_key, '{PACKED_SQL_PATTERN}', '', 'g')"
+    f"regexp_replace(name_key, '{PACKED_SQL_PATTERN}', '{PACKED_MARK}', 'g') || ' ' || "
+    f"regexp_replace(email_key, '{PACKED_SQL_PATTERN}', '{PACKED_MARK}', 'g')"
 )
 
 
@@ -335,6 +335,23 @@ domain_monthly_rollup = sa.Table(
     sa.Column("bounced", sa.Integer, nullable=False),
     sa.Column("hard_bounced", sa.Integer, nullable=False),
     sa.PrimaryKeyConstraint("month", "origin", "domain"),
+    # The domains that can reach the ranking threshold, found without reading every row.
+    sa.Index("ix_domain_monthly_rollup_month_origin_sends", "month", "origin", "sends", "domain"),
+)
+
+# `daily_rollup` summed by month (revision 0012): a range's whole months are read here, its
+# end days from `daily_rollup`.
+campaign_monthly_rollup = sa.Table(
+    "campaign_monthly_rollup",
+    metadata,
+    sa.Column("month", sa.Date, nullable=False),  # first day of the month, same time zone
+    sa.Column("campaign_id", sa.Integer, sa.ForeignKey("campaigns.id"), nullable=False),
+    sa.Column("event", sa.String(16), nullable=False),
+    sa.Column("bounce_type", sa.String(16), nullable=False, server_default=""),
+    sa.Column("reason", sa.String(24), nullable=False, server_default=""),
+    sa.Column("category", sa.String(24), nullable=False, server_default=""),
+    sa.Column("events", sa.Integer, nullable=False),
+    sa.PrimaryKeyConstraint("month", "campaign_id", "event", "bounce_type", "reason", "category"),
 )
 
 # The time zone whose calendar days and months the two rollups count (one row; "UTC" until a

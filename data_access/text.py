@@ -7,17 +7,27 @@ index; folding at query time on the column would defeat the index.
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _MAX_QUERY_CHARS = 200
 
 
+@lru_cache(maxsize=65_536)
+def _fold_word(word: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", word)
+    return " ".join("".join(ch for ch in decomposed if not unicodedata.combining(ch)).split())
+
+
 def fold(value: str) -> str:
-    """Lower-case `value`, drop accents and diacritics (ñ -> n), collapse white space."""
+    """Lower-case `value`, drop accents and diacritics (ñ -> n), collapse white space.
+
+    The same as `NFKD(casefold(value))` without its combining marks, split into words, a
+    word at a time (first names and surnames repeat: each distinct word is decomposed once):
+    NFKD decomposes each character on its own and only reorders combining marks, which are
+    all dropped (tests hold the two equal)."""
     if value.isascii():  # the same result, several times faster (most addresses, many names)
         return " ".join(value.lower().split())
-    decomposed = unicodedata.normalize("NFKD", value.casefold())
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return " ".join(stripped.split())
+    return " ".join(filter(None, map(_fold_word, value.casefold().split())))
 
 
 def fold_query(value: object) -> str:
@@ -49,16 +59,22 @@ def normalise_email(value: str) -> str:
 _NOT_PACKED = re.compile(r"[^a-z0-9]")
 # The same rule in SQL, for PostgreSQL's trigram index (see schema.SEARCH_PACKED_SQL).
 PACKED_SQL_PATTERN = "[^a-z0-9]"
+PACKED_MARK = "q"  # what stands for every other character (migration 0011)
 
 
 def pack(key: str) -> str:
-    """A folded key with everything but a-z and 0-9 removed ("as.mar" -> "asmar").
+    """A folded key with every character but a-z and 0-9 written as "q" ("as.mar" ->
+    "asqmar").
 
-    PostgreSQL's pg_trgm splits text into words at punctuation, so a search such as "as.mar"
-    would look up very common padded trigrams; the packed form keeps the trigrams selective.
-    Removing the same characters from both sides keeps every real match a packed match.
+    PostgreSQL's pg_trgm splits text into words at anything but letters and digits, so a
+    search such as "as.mar" would look up very common padded trigrams. Removing punctuation
+    (before migration 0011) kept the trigrams of "ernan_" those of every "fernandez": tens of
+    thousands of candidates for a handful of matches. A letter in its place keeps one word and
+    keeps the punctuation's place in the trigrams ("anq" is rare). The same character for the
+    same characters on both sides keeps every real match a packed match ("q" itself only adds
+    a few candidates, which the exact check drops).
     """
-    return _NOT_PACKED.sub("", key)
+    return _NOT_PACKED.sub(PACKED_MARK, key)
 
 
 def email_domain(email: str) -> str:

@@ -401,6 +401,6 @@ def test_single_sign_on_does_not_silently_restart_an_ended_session(
     assert "caducado por inactividad" in shown(at)
     assert redirect_of(at) is None
     (button,) = [b for b in at.button if b.label.startswith("Continuar como")]
-    assert button.label == "Continuar como ana\\.admin\\@crm\\.test"  # Markdown-escaped
+    assert button.label == "Continuar como ana\\.admin\u2060\\@crm\\.test"  # Markdown-escaped
     button.click().run()
     assert urlsplit(redirect_of(at)).path == "/auth/session"

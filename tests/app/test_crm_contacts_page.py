@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from data_access import schema
+from tests.support.hostile import shown_text
 
 from .conftest import ENTRYPOINT, PAGES
 
@@ -84,7 +85,9 @@ def test_a_file_that_is_not_a_contacts_csv_is_refused_with_a_clear_message(page)
     at, engine = page
     events = "occurred_at,email,event\n2026-06-01T10:00:00Z,a@example.com,delivered\n"
     upload(choose_contacts(at), "eventos.csv", events.encode())
-    assert at.error[0].value.startswith("eventos.csv: no se importó nada. Columnas desconocidas")
+    assert shown_text(at.error[0].value).startswith(
+        "eventos.csv: no se importó nada. Columnas desconocidas"
+    )
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(schema.contacts)).scalar() == 0
 

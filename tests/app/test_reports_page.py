@@ -11,6 +11,7 @@ from dashboard.formatting import format_day
 from dashboard.i18n import t
 from data_access import reports, schema
 from tests.conftest import WORLD_UNTIL
+from tests.support.hostile import shown_text
 
 from .conftest import PAGES, open_session
 
@@ -48,7 +49,7 @@ def test_filters_come_from_the_url_and_the_figures_match(page, world_db):
         "Motivos de no envío",
         "Rebotes por tipo y causa",
     ]
-    assert any("Límites: rebote aviso > 2,00 %" in c.value for c in page.caption)
+    assert any("Límites: rebote aviso > 2,00 %" in shown_text(c.value) for c in page.caption)
 
 
 def test_changing_a_filter_changes_the_report_and_the_url(page, world_db):
@@ -221,8 +222,10 @@ def test_the_page_says_whose_days_it_counts(world_db, make_app):
     other = make_app(world_db, PAGE, user="ana.admin", RASTRO_TIMEZONE="America/Mexico_City")
     other.run()
     warning = other.warning[0].value
-    assert "cuentan los días de UTC" in warning and "en America/Mexico_City" in warning
-    assert "rollups rebuild --timezone America/Mexico_City" in warning
+    shown = shown_text(warning)
+    assert "cuentan los días de UTC" in shown and "en America/Mexico_City" in shown
+    # the command as one code span, exactly as it is typed (no escapes inside backticks)
+    assert "`python -m data_access rollups rebuild --timezone America/Mexico_City`" in warning
 
 
 def test_an_absurd_range_from_the_url_is_cut_to_the_days_with_data(page, world_db):

@@ -454,7 +454,7 @@ def test_imports_add_to_the_days_of_the_stored_zone(empty_engine):
         },
         schema_overrides={"occurred_at": pl.Datetime("us", "UTC"), "reason": pl.Utf8},
     )
-    tables = (schema.daily_rollup, schema.domain_monthly_rollup)
+    tables = (schema.daily_rollup, schema.domain_monthly_rollup, schema.campaign_monthly_rollup)
     with empty_engine.begin() as conn:
         _one_contact_and_campaign(conn)
         rollups.rebuild(conn, zone)  # no events yet: stores the zone
@@ -546,3 +546,193 @@ def test_the_cli_rebuilds_in_a_zone_and_refuses_unknown_ones(empty_engine):
     wrong = runner.invoke(main, ["rollups", "rebuild", "--timezone", "Marte", "--database", url])
     assert wrong.exit_code != 0 and "zona horaria desconocida: Marte" in wrong.output
     assert "Traceback" not in wrong.output
+
+
+# --- the read side at a million contacts (revision 0012) -------------------------------------
+
+MONTH_ALIGNED = [
+    ReportFilter(date(2026, 2, 1), date(2026, 4, 30)),  # whole months only
+    ReportFilter(date(2026, 1, 15), date(2026, 6, 1), origin="campaign"),  # both ends by day
+    ReportFilter(date(2025, 12, 1), date(2026, 1, 20)),  # a whole month, then days, new year
+    ReportFilter(date(2026, 2, 1), date(2026, 2, 27)),  # a month but its last day
+    ReportFilter(WORLD_UNTIL - timedelta(days=364), WORLD_UNTIL, campaign_ids=(3, 5, 8, 150)),
+]
+
+
+def _totals_by_brute_force(raw: pl.DataFrame, f: ReportFilter) -> pl.DataFrame:
+    keys = ["campaign_id", "campaign_name", "origin", "event", "bounce_type", "reason", "category"]
+    return (
+        brute(raw, f)
+        .with_columns(
+            pl.col("bounce_type").fill_null(""),
+            pl.col("reason").fill_null(""),
+            pl.col("bounce_category").fill_null("").alias("category"),
+        )
+        .group_by(keys)
+        .agg(pl.len().cast(pl.Int64).alias("events"))
+        .sort(keys)
+    )
+
+
+@pytest.mark.parametrize(
+    "f", MONTH_ALIGNED, ids=["months", "two-ends", "new-year", "short-month", "campaigns-year"]
+)
+def test_campaign_totals_from_months_and_end_days_equal_the_raw_events(world_engine, raw, f):
+    """Whole months from the monthly rollup, the days at the ends from the daily one: every
+    row equals a count of the raw events, for ranges cut at and between month boundaries."""
+    keys = ["campaign_id", "campaign_name", "origin", "event", "bounce_type", "reason", "category"]
+    with world_engine.connect() as conn:
+        got = reports.campaign_totals(conn, f).sort(keys)
+    want = _totals_by_brute_force(raw, f)
+    assert got.height > 0
+    assert got.to_dicts() == want.select(got.columns).to_dicts()
+
+
+def test_range_pieces_cover_every_day_once():
+    """The months and end days of a range are exactly its days, for every start and end
+    around a year (leap day included)."""
+    first = date(2027, 12, 20)
+    for start in (first + timedelta(days=i) for i in range(0, 75, 4)):
+        for length in (1, 2, 27, 28, 29, 30, 31, 32, 60, 90, 365, 400):
+            f = ReportFilter(start, start + timedelta(days=length - 1))
+            days = []
+            for grain, low, high in reports._rollup_pieces(f):
+                if grain == "day":
+                    days += [low + timedelta(days=i) for i in range((high - low).days + 1)]
+                else:
+                    month = low
+                    while month <= high:
+                        after = reports._month_after(month)
+                        days += [month + timedelta(days=i) for i in range((after - month).days)]
+                        month = after
+            assert sorted(days) == [f.start + timedelta(days=i) for i in range(f.days)]
+
+
+def test_the_monthly_rollup_is_the_daily_one_by_month(world_engine):
+    d, m = schema.daily_rollup.c, schema.campaign_monthly_rollup.c
+    with world_engine.connect() as conn:
+        daily = pl.DataFrame(
+            [
+                tuple(r)
+                for r in conn.execute(
+                    sa.select(d.day, *(d[k] for k in rollups.MONTHLY_KEYS), d.events)
+                )
+            ],
+            schema=["day", *rollups.MONTHLY_KEYS, "events"],
+            orient="row",
+        )
+        monthly = pl.DataFrame(
+            [
+                tuple(r)
+                for r in conn.execute(
+                    sa.select(m.month, *(m[k] for k in rollups.MONTHLY_KEYS), m.events)
+                )
+            ],
+            schema=["month", *rollups.MONTHLY_KEYS, "events"],
+            orient="row",
+        )
+    daily = daily.with_columns(pl.col("day").map_elements(reports._as_date, pl.Date))
+    want = daily.group_by(
+        pl.col("day").dt.truncate("1mo").alias("month"), *rollups.MONTHLY_KEYS
+    ).agg(pl.col("events").sum())
+    monthly = monthly.with_columns(pl.col("month").map_elements(reports._as_date, pl.Date))
+    order = ["month", *rollups.MONTHLY_KEYS]
+    assert monthly.height > 0
+    assert monthly.sort(order).to_dicts() == want.select(monthly.columns).sort(order).to_dicts()
+
+
+def _domain_brute(raw: pl.DataFrame, f: ReportFilter, min_sends: int | None, top: int):
+    first = f.start.replace(day=1)
+    last = reports._month_after(f.end) - timedelta(days=1)
+    months = raw.filter(
+        pl.col("day") >= first,
+        pl.col("day") <= last,
+        pl.col("event").is_in(["delivered", "bounced"]),
+    )
+    if f.origin:
+        months = months.filter(pl.col("origin") == f.origin)
+    if min_sends is None:
+        min_sends = reports.min_domain_sends(months.height)
+    per = months.group_by("email_domain").agg(
+        pl.len().alias("sends"), (pl.col("event") == "bounced").sum().alias("bounced")
+    )
+    per = per.filter(pl.col("sends") >= min_sends).with_columns(
+        (pl.col("bounced") / pl.col("sends")).alias("rate")
+    )
+    return per.sort(["rate", "sends", "email_domain"], descending=[True, True, False]).head(top)
+
+
+DOMAIN_CASES = [
+    (FILTERS[0], None),
+    (FILTERS[1], None),
+    (ReportFilter(date(2026, 3, 10), date(2026, 9, 2)), 300),
+    (ReportFilter(date(2026, 6, 1), date(2026, 6, 1), origin="campaign"), 40),
+    (ReportFilter(date(2026, 1, 1), date(2026, 12, 31)), 1),
+]
+
+
+@pytest.mark.parametrize("candidates", [True, False], ids=["candidates-first", "every-row"])
+@pytest.mark.parametrize("f, min_sends", DOMAIN_CASES, ids=["90d", "365d-auto", "300", "day", "1"])
+def test_domain_ranking_either_way_equals_brute_force(
+    world_engine, raw, monkeypatch, f, min_sends, candidates
+):
+    """The candidates-first ranking (and its fallback over every row of the months, for
+    thresholds so low that most domains are candidates) equal a brute-force count, with the
+    default threshold (from the monthly campaign rollup) and given ones."""
+    monkeypatch.setattr(reports, "MAX_DOMAIN_CANDIDATES", 10_000 if candidates else -1)
+    with world_engine.connect() as conn:
+        got = reports.domain_ranking(conn, f, top=40, min_sends=min_sends)
+    want = _domain_brute(raw, f, min_sends, 40)
+    assert got.height > 0 or f.days == 1
+    assert got["domain"].to_list() == want["email_domain"].to_list()
+    assert got["sends"].to_list() == want["sends"].to_list()
+    assert got["bounced"].to_list() == want["bounced"].to_list()
+
+
+def test_month_sends_is_the_domain_rollup_summed(world_engine):
+    d = schema.domain_monthly_rollup.c
+    with world_engine.connect() as conn:
+        for origin in (None, *vocab.ORIGINS):
+            months = reports._months(date(2025, 12, 5), date(2026, 7, 1))
+            query = sa.select(sa.func.sum(d.sends)).where(d.month.in_(months))
+            if origin:
+                query = query.where(d.origin == origin)
+            assert reports.month_sends(conn, months, origin) == conn.execute(query).scalar()
+
+
+def test_the_ranking_finds_its_candidates_through_the_sends_index(world_engine):
+    """The candidates query reads the (month, origin, sends) index, not the months' rows."""
+    f = FILTERS[0]
+    d = schema.domain_monthly_rollup.c
+    months = reports._months(f.start, f.end)
+    statement = (
+        sa.select(d.domain)
+        .where(d.month.in_(months), d.origin.in_(list(vocab.ORIGINS)), d.sends >= 500)
+        .distinct()
+    )
+    with world_engine.connect() as conn:
+        plan = _plan(conn, statement)
+        conn.rollback()
+    assert "ix_domain_monthly_rollup_month_origin_sends" in plan, plan
+
+
+def test_upgrading_a_0010_database_fills_the_monthly_rollup(databases, world):
+    """Revision 0012 fills the monthly rollup from the daily one of an existing database
+    (and its downgrade removes it)."""
+    from data_access import demo, migrate
+
+    m = schema.campaign_monthly_rollup.c
+    for kind in ("sqlite", "postgresql"):
+        engine = databases.engine(kind)
+        demo.load(engine, world)
+        with engine.connect() as conn:
+            want = sorted(conn.execute(sa.select(schema.campaign_monthly_rollup)).all())
+        migrate.downgrade(engine, "0011")
+        assert not sa.inspect(engine).has_table("campaign_monthly_rollup")
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            got = sorted(conn.execute(sa.select(schema.campaign_monthly_rollup)).all())
+            total = conn.execute(sa.select(sa.func.sum(m.events))).scalar()
+            daily = conn.execute(sa.select(sa.func.sum(schema.daily_rollup.c.events))).scalar()
+        assert got == want and total == daily
+        engine.dispose()

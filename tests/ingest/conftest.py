@@ -117,12 +117,15 @@ def table_rows(conn, table: sa.Table, *, exclude=(), maps=None) -> list[tuple]:
 
 
 def rollup_rows(conn) -> dict[str, list[tuple]]:
-    """Both rollup tables, with campaigns as (origin, external id)."""
+    """The rollup tables, with campaigns as (origin, external id)."""
     k = schema.campaigns.c
     campaigns = {i: (o, x) for i, o, x in conn.execute(sa.select(k.id, k.origin, k.external_id))}
     return {
         "daily_rollup": table_rows(conn, schema.daily_rollup, maps={"campaign_id": campaigns}),
         "domain_monthly_rollup": table_rows(conn, schema.domain_monthly_rollup),
+        "campaign_monthly_rollup": table_rows(
+            conn, schema.campaign_monthly_rollup, maps={"campaign_id": campaigns}
+        ),
     }
 
 

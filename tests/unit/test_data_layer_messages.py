@@ -53,7 +53,7 @@ def test_message_of_shows_the_catalogue_entry_in_the_interface_language(english)
     error = _unreachable()
     shown = _page_with(error, "error.database", english).markdown[0].value
     language = "en" if english else "es"
-    assert shown == i18n.t("error.database.connect", language, **error.params)
+    assert shown == i18n.md("error.database.connect", language, **error.params)
 
 
 def test_message_of_keeps_the_text_of_an_error_without_a_key():

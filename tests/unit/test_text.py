@@ -1,3 +1,6 @@
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from data_access.text import fold, fold_query, normalise_email
 
 
@@ -22,6 +25,33 @@ def test_normalise_email():
 def test_pack_keeps_only_letters_and_digits():
     from data_access.text import pack
 
-    assert pack("as.mar@gmail.com") == "asmargmailcom"
-    assert pack("maria jose garcia-pelayo") == "mariajosegarciapelayo"
-    assert pack("o.r") == "or"
+    assert pack("as.mar@gmail.com") == "asqmarqgmailqcom"
+    assert pack("maria jose garcia-pelayo") == "mariaqjoseqgarciaqpelayo"
+    assert pack("o.r") == "oqr"
+    assert pack("ernan_") == "ernanq"  # the punctuation's place stays in the trigrams
+    assert len(pack("ø.ß")) == 3
+
+
+def _fold_whole_text(value: str) -> str:
+    """fold's definition, on the whole text at once (the word-at-a-time fold must equal it)."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFKD", value.casefold())
+    return " ".join("".join(ch for ch in decomposed if not unicodedata.combining(ch)).split())
+
+
+# Letters with accents, ligatures, ß, final sigma, titlecase digraphs, a lone combining mark,
+# marks that decompose to a space plus a mark (¨), no-break and em spaces, anything else.
+_TRICKY = "aéñ ÅﬁẞßΣς\u0301\u0327ǅ¨´\xa0\u2003Ⅻ①ﾊﾟ한"
+
+
+@given(st.text(alphabet=st.sampled_from(_TRICKY) | st.characters(), max_size=20))
+@settings(max_examples=3000, deadline=None)
+def test_fold_equals_the_whole_text_decomposition(value):
+    assert fold(value) == _fold_whole_text(value)
+    assert fold(value) == fold(value)  # the per-word cache gives the same answer again
+
+
+def test_fold_of_words_whose_marks_decompose_to_spaces():
+    for value in ("a¨b", "¨", "́ x", "Ｊｏｓé　Ｍaría", "ﬁn ǅemal"):
+        assert fold(value) == _fold_whole_text(value)
