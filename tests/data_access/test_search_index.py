@@ -61,12 +61,13 @@ def loaded(request, databases):
         yield conn, everyone(conn), pages
 
 
-@pytest.mark.parametrize("probe_pages", [64, 1, 0])
-def test_substring_search_equals_a_brute_force_filter(loaded, probe_pages, monkeypatch):
+@pytest.mark.parametrize("probe_pages, more_pages", [(64, 512), (1, 512), (1, 2), (0, 512)])
+def test_substring_search_equals_a_brute_force_filter(loaded, probe_pages, more_pages, monkeypatch):
     conn, keys, pages = loaded
     if conn.dialect.name == "postgresql":
         assert pages > 64  # the index part of the query is reached with the default too
     monkeypatch.setattr(queries, "_PROBE_PAGES", probe_pages)
+    monkeypatch.setattr(queries, "_MORE_PAGES", more_pages)
     dialect = conn.dialect.name
     for typed in terms(keys, 150, seed=probe_pages):
         want = brute(keys, typed, dialect)
@@ -154,3 +155,25 @@ def test_renamed_contacts_keep_no_match_on_their_old_names(
         new = da.search_contacts(conn, "ybarra", limit=100)["email"].to_list()
         assert sorted(new) == sorted(f"p{i}@example.com" for i in range(0, 30, 2))
         assert len(da.search_contacts(conn, "artolom", limit=100)) == 15
+
+
+def test_a_common_text_is_read_from_the_next_pages_before_the_index(loaded, monkeypatch):
+    """PostgreSQL: when the first pages hold some matches, the next pages are read (a TID
+    range) and the index only for what is still missing; the result is the same."""
+    conn, keys, _pages = loaded
+    if conn.dialect.name != "postgresql":
+        pytest.skip("SQLite has no page probe")
+    monkeypatch.setattr(queries, "_PROBE_PAGES", 1)
+    monkeypatch.setattr(queries, "_MORE_PAGES", 50)
+    scanned = []
+    kept = queries._pages_scanned
+
+    def recorded(conn, values, low, high, limit):
+        scanned.append((low, high))
+        return kept(conn, values, low, high, limit)
+
+    monkeypatch.setattr(queries, "_pages_scanned", recorded)
+    want = brute(keys, "mar", "postgresql")
+    found = queries._substring_ids(conn, "mar", 100)
+    assert scanned == [(0, 1), (1, 51)], scanned
+    assert len(found) == len(set(found)) == min(100, len(want)) and set(found) <= want
