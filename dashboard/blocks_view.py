@@ -225,7 +225,11 @@ def render_list(container, f: BlockFilter, total: int, settings: Settings) -> No
         card, display_text=t("blocks.open_card", lang), width=90
     )
     container.dataframe(
-        blocked_table(rows, settings, lang), hide_index=True, width="stretch", column_config=config
+        blocked_table(rows, settings, lang),
+        hide_index=True,
+        placeholder="",
+        width="stretch",
+        column_config=config,
     )
 
 

@@ -491,6 +491,7 @@ def render_history(container, events: pl.DataFrame, settings: Settings) -> None:
         st.dataframe(
             history_frame(events, settings, lang),
             hide_index=True,
+            placeholder="",
             width="stretch",
             column_config=history_columns(lang),
             row_height=HISTORY_ROW_HEIGHT,

@@ -176,7 +176,9 @@ def render_results(container, reports) -> None:
     lang = language()
     kind, said = events_outcome(reports, lang)
     getattr(container, kind)(said)
-    container.dataframe(reconciliation(reports, lang), hide_index=True, width="stretch")
+    container.dataframe(
+        reconciliation(reports, lang), hide_index=True, placeholder="", width="stretch"
+    )
     container.caption(text("import.balance"))
 
 
@@ -202,7 +204,9 @@ def render_quarantine(container, limit: int = 50, *, expanded: bool = False) -> 
         if rows.is_empty():
             st.caption(text("import.quarantine_empty"))
             return
-        st.dataframe(quarantine_table(rows, language()), hide_index=True, width="stretch")
+        st.dataframe(
+            quarantine_table(rows, language()), hide_index=True, placeholder="", width="stretch"
+        )
 
 
 # --- contacts from the CRM ------------------------------------------------------------------
@@ -312,5 +316,5 @@ def render_contact_results(container, reports) -> None:
     kind, said = contacts_outcome(reports, language())
     getattr(container, kind)(said)
     frame = contacts_reconciliation(reports, language())
-    container.dataframe(frame, hide_index=True, width="stretch")
+    container.dataframe(frame, hide_index=True, placeholder="", width="stretch")
     container.caption(text("crm_import.balance"))

@@ -467,6 +467,7 @@ def render_drill(container, rep: Report, settings: Settings, picks: dict) -> Non
     container.dataframe(
         affected_table(rows, settings, lang, base),
         hide_index=True,
+        placeholder="",
         width="stretch",
         column_config={card: st.column_config.LinkColumn(card, display_text=t("drill.open", lang))},
     )

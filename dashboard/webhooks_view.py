@@ -61,7 +61,9 @@ def render_status(container, config, table: pl.DataFrame, base: str) -> None:
         }
         for row in table.iter_rows(named=True)
     ]
-    container.dataframe(pl.DataFrame(rows), hide_index=True, width="stretch", key="webhooks_table")
+    container.dataframe(
+        pl.DataFrame(rows), hide_index=True, placeholder="", width="stretch", key="webhooks_table"
+    )
 
 
 def render_settings(container) -> None:

@@ -209,6 +209,9 @@ def test_lifting_a_bounce_shows_on_the_card_and_in_the_history(card, story_db):
     history = at.dataframe[0].value
     first = history.iloc[0].tolist()
     assert "Bloqueo levantado: Envíos anteriores rebotaron" in first
+    # the lift has no editor link: its cell is empty, not Streamlit's English "None"
+    assert history.iloc[0].isna().any() and at.dataframe[0].proto.placeholder == ""
+    assert at.dataframe[0].proto.HasField("placeholder")
     assert f"ana.admin: {COMMENT}" in first
     assert lifts(story_db.engine) == 1
     with story_db.engine.connect() as conn:
