@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from itertools import chain
 
 import polars as pl
+import psycopg
 import sqlalchemy as sa
 
 CHUNK_ROWS = 500_000
@@ -90,12 +91,15 @@ def indexes_set_aside(conn: sa.Connection, tables):
     else:
         conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '1GB'")
     # PostgreSQL checks foreign keys with a trigger per row; adding them back checks every row
-    # in one join instead. (SQLite cannot drop a constraint; its per-row check is cheap.)
-    foreign_keys = (
-        [fk for t in tables for fk in t.foreign_key_constraints]
-        if conn.dialect.name == "postgresql"
-        else []
-    )
+    # in one join instead. (SQLite cannot drop a constraint; its per-row check is cheap.) Only
+    # those the database has: the events' own are statement triggers there (migration 0014).
+    foreign_keys = []
+    if conn.dialect.name == "postgresql":
+        inspector = sa.inspect(conn)
+        present = {fk["name"] for t in tables for fk in inspector.get_foreign_keys(t.name)}
+        foreign_keys = [
+            fk for t in tables for fk in t.foreign_key_constraints if fk.name in present
+        ]
     for fk in foreign_keys:
         conn.execute(sa.schema.DropConstraint(fk))
     for index in indexes:
@@ -169,18 +173,41 @@ def sqlite_insert(
 
 
 def postgresql_copy_insert(
-    conn: sa.Connection, table: str, columns: tuple[str, ...], frame: pl.DataFrame, conflict: str
+    conn: sa.Connection,
+    table: str,
+    columns: tuple[str, ...],
+    frame: pl.DataFrame,
+    conflict: str,
+    *,
+    direct: bool = False,
 ) -> int:
     """Insert the rows of `frame` (its columns named `columns`) into a PostgreSQL table in the
     caller's transaction, with `ON CONFLICT <conflict>`: `COPY` (CSV) into a temporary staging
     table of the same column types, then one `INSERT ... SELECT`. Returns how many rows were
     inserted. COPY has no ON CONFLICT and fails on the first duplicate; the staging table lets
-    the database skip them, and costs one more pass over rows already in memory."""
+    the database skip them, and costs one more pass over rows already in memory.
+
+    `direct`: the caller expects no conflict (an import's new events, its duplicates already
+    looked up): the rows are copied straight into the table, inside a savepoint, one pass and
+    no staging table. Should one of them be stored after all, the unique key refuses that COPY,
+    the savepoint undoes it, and the staging way above skips the stored rows."""
     quote = conn.dialect.identifier_preparer.quote
     names = ", ".join(quote(name) for name in columns)
-    staging = quote(f"staging_{table}")
+    buffer = io.BytesIO()
+    _as_text_times(frame.select(columns), _PG_TIME).write_csv(
+        buffer, include_header=False, null_value=""
+    )
+    data = buffer.getbuffer()
     cursor = conn.connection.driver_connection.cursor()
     try:
+        if direct:
+            try:
+                with conn.begin_nested():
+                    _copy_rows(cursor, quote(table), names, data)
+                return frame.height
+            except psycopg.errors.UniqueViolation:
+                pass  # a stored copy: the staging way skips it
+        staging = quote(f"staging_{table}")
         # Same types as the table, no defaults or constraints; dropped at commit, emptied when a
         # transaction uses it twice (the webhook worker stores several requests in one).
         cursor.execute(
@@ -188,12 +215,7 @@ def postgresql_copy_insert(
             f"SELECT {names} FROM {quote(table)} WITH NO DATA"
         )
         cursor.execute(f"TRUNCATE {staging}")
-        buffer = io.BytesIO()
-        _as_text_times(frame.select(columns), _PG_TIME).write_csv(
-            buffer, include_header=False, null_value=""
-        )
-        with cursor.copy(f"COPY {staging} ({names}) FROM STDIN (FORMAT csv)") as copy:
-            copy.write(buffer.getbuffer())
+        _copy_rows(cursor, staging, names, data)
         cursor.execute(
             f"INSERT INTO {quote(table)} ({names}) SELECT {names} FROM {staging} "
             f"ON CONFLICT {conflict}"
@@ -201,3 +223,9 @@ def postgresql_copy_insert(
         return cursor.rowcount
     finally:
         cursor.close()
+
+
+def _copy_rows(cursor, target: str, names: str, data) -> None:
+    """COPY CSV `data` into `target` (quoted) through the psycopg cursor."""
+    with cursor.copy(f"COPY {target} ({names}) FROM STDIN (FORMAT csv)") as copy:
+        copy.write(data)

@@ -24,7 +24,6 @@ from zoneinfo import ZoneInfo
 
 import polars as pl
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 
 from . import bulk, diagnostics, schema, vocab
 from .text import email_domain
@@ -227,7 +226,13 @@ def add_new_events(conn: sa.Connection, new: pl.DataFrame) -> None:
     them, without reading the events back (imports: `new` holds occurred_at,
     campaign_id, event, bounce_type, reason, bounce_category, c_origin and domain), in the
     days of the stored zone."""
-    local = pl.col("occurred_at").dt.convert_time_zone(stored_zone(conn))
+    add_counts(conn, new_event_counts(new, stored_zone(conn)))
+
+
+def new_event_counts(new: pl.DataFrame, zone: str) -> list[tuple]:
+    """What `add_new_events` adds, as (table, counts, added columns), worked out in memory
+    only (an import runs it while its connection inserts the events)."""
+    local = pl.col("occurred_at").dt.convert_time_zone(zone)
     blank = {name: pl.col(name).fill_null("") for name in ("bounce_type", "reason")}
     daily = (
         new.filter(pl.col("campaign_id").is_not_null())
@@ -257,14 +262,20 @@ def add_new_events(conn: sa.Connection, new: pl.DataFrame) -> None:
             hard_bounced=(bounced & (pl.col("bounce_type") == vocab.HARD)).sum(),
         )
     )
-    _upsert_counts(conn, schema.daily_rollup, daily, ("events",))
     monthly = daily.group_by(pl.col("day").dt.truncate("1mo").alias("month"), *MONTHLY_KEYS).agg(
         pl.col("events").sum()
     )
-    _upsert_counts(conn, schema.campaign_monthly_rollup, monthly, ("events",))
-    _upsert_counts(
-        conn, schema.domain_monthly_rollup, domains, ("sends", "bounced", "hard_bounced")
-    )
+    return [
+        (schema.daily_rollup, daily, ("events",)),
+        (schema.campaign_monthly_rollup, monthly, ("events",)),
+        (schema.domain_monthly_rollup, domains, ("sends", "bounced", "hard_bounced")),
+    ]
+
+
+def add_counts(conn: sa.Connection, counts: list[tuple]) -> None:
+    """Add `new_event_counts` to the rollup tables."""
+    for table, frame, added in counts:
+        _upsert_counts(conn, table, frame, added)
 
 
 def _upsert_counts(conn, table: sa.Table, counts: pl.DataFrame, added: tuple[str, ...]):
@@ -283,10 +294,13 @@ def _upsert_counts(conn, table: sa.Table, counts: pl.DataFrame, added: tuple[str
             + ", ".join(f"{name} = {name} + excluded.{name}" for name in added),
         )
         return
-    insert = postgresql.insert(table)
-    statement = insert.on_conflict_do_update(
-        index_elements=keys, set_={name: table.c[name] + insert.excluded[name] for name in added}
+    # COPY into a staging table and one INSERT ... ON CONFLICT DO UPDATE (the keys are unique
+    # in `counts`: it is grouped by them).
+    bulk.postgresql_copy_insert(
+        conn,
+        table.name,
+        tuple(counts.columns),
+        counts,
+        f"({', '.join(keys)}) DO UPDATE SET "
+        + ", ".join(f"{name} = {table.name}.{name} + excluded.{name}" for name in added),
     )
-    rows = counts.to_dicts()
-    for start in range(0, len(rows), 5_000):
-        conn.execute(statement, rows[start : start + 5_000])

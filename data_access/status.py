@@ -14,7 +14,7 @@ from operator import attrgetter
 import polars as pl
 import sqlalchemy as sa
 
-from . import policy, schema, vocab
+from . import bulk, policy, schema, vocab
 from .queries import required_id
 
 BATCH = 500
@@ -120,38 +120,124 @@ def _events_of(conn, ids: list[int]) -> list[_Event]:
 
 
 def _refresh_batch(conn, ids, config) -> int:
-    c, s = schema.contacts.c, schema.contact_status
-    people = conn.execute(sa.select(c.id, c.email, c.created_at).where(c.id.in_(ids))).all()
+    people = _people(conn, ids)
     events = _events_of(conn, ids)
     _add_consent(conn, events)
+    rows = _verdict_rows(people, events, config)
+    origins = _origins(conn, {row["cause_campaign"] for row in rows} - {None})
+    for row in rows:
+        row["cause_origin"] = origins.get(row.pop("cause_campaign"))
+    return _write(conn, ids, rows)
+
+
+def _people(conn, ids) -> list[tuple]:
+    c = schema.contacts.c
+    return conn.execute(sa.select(c.id, c.email, c.created_at).where(c.id.in_(ids))).all()
+
+
+def _verdict_rows(people, events: list[_Event], config) -> list[dict]:
+    """The status row of each person from their events (in contact, time and id order); the
+    cause's campaign is kept as `cause_campaign` for its origin to be filled in."""
     by_contact = {key: list(rows) for key, rows in groupby(events, key=attrgetter("contact_id"))}
-    blocks = {}
-    for person in people:
-        verdict = policy.evaluate(
-            person.email, by_contact.get(person.id, []), created_at=person.created_at, config=config
-        )
-        blocks[person.id] = verdict.primary
-    causes = [b.cause for b in blocks.values() if b is not None and b.cause is not None]
-    origins = _origins(conn, {cause.campaign_id for cause in causes} - {None})
     now = datetime.now(UTC)
     rows = []
-    for contact_id, block in blocks.items():
+    for person_id, email, created_at in people:
+        block = policy.evaluate(
+            email, by_contact.get(person_id, []), created_at=created_at, config=config
+        ).primary
         cause = block.cause if block else None
         rows.append(
             {
-                "contact_id": contact_id,
+                "contact_id": person_id,
                 "blocked": block is not None,
                 "reason": block.reason if block else None,
                 "since": block.since if block else None,
                 "cause_event_id": cause.id if cause is not None else None,
-                "cause_origin": origins.get(cause.campaign_id) if cause is not None else None,
+                "cause_campaign": cause.campaign_id if cause is not None else None,
                 "updated_at": now,
             }
         )
+    return rows
+
+
+def _write(conn, ids, rows: list[dict]) -> int:
+    s = schema.contact_status
     conn.execute(s.delete().where(s.c.contact_id.in_(ids)))
     if rows:
-        conn.execute(s.insert(), rows)
+        # Through the driver (COPY on PostgreSQL): an import refreshes thousands of contacts.
+        bulk.insert_frame(conn, s, pl.DataFrame(rows, schema=_STATUS_ROW, orient="row"))
     return len(rows)
+
+
+class PendingRefresh:
+    """A refresh of `contact_status` split around an insert of new events (an import): what
+    it reads from the database is read first (`read_pending`), the verdicts are worked out
+    from that and the new events in memory (`rows`, safe to run in another thread while the
+    connection inserts them), and written afterwards (`write`). The new events get the ids
+    they are about to be stored with (`first_id` onwards, in the order given); `write` takes
+    the ids they really got, if those differ by an offset."""
+
+    def __init__(self, ids, people, stored: list[_Event], origins: dict, config):
+        self.ids, self.people, self.stored = ids, people, stored
+        self.origins, self.config = origins, config
+
+    def rows(self, new: pl.DataFrame, first_id: int, new_origins: dict[int, str]) -> list[dict]:
+        """Status rows from the stored events and `new` (contact_id, event, bounce_type, reason,
+        occurred_at, campaign_id; ids first_id, first_id + 1, ... in its order)."""
+        wanted = set(self.ids)
+        columns = new.select(
+            "contact_id", "event", "bounce_type", "reason", "occurred_at", "campaign_id"
+        )
+        made = [
+            _Event(first_id + n, who, kind, bounce, reason, at, campaign)
+            for n, (who, kind, bounce, reason, at, campaign) in enumerate(columns.iter_rows())
+            if who in wanted
+        ]
+        events = sorted(self.stored + made, key=lambda ev: (ev.contact_id, ev.occurred_at, ev.id))
+        rows = _verdict_rows(self.people, events, self.config)
+        origins = self.origins | new_origins
+        for row in rows:
+            row["cause_origin"] = origins.get(row.pop("cause_campaign"))
+        return rows
+
+    def write(self, conn, rows: list[dict], *, moved_from: int, offset: int) -> int:
+        """Store `rows`, the ids from `moved_from` on moved by `offset` (the ids they got)."""
+        if offset:
+            for row in rows:
+                cause = row["cause_event_id"]
+                if cause is not None and cause >= moved_from:
+                    row["cause_event_id"] = cause + offset
+        written = 0
+        for start in range(0, len(self.ids), BATCH):
+            ids = set(self.ids[start : start + BATCH])
+            written += _write(conn, sorted(ids), [row for row in rows if row["contact_id"] in ids])
+        return written
+
+
+def read_pending(
+    conn: sa.Connection, contact_ids, *, config: policy.PolicyConfig = policy.DEFAULT_CONFIG
+) -> PendingRefresh:
+    """What refreshing `contact_ids` reads, before new events are inserted (PendingRefresh)."""
+    ids = sorted({required_id(i) for i in contact_ids})
+    people, stored = [], []
+    for start in range(0, len(ids), BATCH):
+        batch = ids[start : start + BATCH]
+        people.extend(_people(conn, batch))
+        stored.extend(_events_of(conn, batch))
+    _add_consent(conn, stored)
+    origins = _origins(conn, {ev.campaign_id for ev in stored} - {None})
+    return PendingRefresh(ids, people, stored, origins, config)
+
+
+_STATUS_ROW = {
+    "contact_id": pl.Int64,
+    "blocked": pl.Boolean,
+    "reason": pl.Utf8,
+    "since": pl.Datetime("us", "UTC"),
+    "cause_event_id": pl.Int64,
+    "cause_origin": pl.Utf8,
+    "updated_at": pl.Datetime("us", "UTC"),
+}
 
 
 BLOCKED_SCHEMA = {

@@ -34,10 +34,12 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 
 import msgspec
+import polars as pl
 
 from data_access import vocab
 from data_access.ingest.json_records import Dumped, loads, parse_events
 from data_access.ingest.model import (
+    EVENT_FRAME_SCHEMA,
     Columns,
     Event,
     FormatError,
@@ -55,6 +57,7 @@ from data_access.ingest.values import (
     moment,
     origin,
 )
+from data_access.text import strip_expr
 
 # Fields that only a SendGrid event object carries next to its `event` name.
 _SENDGRID_FIELDS = ("email", "timestamp", "sg_event_id", "sg_message_id", "smtp-id")
@@ -241,10 +244,10 @@ class _PerRecord(Exception):
 
 def parse_columns(text: str) -> Columns | None:
     """The same outcomes as `parse`, for a webhook batch (a JSON array), read column by column:
-    the plain events a batch mostly holds are mapped by `_event_fields`, as `parse` maps them,
-    with their timestamps kept as seconds and each distinct campaign read once; any other
-    record is left to `_outcomes`, the per-record path. None when the text is not such a batch
-    (then `parse` reads it, and judges it)."""
+    the plain events a batch mostly holds are mapped as `_event_fields` maps them, each rule
+    run on whole columns or once per distinct value; any other record is left to
+    `_outcomes`, the per-record path. None when the text is not such a batch (then `parse`
+    reads it, and judges it)."""
     if not _LOOKS_LIKE_ARRAY.match(text):
         return None
     try:
@@ -258,6 +261,148 @@ def parse_columns(text: str) -> Columns | None:
     ):
         return None  # maybe not SendGrid's at all: `parse` says so
     whole = _Whole(text)
+    fields = _field_columns(batch)
+    if fields is None:  # a value that only Python reads as `_event_fields` does
+        return _row_by_row(batch, whole)
+    return _by_columns(fields, whole)
+
+
+def _field_columns(batch: list[_Fields]) -> pl.DataFrame | None:
+    """The fields of every event as columns: texts as `as_text` gives them where `_event_fields`
+    reads them so (ids of either type included), the others as written; None when a value
+    fits no column (an integer beyond 64 bits)."""
+    columns = {}
+    for name in _FIELD_NAMES:
+        values = [getattr(f, name) for f in batch]
+        if name == "timestamp":
+            try:
+                columns[name] = pl.Series(name, values, dtype=pl.Int64, strict=True)
+            except (TypeError, OverflowError):
+                return None
+            continue
+        try:
+            column = pl.Series(name, values, dtype=pl.Utf8, strict=True)
+        except TypeError:  # integers among the texts (only where the type says str | int)
+            try:
+                column = pl.Series(name, [as_text(v) for v in values], dtype=pl.Utf8)
+            except ValueError:  # an integer too long for str()
+                return None
+        columns[name] = column
+    frame = pl.DataFrame(columns)
+    blank_is_none = [
+        pl.when(strip_expr(pl.col(name)) != "").then(pl.col(name)).alias(f"{name}_text")
+        for name in _AS_TEXT
+    ]
+    return frame.with_columns(blank_is_none)
+
+
+# The fields `_event_fields` reads through `as_text` (non-blank text or nothing).
+_AS_TEXT = (
+    "response",
+    "reason",
+    "sg_event_id",
+    "sg_message_id",
+    "marketing_campaign_id",
+    "marketing_campaign_name",
+    "campaign_id",
+    "campaign_name",
+)
+_REFUSED = "\x00"  # what `_each_distinct` gives a value its rule refuses (no rule says it)
+_EVENT_WORDS = {**_SIMPLE_EVENTS, "bounce": vocab.BOUNCED, "dropped": vocab.NOT_SENT}
+
+
+def _each_distinct(column: pl.Series, rule: Callable, where: pl.Series) -> pl.Series:
+    """rule(value) for the values of `column` where `where`, called once per distinct value;
+    _REFUSED where the rule finds the value Unreadable (and on the rows not asked about)."""
+
+    def judged(value):
+        try:
+            return rule(value)
+        except Unreadable:
+            return _REFUSED
+
+    asked = column.filter(where)
+    mapping = {value: judged(value) for value in asked.drop_nulls().unique().to_list()}
+    none = judged(None) if asked.null_count() else _REFUSED
+    frame = column.rename("value").to_frame()
+    mapped = (
+        pl.col("value").replace_strict(mapping, default=_REFUSED, return_dtype=pl.Utf8)
+        if mapping
+        else pl.lit(_REFUSED, pl.Utf8)
+    )
+    value = pl.col("value")
+    judged_all = pl.when(value.is_null()).then(pl.lit(none, pl.Utf8)).otherwise(mapped)
+    return frame.select(judged_all.alias("value"))["value"]
+
+
+def _by_columns(fields: pl.DataFrame, whole: "_Whole") -> Columns:
+    """Columns from the field columns: every rule of `_event_fields` on whole columns."""
+    name = fields["event"]
+    ignored = name.is_in(list(_IGNORED)).fill_null(False)
+    bounce, dropped = name == "bounce", name == "dropped"
+    bounce_types = _each_distinct(fields["type"], _bounce_type, bounce)
+    drop_reasons = _each_distinct(fields["reason"], _drop_reason, dropped)
+    origins = _each_distinct(fields["origin"], origin, pl.Series([True] * fields.height))
+    frame = fields.with_columns(
+        said=origins,
+        bounce_type=bounce_types,
+        drop_reason=drop_reasons,
+        position=pl.int_range(1, fields.height + 1, dtype=pl.Int64),
+    )
+    event, seconds, email = pl.col("event"), pl.col("timestamp"), pl.col("email")
+    plain = (
+        seconds.is_not_null()
+        & (seconds > _EARLIEST)
+        & (seconds < _LATEST)
+        & event.is_in(list(_EVENT_WORDS))
+        & ((event != "bounce") | (pl.col("bounce_type") != _REFUSED))
+        & ((event != "dropped") | (pl.col("drop_reason") != _REFUSED))
+        & email.is_not_null()
+        & (strip_expr(email) != "")
+    )
+    frame = frame.filter(~ignored).with_columns(plain=plain.fill_null(False))
+    is_bounce, is_drop = event == "bounce", event == "dropped"
+    status_given = pl.col("status").is_not_null() & (pl.col("status") != "")
+    smtp_reply = pl.when(status_given).then(pl.col("reason_text"))
+    marketing = pl.col("said").is_null() & pl.col("marketing_campaign_id_text").is_not_null()
+    events = frame.filter("plain").select(
+        "position",
+        item=pl.lit(1, pl.Int64),
+        email=email,
+        event=event.replace_strict(_EVENT_WORDS, return_dtype=pl.Utf8),
+        occurred_at=(seconds * 1_000_000).cast(pl.Datetime("us")).dt.replace_time_zone("UTC"),
+        provider_event_id="sg_event_id_text",
+        message_id="sg_message_id_text",
+        bounce_type=pl.when(is_bounce).then("bounce_type"),
+        reason=pl.when(is_drop).then("drop_reason"),
+        provider_reason="reason_text",
+        smtp_diagnostic=pl.when(is_drop)
+        .then(None)
+        .when(is_bounce)
+        .then(pl.coalesce("response_text", smtp_reply))
+        .otherwise("response_text"),
+        origin=pl.when(marketing).then(pl.lit("campaign")).otherwise("said"),
+        campaign_external_id=pl.when(marketing)
+        .then("marketing_campaign_id_text")
+        .otherwise("campaign_id_text"),
+        campaign_name=pl.when(marketing)
+        .then("marketing_campaign_name_text")
+        .otherwise("campaign_name_text"),
+    )
+    others = []
+    for position in frame.filter(~pl.col("plain"))["position"].to_list():
+        value = whole.value(position)
+        others.append(Record(position, Dumped(value), _outcomes(value)))
+    return Columns(
+        events=events.cast(EVENT_FRAME_SCHEMA),
+        raw=whole.raw,
+        ignored=int(ignored.sum()),
+        records=others,
+    )
+
+
+def _row_by_row(batch: list[_Fields], whole: "_Whole") -> Columns:
+    """Columns from the decoded events one at a time (a batch whose values fit no column)."""
     rows, others, ignored = [], [], 0
     campaigns: dict = {}
 

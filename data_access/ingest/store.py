@@ -32,8 +32,10 @@ stored are read back. So the new events are known exactly: the rollups are count
 in memory and the statuses are refreshed only for the contacts whose verdict they can change.
 SQLite gets the new events sorted by contact (its indexes are then written in order) in
 multi-row INSERT ... SELECT statements (its CHECK constraints then cost once per statement,
-not once per event); PostgreSQL gets them by COPY into a staging table and one
-INSERT ... SELECT ... ON CONFLICT DO NOTHING (bulk.postgresql_copy_insert).
+not once per event); PostgreSQL gets them by one COPY straight into the table inside a
+savepoint, or, when a stored copy makes the unique key refuse it, by COPY into a staging table
+and one INSERT ... SELECT ... ON CONFLICT DO NOTHING (bulk.postgresql_copy_insert). The rollups
+and statuses are worked out in a second thread while the connection inserts (`_store_new`).
 
 Text that no database can hold is refused per record, never per file, and the same way on both
 engines: an event with a NUL (U+0000, which PostgreSQL refuses) or a lone UTF-16 surrogate
@@ -50,6 +52,7 @@ texts (the record, the reason, the file name) keep those characters as JSON esca
 import hashlib
 import json
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import chain
@@ -61,7 +64,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import bulk, diagnostics, rollups, schema, vocab
 from ..quarantine import UNSTORABLE, storable_text
-from ..status import refresh_contact_status
+from ..status import read_pending, refresh_contact_status
 from ..text import email_domain, fold, normalise_email
 from . import limits, model
 
@@ -446,10 +449,7 @@ def import_records(
         candidates = _without_known_causes(store, _new_events(store, events, report), report)
         new = _store_new(conn, candidates)
         report.duplicates += candidates.height - new.height
-        report.stored = stored = new.height
-        if stored:
-            rollups.add_new_events(conn, new)
-            refresh_contact_status(conn, _status_may_change(conn, new))
+        report.stored = new.height
     report.quarantined = len(store.quarantine)
     write_quarantine(conn, provider, source, source_sha256, store.quarantine)
     return report
@@ -705,11 +705,6 @@ def _max_event_id(conn: sa.Connection) -> int:
     return conn.execute(sa.select(sa.func.coalesce(sa.func.max(e.id), 0))).scalar_one()
 
 
-def _count_above(conn: sa.Connection, mark: int) -> int:
-    e = schema.email_events.c
-    return conn.execute(sa.select(sa.func.count()).where(e.id > mark)).scalar_one()
-
-
 def _ids_above(conn: sa.Connection, mark: int) -> pl.Series:
     e = schema.email_events.c
     ids = conn.execute(sa.select(e.provider_event_id).where(e.id > mark)).scalars().all()
@@ -717,23 +712,66 @@ def _ids_above(conn: sa.Connection, mark: int) -> pl.Series:
 
 
 def _store_new(conn: sa.Connection, candidates: pl.DataFrame) -> pl.DataFrame:
-    """Insert `candidates` (first copies, not known to be stored) and return those that were
-    stored: all of them, unless the insert found some stored after all (ON CONFLICT DO NOTHING
-    skipped them); then the rows above the previous highest id say which. With one import at
-    a time (the lock) the rows above that mark are this import's; anything else refuses the
-    file (ConcurrentImport), never half-done."""
+    """Insert `candidates` (first copies, not known to be stored), count them into the rollups
+    and refresh the statuses they can change; return those that were stored: all of them,
+    unless the insert found some stored after all (ON CONFLICT DO NOTHING skipped them); then
+    the rows above the previous highest id say which. With one import at a time (the lock)
+    the rows above that mark are this import's; anything else refuses the file
+    (ConcurrentImport), never half-done.
+
+    The rollups and statuses are worked out in a second thread while the connection inserts
+    (SQLite and PostgreSQL both let go of Python while they store rows): what they read from
+    the database is read before the insert, and the new events are counted from memory with
+    the ids they are about to get (the next ones after the mark, in insertion order). If the
+    insert stored every candidate under exactly such a run of ids (shifted if the id sequence
+    had moved on), that work is written; otherwise it is thrown away and done again from the
+    events really stored."""
     if not candidates.height:
         return candidates
+    candidates = _insertion_order(candidates)
     mark = _max_event_id(conn)
-    _insert_events(conn, candidates)
-    stored = _count_above(conn, mark)
+    zone = rollups.stored_zone(conn)
+    pending = read_pending(conn, _status_may_change(conn, candidates))
+    origins = dict(candidates.select("campaign_id", "c_origin").unique("campaign_id").iter_rows())
+    with ThreadPoolExecutor(1, thread_name_prefix="rastro-import") as pool:
+        worked = pool.submit(_worked_out, candidates, zone, pending, mark + 1, origins)
+        _insert_events(conn, candidates)
+        stored, first, last = _stored_above(conn, mark)
+        counts, rows = worked.result()
     if stored == candidates.height:
+        rollups.add_counts(conn, counts)
+        if last - first + 1 == stored:  # one run of ids, in insertion order
+            pending.write(conn, rows, moved_from=mark + 1, offset=first - (mark + 1))
+        else:
+            refresh_contact_status(conn, pending.ids)
         return candidates
     ids = _ids_above(conn, mark)
     new = candidates.filter(pl.col("provider_event_id").is_in(ids.implode()))
     if not (stored == new.height == ids.len()):
         raise model.ConcurrentImport()
+    if stored:
+        rollups.add_new_events(conn, new)
+        refresh_contact_status(conn, _status_may_change(conn, new))
     return new
+
+
+def _worked_out(candidates, zone, pending, first_id, origins) -> tuple:
+    """The rollup counts and status rows of `candidates`, from memory (PendingRefresh)."""
+    return rollups.new_event_counts(candidates, zone), pending.rows(candidates, first_id, origins)
+
+
+def _stored_above(conn: sa.Connection, mark: int) -> tuple[int, int, int]:
+    """How many events have an id above `mark`, and the lowest and highest of those ids."""
+    e = schema.email_events.c
+    count, low, high = conn.execute(
+        sa.select(sa.func.count(), sa.func.min(e.id), sa.func.max(e.id)).where(e.id > mark)
+    ).one()
+    return count, low or 0, high or 0
+
+
+def _insertion_order(new: pl.DataFrame) -> pl.DataFrame:
+    """By contact and time: the contact index is then written in order."""
+    return new.sort("contact_id", "occurred_at", maintain_order=True)
 
 
 # The unique key of provider ids (a partial index: hashed ids are never null, but the card's
@@ -744,7 +782,7 @@ _ON_CONFLICT = "(provider, provider_event_id) WHERE provider_event_id IS NOT NUL
 def _insert_events(conn: sa.Connection, new: pl.DataFrame) -> None:
     """Insert the new events, sorted by contact and time (the contact index is then written
     in order); a copy that is somehow stored already is skipped, not doubled."""
-    new = new.sort("contact_id", "occurred_at", maintain_order=True)
+    new = _insertion_order(new)  # (the order _store_new counts the ids in)
     if conn.dialect.name == "sqlite":
         # UTC text as SQLAlchemy's DateTime stores it in SQLite ("YYYY-MM-DD HH:MM:SS.ffffff").
         rows = new.select(
@@ -760,8 +798,9 @@ def _insert_events(conn: sa.Connection, new: pl.DataFrame) -> None:
             _ON_CONFLICT,
         )
         return
-    # PostgreSQL: COPY into a staging table, then one INSERT ... SELECT (bulk.py).
-    bulk.postgresql_copy_insert(conn, "email_events", EVENT_COLUMNS, new, _ON_CONFLICT)
+    # PostgreSQL: COPY straight into the table (the duplicates were looked up; a copy stored
+    # after all makes bulk.py fall back to a staging table and INSERT ... ON CONFLICT).
+    bulk.postgresql_copy_insert(conn, "email_events", EVENT_COLUMNS, new, _ON_CONFLICT, direct=True)
 
 
 def write_quarantine(conn, provider, source, sha, items) -> None:

@@ -141,19 +141,32 @@ def test_two_files_in_one_transaction_reuse_the_staging_table(empty_engine):
     assert_rollups_as_rebuilt(empty_engine)
 
 
-def test_postgresql_stores_new_events_through_copy(databases, monkeypatch):
+def test_postgresql_copies_new_events_straight_into_the_table(databases, monkeypatch):
+    """A new file: one COPY into email_events, no staging table. A file holding stored copies
+    that the probe did not see: that COPY is refused by the unique key and undone (its
+    savepoint), then the staging table and ON CONFLICT skip them; every count stays exact."""
     engine = databases.engine("postgresql")
-    calls = []
-    real = bulk.postgresql_copy_insert
+    targets = []
+    real = bulk._copy_rows
 
-    def counted(conn, table, columns, frame, conflict):
-        calls.append(frame.height)
-        return real(conn, table, columns, frame, conflict)
+    def recorded(cursor, target, names, data):
+        if "email_events" in target:  # (the rollups and statuses are copied too)
+            targets.append(target)
+        return real(cursor, target, names, data)
 
-    monkeypatch.setattr(bulk, "postgresql_copy_insert", counted)
+    monkeypatch.setattr(bulk, "_copy_rows", recorded)
     try:
-        report = run(engine, [event(n) for n in range(100)])
-        assert report.stored == 100 and calls == [100]
+        stored = [event(n, contacts=300) for n in (1, 2, 3, 4, 6, 7, 8)]
+        report = run(engine, stored, "a.json")
+        assert report.stored == 7 and targets == ["email_events"]
+        targets.clear()
+        # The probe looks at every fifth of 5,000: the 7 stored copies are not among them.
+        report = run(engine, [event(n, contacts=300) for n in range(5_000)], "b.json")
+        assert (report.stored, report.duplicates) == (4_993, 7)
+        assert targets == ["email_events", "staging_email_events"]
+        assert len(stored_ids(engine)) == 5_000
+        assert_rollups_as_rebuilt(engine)
+        assert_statuses_as_recomputed(engine)
     finally:
         engine.dispose()
 

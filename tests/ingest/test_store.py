@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 import data_access as da
-from data_access import schema
+from data_access import schema, status
 from data_access.ingest import model, store
 from data_access.ingest.store import import_records
 from tests.ingest.conftest import assert_rollups_as_rebuilt
@@ -151,8 +151,10 @@ def test_an_interrupted_import_leaves_nothing_and_can_run_again(empty_engine, mo
     def fail(*args, **kwargs):
         raise RuntimeError("corte de luz")
 
-    # The power goes after the events and the rollups are written, before the statuses.
+    # The power goes after the events and the rollups are written, before the statuses
+    # (whichever way they are written: worked out beside the insert, or read back).
     monkeypatch.setattr(store, "refresh_contact_status", fail)
+    monkeypatch.setattr(status.PendingRefresh, "write", fail)
     with pytest.raises(RuntimeError):
         run(empty_engine, BATCH)
     for table in (schema.email_events, schema.contacts, schema.quarantine, schema.campaigns):
@@ -190,7 +192,7 @@ def test_absurd_dates_are_quarantined_not_a_crash(when):
 def test_a_count_that_does_not_add_up_refuses_the_whole_file(empty_engine, monkeypatch):
     """If the database stored other than the new events found (another writer at the same
     time), the file is refused with its own error and message, and nothing of it stays."""
-    monkeypatch.setattr(store, "_count_above", lambda conn, mark: 0)
+    monkeypatch.setattr(store, "_stored_above", lambda conn, mark: (0, 0, 0))
     with pytest.raises(model.ConcurrentImport, match="otra importación") as refused:
         run(empty_engine, BATCH)
     assert isinstance(refused.value, model.ImportRefused)
