@@ -258,11 +258,7 @@ def timed(label: str, function) -> dict:
 
 def sqlite_rows(frame: pl.DataFrame) -> list[tuple]:
     """The rows as the import hands them to SQLite (store._insert_events)."""
-    return frame.select(
-        *store.EVENT_COLUMNS[:10],
-        pl.col("occurred_at").dt.strftime("%Y-%m-%d %H:%M:%S%.6f"),
-        "bounce_category",
-    ).rows()
+    return store._sqlite_rows(frame)
 
 
 def empty_events(engine: sa.Engine) -> None:

@@ -144,7 +144,7 @@ def reset_sequences(conn: sa.Connection, tables) -> None:
         )
 
 
-_SQLITE_ROWS_PER_INSERT = 256
+SQLITE_ROWS_PER_INSERT = 256
 
 
 def sqlite_insert(
@@ -157,7 +157,7 @@ def sqlite_insert(
     statement of thousands of rows takes longer to compile than to run); the last rows go
     through executemany."""
     one = "(" + ", ".join("?" for _ in columns) + ")"
-    per = _SQLITE_ROWS_PER_INSERT
+    per = SQLITE_ROWS_PER_INSERT
     head = f"INSERT INTO {table} ({', '.join(columns)}) "
     tail = f" ON CONFLICT {conflict}"
     batch = f"{head}SELECT * FROM (VALUES {', '.join([one] * per)}) WHERE true{tail}"

@@ -161,11 +161,22 @@ def _verdict_rows(people, events: list[_Event], config) -> list[dict]:
 
 
 def _write(conn, ids, rows: list[dict]) -> int:
+    """Replace the statuses of `ids` (at most BATCH of them) by `rows`."""
+    _delete(conn, ids)
+    return _insert(conn, rows)
+
+
+def _delete(conn, ids) -> None:
     s = schema.contact_status
     conn.execute(s.delete().where(s.c.contact_id.in_(ids)))
+
+
+def _insert(conn, rows: list[dict]) -> int:
     if rows:
         # Through the driver (COPY on PostgreSQL): an import refreshes thousands of contacts.
-        bulk.insert_frame(conn, s, pl.DataFrame(rows, schema=_STATUS_ROW, orient="row"))
+        bulk.insert_frame(
+            conn, schema.contact_status, pl.DataFrame(rows, schema=_STATUS_ROW, orient="row")
+        )
     return len(rows)
 
 
@@ -207,11 +218,9 @@ class PendingRefresh:
                 cause = row["cause_event_id"]
                 if cause is not None and cause >= moved_from:
                     row["cause_event_id"] = cause + offset
-        written = 0
         for start in range(0, len(self.ids), BATCH):
-            ids = set(self.ids[start : start + BATCH])
-            written += _write(conn, sorted(ids), [row for row in rows if row["contact_id"] in ids])
-        return written
+            _delete(conn, self.ids[start : start + BATCH])
+        return _insert(conn, rows)  # one COPY on PostgreSQL, not one per batch
 
 
 def read_pending(

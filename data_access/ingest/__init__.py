@@ -18,6 +18,7 @@ import hashlib
 import importlib
 import os
 import stat
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -89,7 +90,11 @@ def import_bytes(
     limit = limits.max_import_bytes()
     if len(content) > limit:
         raise limits.too_large()
-    sha = hashlib.sha256(content).hexdigest()
+    # The content's hash (what the quarantine keeps) is worked out while the file is read:
+    # hashlib lets go of Python for a big buffer.
+    hashing = ThreadPoolExecutor(1, thread_name_prefix="rastro-sha")
+    sha = hashing.submit(lambda: hashlib.sha256(content).hexdigest())
+    hashing.shutdown(wait=False)
     # A file makes millions of small objects and no reference cycles: the cyclic garbage
     # collector would spend a third of the import scanning them for nothing.
     collecting = gc.isenabled()
@@ -106,7 +111,7 @@ def import_bytes(
                 provider,
                 records,
                 source=source,
-                source_sha256=sha,
+                source_sha256=sha.result(),
                 default_origin=default_origin,
                 default_campaign=default_campaign,
                 unknown_recipients=unknown_recipients,

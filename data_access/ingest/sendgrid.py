@@ -32,6 +32,7 @@ anything else record by record (`parse`); both map an event with the same functi
 import re
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from operator import attrgetter
 
 import msgspec
 import polars as pl
@@ -273,7 +274,7 @@ def _field_columns(batch: list[_Fields]) -> pl.DataFrame | None:
     fits no column (an integer beyond 64 bits)."""
     columns = {}
     for name in _FIELD_NAMES:
-        values = [getattr(f, name) for f in batch]
+        values = list(map(attrgetter(name), batch))
         if name == "timestamp":
             try:
                 columns[name] = pl.Series(name, values, dtype=pl.Int64, strict=True)

@@ -779,24 +779,33 @@ def _insertion_order(new: pl.DataFrame) -> pl.DataFrame:
 _ON_CONFLICT = "(provider, provider_event_id) WHERE provider_event_id IS NOT NULL DO NOTHING"
 
 
+_SQLITE_CHUNK = 64 * bulk.SQLITE_ROWS_PER_INSERT  # rows made at a time, whole statements
+
+
+def _sqlite_rows(events: pl.DataFrame) -> list[tuple]:
+    """EVENT_COLUMNS as tuples, the time as UTC text the way SQLAlchemy's DateTime stores it
+    in SQLite ("YYYY-MM-DD HH:MM:SS.ffffff")."""
+    return events.select(
+        *EVENT_COLUMNS[:10],
+        pl.col("occurred_at").dt.strftime("%Y-%m-%d %H:%M:%S%.6f"),
+        "bounce_category",
+    ).rows()
+
+
 def _insert_events(conn: sa.Connection, new: pl.DataFrame) -> None:
-    """Insert the new events, sorted by contact and time (the contact index is then written
-    in order); a copy that is somehow stored already is skipped, not doubled."""
-    new = _insertion_order(new)  # (the order _store_new counts the ids in)
+    """Insert the new events in the order given (_store_new's insertion order, the one it
+    counts the ids in); a copy that is somehow stored already is skipped, not doubled."""
     if conn.dialect.name == "sqlite":
-        # UTC text as SQLAlchemy's DateTime stores it in SQLite ("YYYY-MM-DD HH:MM:SS.ffffff").
-        rows = new.select(
-            *EVENT_COLUMNS[:10],
-            pl.col("occurred_at").dt.strftime("%Y-%m-%d %H:%M:%S%.6f"),
-            "bounce_category",
-        ).rows()
-        bulk.sqlite_insert(
-            conn,
-            "email_events",
-            EVENT_COLUMNS,
-            rows,
-            _ON_CONFLICT,
-        )
+        # The rows of the next chunk are made in a second thread while SQLite stores these
+        # (it lets go of Python while it writes its indexes).
+        chunks = [new.slice(start, _SQLITE_CHUNK) for start in range(0, new.height, _SQLITE_CHUNK)]
+        with ThreadPoolExecutor(1, thread_name_prefix="rastro-rows") as pool:
+            made = pool.submit(_sqlite_rows, chunks[0])
+            for following in [*chunks[1:], None]:
+                rows = made.result()
+                if following is not None:
+                    made = pool.submit(_sqlite_rows, following)
+                bulk.sqlite_insert(conn, "email_events", EVENT_COLUMNS, rows, _ON_CONFLICT)
         return
     # PostgreSQL: COPY straight into the table (the duplicates were looked up; a copy stored
     # after all makes bulk.py fall back to a staging table and INSERT ... ON CONFLICT).

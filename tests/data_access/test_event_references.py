@@ -176,33 +176,46 @@ def _waiting_on_a_lock(engine, pid: int) -> bool:
         )
 
 
+def _blocked_until_commit(engine, first: sa.Connection, second, what: str) -> list[Exception]:
+    """Run `second(conn)` in its own transaction in another thread, wait until it waits on a
+    lock held by `first` (a connection in an open transaction), commit `first`, and return what
+    `second` raised (nothing, or one error)."""
+    pids, failures = [], []
+
+    def run():
+        try:
+            with engine.begin() as conn:
+                pids.append(conn.exec_driver_sql("SELECT pg_backend_pid()").scalar())
+                second(conn)
+        except Exception as error:  # reported to the test, in its own thread
+            failures.append(error)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not (pids and _waiting_on_a_lock(engine, pids[0])):
+        assert time.monotonic() < deadline, f"{what} never waited"
+        time.sleep(0.05)
+    first.commit()
+    first.close()
+    thread.join(30)
+    assert not thread.is_alive()
+    return failures
+
+
 def test_a_contact_deleted_while_its_events_are_written_leaves_none_behind(pg_two):
     """The delete waits for the transaction writing events (a foreign key would lock the
     contact's row; the trigger locks the events table as imports do), then removes them."""
     writer = pg_two.connect()
     writer.begin()
     writer.execute(schema.email_events.insert(), [_event(1), _event(1)])
-    deleter_pid = []
-    failures = []
-
-    def delete():
-        try:
-            with pg_two.begin() as conn:
-                deleter_pid.append(conn.exec_driver_sql("SELECT pg_backend_pid()").scalar())
-                conn.execute(schema.contacts.delete().where(schema.contacts.c.id == 1))
-        except Exception as error:  # reported below, in the test's own thread
-            failures.append(error)
-
-    thread = threading.Thread(target=delete)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not (deleter_pid and _waiting_on_a_lock(pg_two, deleter_pid[0])):
-        assert time.monotonic() < deadline, "the delete never waited for the writer"
-        time.sleep(0.05)
-    writer.commit()
-    writer.close()
-    thread.join(30)
-    assert not thread.is_alive() and failures == []
+    failures = _blocked_until_commit(
+        pg_two,
+        writer,
+        lambda conn: conn.execute(schema.contacts.delete().where(schema.contacts.c.id == 1)),
+        "the delete",
+    )
+    assert failures == []
     e = schema.email_events.c
     assert _count(pg_two, schema.email_events, e.contact_id == 1) == 0
     assert _count(pg_two, schema.contacts) == 1
@@ -213,25 +226,11 @@ def test_events_written_after_a_contact_is_deleted_are_refused(pg_two):
     deleter = pg_two.connect()
     deleter.begin()
     deleter.execute(schema.contacts.delete().where(schema.contacts.c.id == 1))
-    writer_pid, failures = [], []
-
-    def write():
-        try:
-            with pg_two.begin() as conn:
-                writer_pid.append(conn.exec_driver_sql("SELECT pg_backend_pid()").scalar())
-                conn.execute(schema.email_events.insert(), [_event(1)])
-        except Exception as error:
-            failures.append(error)
-
-    thread = threading.Thread(target=write)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not (writer_pid and _waiting_on_a_lock(pg_two, writer_pid[0])):
-        assert time.monotonic() < deadline, "the writer never waited for the delete"
-        time.sleep(0.05)
-    deleter.commit()
-    deleter.close()
-    thread.join(30)
-    assert not thread.is_alive()
+    failures = _blocked_until_commit(
+        pg_two,
+        deleter,
+        lambda conn: conn.execute(schema.email_events.insert(), [_event(1)]),
+        "the writer",
+    )
     assert len(failures) == 1 and isinstance(failures[0], sa.exc.IntegrityError)
     assert _count(pg_two, schema.email_events, schema.email_events.c.contact_id == 1) == 0

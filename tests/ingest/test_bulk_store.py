@@ -85,7 +85,17 @@ def probe(request, monkeypatch):
     return request.param
 
 
-def test_duplicates_in_the_file_and_in_the_database_are_stored_once(empty_engine, probe):
+@pytest.fixture(params=["rows made at once", "rows made 7 at a time"])
+def chunks(request, monkeypatch):
+    """Run each test as it is and with SQLite's rows made (in the second thread) and stored a
+    few at a time: whatever the chunks, every row is stored once, in the order the rollups and
+    statuses were worked out for (a test of the insert itself; PostgreSQL copies at once)."""
+    if request.param == "rows made 7 at a time":
+        monkeypatch.setattr(store, "_SQLITE_CHUNK", 7)
+    return request.param
+
+
+def test_duplicates_in_the_file_and_in_the_database_are_stored_once(empty_engine, probe, chunks):
     first = [event(n) for n in range(300)]
     report = run(empty_engine, first, "a.json")
     assert (report.stored, report.duplicates) == (300, 0)
@@ -100,7 +110,7 @@ def test_duplicates_in_the_file_and_in_the_database_are_stored_once(empty_engine
     assert_statuses_as_recomputed(empty_engine)
 
 
-def test_a_file_imported_again_stores_nothing_and_changes_nothing(empty_engine, probe):
+def test_a_file_imported_again_stores_nothing_and_changes_nothing(empty_engine, probe, chunks):
     events = [event(n) for n in range(250)]
     run(empty_engine, events, "a.json")
     before = assert_rollups_as_rebuilt(empty_engine)
@@ -110,7 +120,7 @@ def test_a_file_imported_again_stores_nothing_and_changes_nothing(empty_engine, 
     assert_statuses_as_recomputed(empty_engine)
 
 
-def test_a_big_file_with_a_few_stored_copies_between_the_probed_ids(empty_engine):
+def test_a_big_file_with_a_few_stored_copies_between_the_probed_ids(empty_engine, chunks):
     """5,000 events, the probe looks at every fifth: the 7 stored copies are not among them."""
     stored = [event(n, contacts=300) for n in (1, 2, 3, 4, 6, 7, 8)]
     run(empty_engine, stored, "a.json")
