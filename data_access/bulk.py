@@ -13,10 +13,27 @@ from itertools import chain
 import polars as pl
 import psycopg
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 CHUNK_ROWS = 500_000
+_PG_ARRAY_CHUNK = 50_000
 _SQLITE_TIME = "%Y-%m-%d %H:%M:%S%.6f"  # SQLAlchemy's own SQLite DATETIME text form
 _PG_TIME = "%Y-%m-%d %H:%M:%S%.6f+00"
+
+
+def one_of(conn: sa.Connection, column: sa.Column, values: list, sqlite_chunk: int = 500):
+    """WHERE clauses that together ask for `column` among `values`, one per chunk: on
+    PostgreSQL `column = ANY(:array)` of up to 50,000 values (one bound array, not 50,000
+    parameters), on SQLite `IN (...)` lists of `sqlite_chunk` (at most its limit of bound
+    parameters, 32,766)."""
+    if conn.dialect.name == "postgresql":
+        kind = postgresql.ARRAY(column.type)
+        for start in range(0, len(values), _PG_ARRAY_CHUNK):
+            chunk = values[start : start + _PG_ARRAY_CHUNK]
+            yield column == sa.any_(sa.bindparam(None, chunk, type_=kind))
+        return
+    for start in range(0, len(values), sqlite_chunk):
+        yield column.in_(values[start : start + sqlite_chunk])
 
 
 def insert_frame(conn: sa.Connection, table: sa.Table, frame: pl.DataFrame) -> int:

@@ -218,8 +218,9 @@ class PendingRefresh:
                 cause = row["cause_event_id"]
                 if cause is not None and cause >= moved_from:
                     row["cause_event_id"] = cause + offset
-        for start in range(0, len(self.ids), BATCH):
-            _delete(conn, self.ids[start : start + BATCH])
+        s = schema.contact_status
+        for among in bulk.one_of(conn, s.c.contact_id, self.ids, sqlite_chunk=BATCH):
+            conn.execute(s.delete().where(among))
         return _insert(conn, rows)  # one COPY on PostgreSQL, not one per batch
 
 

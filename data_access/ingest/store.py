@@ -317,12 +317,8 @@ class _Store:
         c = schema.contacts.c
         emails = list(first_seen)
         found = {}
-        for start in range(0, len(emails), 500):
-            rows = self.conn.execute(
-                sa.select(c.email, c.id, c.email_domain).where(
-                    c.email.in_(emails[start : start + 500])
-                )
-            ).all()
+        for among in bulk.one_of(self.conn, c.email, emails):
+            rows = self.conn.execute(sa.select(c.email, c.id, c.email_domain).where(among)).all()
             found.update({email: (ident, domain) for email, ident, domain in rows})
         missing = [e for e in emails if e not in found]
         if missing and self.unknown_recipients == "create":
@@ -673,10 +669,8 @@ def _status_may_change(conn: sa.Connection, new: pl.DataFrame) -> list[int]:
     delivered = set(new.filter(pl.col("event") == vocab.DELIVERED)["contact_id"].unique().to_list())
     others = sorted(set(new["contact_id"].unique().to_list()) - notices)
     known, bounced = set(), set()
-    for start in range(0, len(others), 5_000):
-        rows = conn.execute(
-            sa.select(s.contact_id, s.reason).where(s.contact_id.in_(others[start : start + 5_000]))
-        ).all()
+    for among in bulk.one_of(conn, s.contact_id, others, sqlite_chunk=5_000):
+        rows = conn.execute(sa.select(s.contact_id, s.reason).where(among)).all()
         known.update(i for i, _reason in rows)
         bounced.update(i for i, reason in rows if reason == vocab.PREVIOUS_BOUNCE)
     return sorted(notices | (set(others) - known) | (bounced & delivered))

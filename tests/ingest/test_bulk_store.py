@@ -194,3 +194,21 @@ def test_concurrent_imports_of_overlapping_files_store_everything_once(empty_eng
     assert stored_ids(empty_engine) == sorted(f"ev{n}" for n in range(500))
     assert_rollups_as_rebuilt(empty_engine)
     assert_statuses_as_recomputed(empty_engine)
+
+
+def test_one_of_asks_for_every_value_a_chunk_at_a_time(empty_engine, monkeypatch):
+    """bulk.one_of: the clauses of all chunks together find every value asked for, and nothing
+    else (PostgreSQL's arrays and SQLite's IN lists, both cut small here)."""
+    monkeypatch.setattr(bulk, "_PG_ARRAY_CHUNK", 3)
+    run(empty_engine, [event(n, contacts=10) for n in range(20)])
+    c = schema.contacts.c
+    asked = [f"persona{n}@example.com" for n in range(8)] + ["nadie@example.com"]
+    with empty_engine.connect() as conn:
+        clauses = list(bulk.one_of(conn, c.email, asked, sqlite_chunk=3))
+        found = [
+            email
+            for among in clauses
+            for email in conn.execute(sa.select(c.email).where(among)).scalars()
+        ]
+    assert len(clauses) == 3
+    assert sorted(found) == sorted(asked[:8])
