@@ -32,8 +32,8 @@ stored are read back. So the new events are known exactly: the rollups are count
 in memory and the statuses are refreshed only for the contacts whose verdict they can change.
 SQLite gets the new events sorted by contact (its indexes are then written in order) in
 multi-row INSERT ... SELECT statements (its CHECK constraints then cost once per statement,
-not once per event); PostgreSQL gets them by one COPY straight into the table inside a
-savepoint, or, when a stored copy makes the unique key refuse it, by COPY into a staging table
+not once per event), each 16,384 rows made in a second thread while the previous ones are
+stored; PostgreSQL gets them by one COPY straight into the table inside a savepoint, or, when a stored copy makes the unique key refuse it, by COPY into a staging table
 and one INSERT ... SELECT ... ON CONFLICT DO NOTHING (bulk.postgresql_copy_insert). The rollups
 and statuses are worked out in a second thread while the connection inserts (`_store_new`).
 
