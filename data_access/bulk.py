@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql
 
 CHUNK_ROWS = 500_000
 _PG_ARRAY_CHUNK = 50_000
-_SQLITE_TIME = "%Y-%m-%d %H:%M:%S%.6f"  # SQLAlchemy's own SQLite DATETIME text form
+SQLITE_TIME = "%Y-%m-%d %H:%M:%S%.6f"  # SQLAlchemy's own SQLite DATETIME text form
 _PG_TIME = "%Y-%m-%d %H:%M:%S%.6f+00"
 
 
@@ -60,7 +60,7 @@ def _as_text_times(frame: pl.DataFrame, fmt: str) -> pl.DataFrame:
 
 
 def _executemany(conn, table, columns, chunk: pl.DataFrame) -> None:
-    chunk = _as_text_times(chunk, _SQLITE_TIME).with_columns(
+    chunk = _as_text_times(chunk, SQLITE_TIME).with_columns(
         pl.col(name).cast(pl.Int8) for name, dtype in chunk.schema.items() if dtype == pl.Boolean
     )
     quote = conn.dialect.identifier_preparer.quote

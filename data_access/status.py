@@ -124,9 +124,7 @@ def _refresh_batch(conn, ids, config) -> int:
     events = _events_of(conn, ids)
     _add_consent(conn, events)
     rows = _verdict_rows(people, events, config)
-    origins = _origins(conn, {row["cause_campaign"] for row in rows} - {None})
-    for row in rows:
-        row["cause_origin"] = origins.get(row.pop("cause_campaign"))
+    _with_origins(rows, _origins(conn, {row["cause_campaign"] for row in rows} - {None}))
     return _write(conn, ids, rows)
 
 
@@ -160,18 +158,18 @@ def _verdict_rows(people, events: list[_Event], config) -> list[dict]:
     return rows
 
 
+def _with_origins(rows: list[dict], origins: dict[int, str]) -> list[dict]:
+    """`rows` (from _verdict_rows) with the origin of their cause's campaign."""
+    for row in rows:
+        row["cause_origin"] = origins.get(row.pop("cause_campaign"))
+    return rows
+
+
 def _write(conn, ids, rows: list[dict]) -> int:
-    """Replace the statuses of `ids` (at most BATCH of them) by `rows`."""
-    _delete(conn, ids)
-    return _insert(conn, rows)
-
-
-def _delete(conn, ids) -> None:
+    """Replace the statuses of `ids` by `rows`."""
     s = schema.contact_status
-    conn.execute(s.delete().where(s.c.contact_id.in_(ids)))
-
-
-def _insert(conn, rows: list[dict]) -> int:
+    for among in bulk.one_of(conn, s.c.contact_id, ids, sqlite_chunk=BATCH):
+        conn.execute(s.delete().where(among))
     if rows:
         # Through the driver (COPY on PostgreSQL): an import refreshes thousands of contacts.
         bulk.insert_frame(
@@ -206,10 +204,7 @@ class PendingRefresh:
         ]
         events = sorted(self.stored + made, key=lambda ev: (ev.contact_id, ev.occurred_at, ev.id))
         rows = _verdict_rows(self.people, events, self.config)
-        origins = self.origins | new_origins
-        for row in rows:
-            row["cause_origin"] = origins.get(row.pop("cause_campaign"))
-        return rows
+        return _with_origins(rows, self.origins | new_origins)
 
     def write(self, conn, rows: list[dict], *, moved_from: int, offset: int) -> int:
         """Store `rows`, the ids from `moved_from` on moved by `offset` (the ids they got)."""
@@ -218,10 +213,7 @@ class PendingRefresh:
                 cause = row["cause_event_id"]
                 if cause is not None and cause >= moved_from:
                     row["cause_event_id"] = cause + offset
-        s = schema.contact_status
-        for among in bulk.one_of(conn, s.c.contact_id, self.ids, sqlite_chunk=BATCH):
-            conn.execute(s.delete().where(among))
-        return _insert(conn, rows)  # one COPY on PostgreSQL, not one per batch
+        return _write(conn, self.ids, rows)  # one COPY on PostgreSQL, not one per batch
 
 
 def read_pending(

@@ -33,9 +33,10 @@ in memory and the statuses are refreshed only for the contacts whose verdict the
 SQLite gets the new events sorted by contact (its indexes are then written in order) in
 multi-row INSERT ... SELECT statements (its CHECK constraints then cost once per statement,
 not once per event), each 16,384 rows made in a second thread while the previous ones are
-stored; PostgreSQL gets them by one COPY straight into the table inside a savepoint, or, when a stored copy makes the unique key refuse it, by COPY into a staging table
-and one INSERT ... SELECT ... ON CONFLICT DO NOTHING (bulk.postgresql_copy_insert). The rollups
-and statuses are worked out in a second thread while the connection inserts (`_store_new`).
+stored; PostgreSQL gets them by one COPY straight into the table inside a savepoint, or, when
+a stored copy makes the unique key refuse it, by COPY into a staging table and one
+INSERT ... SELECT ... ON CONFLICT DO NOTHING (bulk.postgresql_copy_insert). The rollups and
+statuses are worked out in a second thread while the connection inserts (`_store_new`).
 
 Text that no database can hold is refused per record, never per file, and the same way on both
 engines: an event with a NUL (U+0000, which PostgreSQL refuses) or a lone UTF-16 surrogate
@@ -286,11 +287,9 @@ class _Store:
         found = {}
         for origin in vocab.ORIGINS:
             externals = [x for (o, x) in wanted if o == origin]
-            for start in range(0, len(externals), 500):
+            for among in bulk.one_of(self.conn, k.external_id, externals):
                 rows = self.conn.execute(
-                    sa.select(k.origin, k.external_id, k.id).where(
-                        k.origin == origin, k.external_id.in_(externals[start : start + 500])
-                    )
+                    sa.select(k.origin, k.external_id, k.id).where(k.origin == origin, among)
                 ).all()
                 found.update({(o, x): i for o, x, i in rows})
         missing = [key for key in wanted if key not in found]
@@ -344,11 +343,11 @@ class _Store:
         themselves: previous_bounce for a hard bounce, previous_spam for a spam complaint."""
         e = schema.email_events.c
         found: set[tuple[int, str]] = set()
-        for start in range(0, len(contact_ids), 500):
+        for among in bulk.one_of(self.conn, e.contact_id, contact_ids):
             rows = self.conn.execute(
                 sa.select(e.contact_id, e.event)
                 .where(
-                    e.contact_id.in_(contact_ids[start : start + 500]),
+                    among,
                     sa.or_(
                         e.event == vocab.SPAM_COMPLAINT,
                         sa.and_(e.event == vocab.BOUNCED, e.bounce_type == vocab.HARD),
@@ -376,15 +375,10 @@ class _Store:
             finally:
                 cursor.close()
             return found
-        for start in range(0, len(ids), 50_000):
-            chunk = sa.bindparam(
-                "ids", ids[start : start + 50_000], type_=postgresql.ARRAY(sa.String)
-            )
+        for among in bulk.one_of(self.conn, e.provider_event_id, ids):
             found.update(
                 self.conn.execute(
-                    sa.select(e.provider_event_id).where(
-                        e.provider == self.provider, e.provider_event_id == sa.any_(chunk)
-                    )
+                    sa.select(e.provider_event_id).where(e.provider == self.provider, among)
                 ).scalars()
             )
         return found
@@ -781,7 +775,7 @@ def _sqlite_rows(events: pl.DataFrame) -> list[tuple]:
     in SQLite ("YYYY-MM-DD HH:MM:SS.ffffff")."""
     return events.select(
         *EVENT_COLUMNS[:10],
-        pl.col("occurred_at").dt.strftime("%Y-%m-%d %H:%M:%S%.6f"),
+        pl.col("occurred_at").dt.strftime(bulk.SQLITE_TIME),
         "bounce_category",
     ).rows()
 
